@@ -1,0 +1,64 @@
+# core: the pipeline library (cxrprep_lib), the CLI helpers shared by the
+# executables, the select stage, and the helper functions other areas use.
+
+add_library(cxrprep_lib STATIC
+  pipeline/error.c
+  pipeline/fsutil.c
+  pipeline/hash.c
+  pipeline/csvread.c
+  pipeline/manifest.c
+  pipeline/config.c
+  pipeline/config_schema.c
+  pipeline/summary.c
+  pipeline/workdir.c
+  pipeline/datefmt.c
+  pipeline/finding.c
+  pipeline/safename.c
+  pipeline/select.c
+)
+target_include_directories(cxrprep_lib PUBLIC ${PROJECT_SOURCE_DIR}/pipeline
+                                              ${CSV_INCLUDE_DIR})
+target_link_libraries(cxrprep_lib PUBLIC PkgConfig::YAML PkgConfig::JANSSON
+                      PkgConfig::CRYPTO ${CSV_LIBRARY} Threads::Threads m)
+
+add_library(cxrprep_cli STATIC cmd/cli.c)
+target_link_libraries(cxrprep_cli PUBLIC cxrprep_lib)
+target_include_directories(cxrprep_cli PUBLIC ${PROJECT_SOURCE_DIR}/cmd)
+
+# cxr_add_stage(NAME SOURCE): an executable built from cmd/, output in bin/.
+function(cxr_add_stage name source)
+  add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE cxrprep_cli)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+endfunction()
+
+# cxr_add_unit_test(NAME SOURCE [LABELS ...]): a C test program run by ctest
+# with CXR_SHARED_DIR, CXR_BIN_DIR and CXR_SOURCE_DIR in its environment.
+function(cxr_add_unit_test name source)
+  add_executable(${name} ${source})
+  target_link_libraries(${name} PRIVATE cxrprep_lib)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  add_test(NAME ${name} COMMAND ${name})
+  cxr_test_env(${name})
+endfunction()
+
+# cxr_add_script_test(NAME SCRIPT): a shell test (tests/*.sh) run by ctest.
+function(cxr_add_script_test name script)
+  add_test(NAME ${name} COMMAND sh ${PROJECT_SOURCE_DIR}/${script})
+  cxr_test_env(${name})
+endfunction()
+
+function(cxr_test_env name)
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT
+    "CXR_SHARED_DIR=${CXR_SHARED_DIR};CXR_BIN_DIR=${PROJECT_BINARY_DIR}/bin;CXR_SOURCE_DIR=${PROJECT_SOURCE_DIR};CXR_BUILD_DIR=${PROJECT_BINARY_DIR}")
+endfunction()
+
+cxr_add_stage(cxrprep-select cmd/select_main.c)
+
+cxr_add_unit_test(test_datefmt tests/test_datefmt.c)
+cxr_add_unit_test(test_finding tests/test_finding.c)
+cxr_add_unit_test(test_config tests/test_config.c)
+cxr_add_unit_test(test_csvread tests/test_csvread.c)
+cxr_add_unit_test(test_manifest tests/test_manifest.c)
+cxr_add_script_test(cli_select tests/cli_select.sh)
+cxr_add_script_test(cli_select_real tests/cli_select_real.sh)
