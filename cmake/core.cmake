@@ -49,7 +49,7 @@ function(cxr_add_script_test name script)
 endfunction()
 
 function(cxr_test_env name)
-  set_tests_properties(${name} PROPERTIES ENVIRONMENT
+  set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77 ENVIRONMENT
     "CXR_SHARED_DIR=${CXR_SHARED_DIR};CXR_BIN_DIR=${PROJECT_BINARY_DIR}/bin;CXR_SOURCE_DIR=${PROJECT_SOURCE_DIR};CXR_BUILD_DIR=${PROJECT_BINARY_DIR}")
 endfunction()
 

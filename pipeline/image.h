@@ -1,0 +1,48 @@
+/* image.h: image decoding for layout verification and scoring (stb_image):
+ * format from magic bytes, never from the name; a dimension cap; 8-bit
+ * output (16-bit inputs are reduced); bilinear resize; PNG writing. */
+#ifndef CXR_IMAGE_H
+#define CXR_IMAGE_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+typedef enum cxr_image_format {
+    CXR_IMG_UNKNOWN = 0,
+    CXR_IMG_JPEG,
+    CXR_IMG_PNG,
+    CXR_IMG_BMP,
+    CXR_IMG_GIF,
+    CXR_IMG_WEBP, /* recognised, not decodable: CXR_ERR_UNSUPPORTED */
+    CXR_IMG_TIFF  /* recognised, not decodable: CXR_ERR_UNSUPPORTED */
+} cxr_image_format;
+
+cxr_image_format cxr_image_sniff(const unsigned char *data, size_t len);
+const char *cxr_image_format_name(cxr_image_format fmt); /* "jpeg", ... */
+
+typedef struct cxr_image {
+    int width, height;
+    int channels;            /* 1..4, interleaved */
+    unsigned char *pixels;   /* owned; width*height*channels bytes */
+} cxr_image;
+
+/* Decodes 'data' (borrowed). want_channels 0 keeps the file's channels, 3
+ * gives RGB (grey is replicated, alpha dropped). Truncated or corrupt data
+ * is CXR_ERR_INPUT, an unknown or undecodable format CXR_ERR_UNSUPPORTED, a
+ * side over max_dimension (0: no cap) CXR_ERR_INPUT; the message says which. */
+cxr_status cxr_image_decode(const unsigned char *data, size_t len,
+                            int max_dimension, int want_channels,
+                            cxr_image *out, cxr_error *err);
+/* Frees the pixels; safe on a zeroed struct. */
+void cxr_image_release(cxr_image *img);
+
+/* Bilinear resize (half-pixel centres, as TensorFlow/Keras resize with
+ * antialias off) into a new image the caller releases. */
+cxr_status cxr_image_resize(const cxr_image *src, int width, int height,
+                            cxr_image *dst, cxr_error *err);
+
+/* Writes a PNG atomically (temporary name, then rename). */
+cxr_status cxr_image_write_png(const cxr_image *img, const char *path, cxr_error *err);
+
+#endif
