@@ -1,0 +1,10 @@
+# score: image decoding (shared with layout), preprocessing, statistics, the
+# score stage (cxrprep-score) and its HTML report.
+pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+
+target_sources(cxrprep_lib PRIVATE
+  pipeline/image.c
+)
+target_link_libraries(cxrprep_lib PUBLIC PkgConfig::STB)
+
+cxr_add_unit_test(test_image tests/test_image.c)

@@ -1,0 +1,371 @@
+/* image.c: image decoding for layout verification and scoring, on Debian's
+ * compiled stb_image (libstb): the format comes from the magic bytes, the
+ * container structure is walked before decoding (stb_image accepts a
+ * truncated JPEG silently and never checks PNG CRCs), and a dimension cap is
+ * applied before any pixel buffer is allocated. Also bilinear resizing and
+ * atomic PNG writing (stb_image_write). */
+#include "image.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb_image.h>
+#include <stb_image_write.h>
+
+#include "fsutil.h"
+
+cxr_image_format cxr_image_sniff(const unsigned char *d, size_t len)
+{
+    if (!d)
+        return CXR_IMG_UNKNOWN;
+    if (len >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF)
+        return CXR_IMG_JPEG;
+    if (len >= 8 && memcmp(d, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return CXR_IMG_PNG;
+    if (len >= 6 && (memcmp(d, "GIF87a", 6) == 0 || memcmp(d, "GIF89a", 6) == 0))
+        return CXR_IMG_GIF;
+    if (len >= 12 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBP", 4) == 0)
+        return CXR_IMG_WEBP;
+    if (len >= 4 && (memcmp(d, "II*\0", 4) == 0 || memcmp(d, "MM\0*", 4) == 0))
+        return CXR_IMG_TIFF;
+    if (len >= 14 && d[0] == 'B' && d[1] == 'M')
+        return CXR_IMG_BMP;
+    return CXR_IMG_UNKNOWN;
+}
+
+const char *cxr_image_format_name(cxr_image_format fmt)
+{
+    switch (fmt) {
+    case CXR_IMG_JPEG: return "jpeg";
+    case CXR_IMG_PNG: return "png";
+    case CXR_IMG_BMP: return "bmp";
+    case CXR_IMG_GIF: return "gif";
+    case CXR_IMG_WEBP: return "webp";
+    case CXR_IMG_TIFF: return "tiff";
+    case CXR_IMG_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
+/* Skips the entropy-coded data after an SOS header: a 0xFF there is always
+ * followed by 0x00 (stuffing) or a restart marker, so the first other marker
+ * ends the scan. Returns the position of that marker's 0xFF, or len. */
+static size_t jpeg_skip_scan(const unsigned char *d, size_t pos, size_t len)
+{
+    while (pos + 1 < len) {
+        if (d[pos] == 0xFF) {
+            unsigned char next = d[pos + 1];
+            if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+                pos += 2;
+                continue;
+            }
+            if (next != 0xFF)
+                return pos;
+        }
+        pos++;
+    }
+    return len;
+}
+
+/* Walks the JPEG marker segments from SOI to EOI; the first frame header
+ * gives the size. */
+static cxr_status jpeg_check(const unsigned char *d, size_t len, int *w, int *h,
+                             cxr_error *err)
+{
+    size_t pos = 2;
+    int frames = 0, scans = 0;
+
+    for (;;) {
+        unsigned char m;
+        size_t seglen;
+
+        if (pos >= len)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "truncated jpeg: data ends before the end-of-image marker");
+        if (d[pos] != 0xFF)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "corrupt jpeg: expected a marker at byte %zu", pos);
+        while (pos < len && d[pos] == 0xFF)
+            pos++; /* fill bytes */
+        if (pos >= len)
+            continue;
+        m = d[pos++];
+        if (m == 0xD9) {
+            if (!frames || !scans)
+                return cxr_fail(err, CXR_ERR_INPUT, "corrupt jpeg: no %s before the end",
+                                frames ? "scan" : "frame header");
+            return CXR_OK;
+        }
+        if (m == 0x01 || (m >= 0xD0 && m <= 0xD7))
+            continue; /* standalone markers */
+        if (m == 0xD8 || m == 0x00)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "corrupt jpeg: unexpected marker 0x%02x at byte %zu", m, pos - 1);
+        if (pos + 2 > len)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "truncated jpeg: data ends inside a marker segment");
+        seglen = ((size_t)d[pos] << 8) | d[pos + 1];
+        if (seglen < 2)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "corrupt jpeg: segment length %zu at byte %zu", seglen, pos);
+        if (seglen > len - pos)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "truncated jpeg: data ends inside a marker segment");
+        if ((m >= 0xC0 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+            if (seglen < 8)
+                return cxr_fail(err, CXR_ERR_INPUT, "corrupt jpeg: short frame header");
+            if (!frames++) {
+                *h = (d[pos + 3] << 8) | d[pos + 4];
+                *w = (d[pos + 5] << 8) | d[pos + 6];
+            }
+        }
+        pos += seglen;
+        if (m == 0xDA) {
+            scans++;
+            pos = jpeg_skip_scan(d, pos, len);
+        }
+    }
+}
+
+static uint32_t read_be32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* CRC-32 (ISO 3309, as PNG uses) with a 16-entry table: small, and fast
+ * enough for the few megabytes a chest X-ray has. */
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
+{
+    static const uint32_t nibble[16] = {
+        0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
+        0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+        0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
+    crc = ~crc;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        crc = (crc >> 4) ^ nibble[crc & 15];
+        crc = (crc >> 4) ^ nibble[crc & 15];
+    }
+    return ~crc;
+}
+
+/* Walks the PNG chunks from IHDR to IEND, checking each CRC; IHDR gives
+ * the size. */
+static cxr_status png_check(const unsigned char *d, size_t len, int *w, int *h,
+                            cxr_error *err)
+{
+    size_t pos = 8;
+    int first = 1;
+
+    for (;;) {
+        uint32_t clen, crc;
+        char type[5];
+
+        if (len - pos < 12)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "truncated png: data ends before the IEND chunk");
+        clen = read_be32(d + pos);
+        memcpy(type, d + pos + 4, 4);
+        type[4] = '\0';
+        if (clen > 0x7FFFFFFFu)
+            return cxr_fail(err, CXR_ERR_INPUT, "corrupt png: chunk length %u", clen);
+        if (clen > len - pos - 12)
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "truncated png: data ends inside chunk '%s'", type);
+        if (first && (strcmp(type, "IHDR") != 0 || clen != 13))
+            return cxr_fail(err, CXR_ERR_INPUT, "corrupt png: first chunk is not IHDR");
+        crc = crc32_update(0, d + pos + 4, (size_t)clen + 4);
+        if (crc != read_be32(d + pos + 8 + clen))
+            return cxr_fail(err, CXR_ERR_INPUT,
+                            "corrupt png: checksum mismatch in chunk '%s'", type);
+        if (first) {
+            uint32_t pw = read_be32(d + pos + 8), ph = read_be32(d + pos + 12);
+            *w = pw > INT_MAX ? INT_MAX : (int)pw;
+            *h = ph > INT_MAX ? INT_MAX : (int)ph;
+        }
+        pos += (size_t)clen + 12;
+        first = 0;
+        if (strcmp(type, "IEND") == 0)
+            return CXR_OK;
+    }
+}
+
+/* Checks the container and finds the size without decoding pixels. */
+static cxr_status check_structure(cxr_image_format fmt, const unsigned char *data,
+                                  size_t len, int *w, int *h, cxr_error *err)
+{
+    int n;
+    switch (fmt) {
+    case CXR_IMG_JPEG: return jpeg_check(data, len, w, h, err);
+    case CXR_IMG_PNG: return png_check(data, len, w, h, err);
+    case CXR_IMG_BMP:
+    case CXR_IMG_GIF: /* stb_image checks these itself */
+        if (len > INT_MAX || !stbi_info_from_memory(data, (int)len, w, h, &n))
+            return cxr_fail(err, CXR_ERR_INPUT, "corrupt %s: %s", cxr_image_format_name(fmt),
+                            stbi_failure_reason() ? stbi_failure_reason() : "bad header");
+        return CXR_OK;
+    case CXR_IMG_WEBP:
+    case CXR_IMG_TIFF:
+        return cxr_fail(err, CXR_ERR_UNSUPPORTED, "unsupported image format '%s'",
+                        cxr_image_format_name(fmt));
+    case CXR_IMG_UNKNOWN: break;
+    }
+    return cxr_fail(err, CXR_ERR_UNSUPPORTED,
+                    "unknown image format (no known magic bytes)");
+}
+
+cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimension,
+                            int want_channels, cxr_image *out, cxr_error *err)
+{
+    cxr_image_format fmt;
+    int w = 0, h = 0, n = 0;
+    unsigned char *px;
+    cxr_status st;
+
+    if (!out || (!data && len) || want_channels < 0 || want_channels > 4)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "image decode: bad arguments");
+    memset(out, 0, sizeof(*out));
+    if (len == 0)
+        return cxr_fail(err, CXR_ERR_INPUT, "empty image file");
+    fmt = cxr_image_sniff(data, len);
+    st = check_structure(fmt, data, len, &w, &h, err);
+    if (st != CXR_OK)
+        return st;
+    if (w <= 0 || h <= 0)
+        return cxr_fail(err, CXR_ERR_INPUT, "corrupt %s: size %dx%d",
+                        cxr_image_format_name(fmt), w, h);
+    if (max_dimension > 0 && (w > max_dimension || h > max_dimension))
+        return cxr_fail(err, CXR_ERR_INPUT, "image too large: %dx%d exceeds the %d pixel cap",
+                        w, h, max_dimension);
+    if (len > INT_MAX)
+        return cxr_fail(err, CXR_ERR_INPUT, "image file too large (%zu bytes)", len);
+    /* stb_image allocates with malloc (Debian builds it with no allocator
+     * macros), so cxr_image_release frees with free(). */
+    px = stbi_load_from_memory(data, (int)len, &w, &h, &n, want_channels);
+    if (!px)
+        return cxr_fail(err, stbi_failure_reason() &&
+                                     strcmp(stbi_failure_reason(), "outofmem") == 0
+                                 ? CXR_ERR_NOMEM : CXR_ERR_INPUT,
+                        "corrupt %s: %s", cxr_image_format_name(fmt),
+                        stbi_failure_reason() ? stbi_failure_reason() : "decoding failed");
+    out->width = w;
+    out->height = h;
+    out->channels = want_channels ? want_channels : n;
+    out->pixels = px;
+    return CXR_OK;
+}
+
+void cxr_image_release(cxr_image *img)
+{
+    if (!img)
+        return;
+    free(img->pixels);
+    memset(img, 0, sizeof(*img));
+}
+
+/* One output coordinate's source pixels and weight, half-pixel centres. */
+typedef struct lerp_tap {
+    int lo, hi;
+    float frac;
+} lerp_tap;
+
+static void lerp_taps(int src, int dst, lerp_tap *taps)
+{
+    float scale = (float)src / (float)dst;
+    for (int i = 0; i < dst; i++) {
+        float in = ((float)i + 0.5f) * scale - 0.5f;
+        float fl = floorf(in);
+        taps[i].lo = fl < 0 ? 0 : (int)fl;
+        taps[i].hi = (int)ceilf(in) > src - 1 ? src - 1 : (int)ceilf(in);
+        if (taps[i].hi < 0)
+            taps[i].hi = 0;
+        if (taps[i].lo > src - 1)
+            taps[i].lo = src - 1;
+        taps[i].frac = in - fl;
+    }
+}
+
+cxr_status cxr_image_resize(const cxr_image *src, int width, int height, cxr_image *dst,
+                            cxr_error *err)
+{
+    lerp_tap *xt, *yt;
+    int c;
+
+    if (!src || !dst || !src->pixels || src->width <= 0 || src->height <= 0 ||
+        src->channels < 1 || src->channels > 4 || width <= 0 || height <= 0)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "image resize: bad arguments");
+    memset(dst, 0, sizeof(*dst));
+    c = src->channels;
+    xt = malloc(sizeof(*xt) * (size_t)width);
+    yt = malloc(sizeof(*yt) * (size_t)height);
+    dst->pixels = malloc((size_t)width * (size_t)height * (size_t)c);
+    if (!xt || !yt || !dst->pixels) {
+        free(xt);
+        free(yt);
+        free(dst->pixels);
+        dst->pixels = NULL;
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory resizing to %dx%d", width, height);
+    }
+    lerp_taps(src->width, width, xt);
+    lerp_taps(src->height, height, yt);
+    for (int y = 0; y < height; y++) {
+        const unsigned char *r0 = src->pixels + (size_t)yt[y].lo * src->width * c;
+        const unsigned char *r1 = src->pixels + (size_t)yt[y].hi * src->width * c;
+        unsigned char *o = dst->pixels + (size_t)y * width * c;
+        float fy = yt[y].frac;
+        for (int x = 0; x < width; x++) {
+            float fx = xt[x].frac;
+            for (int k = 0; k < c; k++) {
+                float top = r0[xt[x].lo * c + k] + (r0[xt[x].hi * c + k] - r0[xt[x].lo * c + k]) * fx;
+                float bot = r1[xt[x].lo * c + k] + (r1[xt[x].hi * c + k] - r1[xt[x].lo * c + k]) * fx;
+                float v = top + (bot - top) * fy + 0.5f;
+                o[x * c + k] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        }
+    }
+    free(xt);
+    free(yt);
+    dst->width = width;
+    dst->height = height;
+    dst->channels = c;
+    return CXR_OK;
+}
+
+typedef struct png_sink {
+    FILE *fp;
+    int failed;
+} png_sink;
+
+static void png_write_cb(void *ctx, void *data, int size)
+{
+    png_sink *s = ctx;
+    if (size > 0 && fwrite(data, 1, (size_t)size, s->fp) != (size_t)size)
+        s->failed = 1;
+}
+
+cxr_status cxr_image_write_png(const cxr_image *img, const char *path, cxr_error *err)
+{
+    cxr_atomic_file af;
+    png_sink sink;
+    cxr_status st;
+
+    if (!img || !img->pixels || !path || img->width <= 0 || img->height <= 0 ||
+        img->channels < 1 || img->channels > 4)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "image write: bad arguments");
+    memset(&af, 0, sizeof(af));
+    st = cxr_atomic_open(&af, path, err);
+    if (st != CXR_OK)
+        return st;
+    sink.fp = af.fp;
+    sink.failed = 0;
+    if (!stbi_write_png_to_func(png_write_cb, &sink, img->width, img->height, img->channels,
+                                img->pixels, img->width * img->channels) ||
+        sink.failed) {
+        cxr_atomic_abort(&af);
+        return cxr_fail(err, CXR_ERR_IO, "cannot write png '%s'", path);
+    }
+    return cxr_atomic_commit(&af, err);
+}
