@@ -19,6 +19,7 @@
 #define CXR_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "hash.h"

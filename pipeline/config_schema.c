@@ -76,8 +76,106 @@ const cxr_schema_key cxr_config_schema[] = {
 
     /* --- fetch (cxrprep-fetch) --- */
     /* --- sample (cxrprep-sample) --- */
+    {"sample", CXR_T_MAP, OPT, NULL, NULL, 0, 0,
+     "seeded draws of Kermany images from the archive (cxrprep-sample)"},
+    {"sample.archive_root", CXR_T_STR, OPT, "auto", NULL, 0, 0,
+     "dataset root in the archive: auto, '.' for the top, or a path (chest_xray)"},
+    {"sample.draws", CXR_T_MAPLIST, OPT,
+     "[{name: normal_train, split: train, class: NORMAL, count: covid_train},"
+     " {name: pneumonia_train, split: train, class: PNEUMONIA, count: covid_train},"
+     " {name: normal_validation, split: train, class: NORMAL, count: 20,"
+     " disjoint_from: [normal_train, pneumonia_train]},"
+     " {name: pneumonia_validation, split: train, class: PNEUMONIA, count: 20,"
+     " disjoint_from: [normal_train, pneumonia_train]}]",
+     NULL, 0, 0, "the draws, in order; each writes manifests/sample/<name>.csv"},
+    {"sample.draws[].name", CXR_T_STR, REQ, NULL, NULL, 0, 0,
+     "the draw's name; its seed derives from the config seed and this name"},
+    {"sample.draws[].split", CXR_T_ENUM, REQ, NULL, "train|test|val", 0, 0,
+     "archive split the candidates come from"},
+    {"sample.draws[].class", CXR_T_ENUM, REQ, NULL, "NORMAL|PNEUMONIA", 0, 0,
+     "archive class the candidates come from"},
+    {"sample.draws[].count", CXR_T_STR, REQ, NULL, NULL, 0, 0,
+     "how many: a number, or covid_train / covid_holdout (that select manifest's rows)"},
+    {"sample.draws[].disjoint_from", CXR_T_STRLIST, OPT, "[]", NULL, 0, 0,
+     "earlier draws whose images this draw never takes"},
+    {"sample.draws[].patient_disjoint", CXR_T_BOOL, OPT, "true", NULL, 0, 0,
+     "also skip the patients (person<N>) of the disjoint_from draws"},
     /* --- layout (cxrprep-layout) --- */
+    {"layout", CXR_T_MAP, OPT, NULL, NULL, 0, 0,
+     "the training and validation trees (cxrprep-layout)"},
+    {"layout.root", CXR_T_STR, OPT, "datasets", NULL, 0, 0,
+     "directory of the trees, under workdir unless absolute"},
+    {"layout.folders", CXR_T_MAPLIST, OPT,
+     "[{path: 10_dataset/covid, draw: covid_train},"
+     " {path: 10_dataset/normal, draw: normal_train},"
+     " {path: 20_dataset/covid, draw: covid_train},"
+     " {path: 20_dataset/pneumo, draw: pneumonia_train},"
+     " {path: dataset_validation/covid_validation, draw: covid_holdout},"
+     " {path: dataset_validation/normal_validation, draw: normal_validation},"
+     " {path: dataset_validation/non_covid_pneumonia_validation,"
+     " draw: pneumonia_validation}]",
+     NULL, 0, 0, "folders of the trees and the draw that fills each"},
+    {"layout.folders[].path", CXR_T_STR, REQ, NULL, NULL, 0, 0,
+     "folder, relative to layout.root"},
+    {"layout.folders[].draw", CXR_T_STR, REQ, NULL, NULL, 0, 0,
+     "a sample draw, or covid_train / covid_holdout (the select manifests)"},
+    {"layout.images", CXR_T_ENUM, OPT, "original", "original|png", 0, 0,
+     "keep the original bytes, or write decoded images resized to image_size as PNG"},
+    {"layout.image_size", CXR_T_INT, OPT, "224", NULL, 1, 8192,
+     "side of the PNG images (layout.images: png)"},
+    {"layout.max_dimension", CXR_T_INT, OPT, "10000", NULL, 1, 65535,
+     "images with a wider or taller side are quarantined"},
+    {"layout.link", CXR_T_ENUM, OPT, "auto", "auto|hardlink|copy", 0, 0,
+     "place cached covid images by hard link (auto: when possible) or copy"},
+    {"layout.verify", CXR_T_BOOL, OPT, "true", NULL, 0, 0,
+     "decode every image; undecodable ones are quarantined, not laid out"},
+    {"layout.threads", CXR_T_INT, OPT, "2", NULL, 1, 64,
+     "threads that decode images for verification"},
     /* --- score (cxrprep-score) --- */
+    {"score", CXR_T_MAP, OPT, NULL, NULL, 0, 0,
+     "scoring image sets with a trained ONNX model, and the report"},
+    {"score.model", CXR_T_STR, OPT, NULL, NULL, 0, 0,
+     "ONNX model file (--model overrides); required to score"},
+    {"score.threshold", CXR_T_FLOAT, OPT, "0.5", NULL, 0, 0,
+     "POSITIVE when the score is at least this (0 to 1)"},
+    {"score.positive_index", CXR_T_INT, OPT, "0", NULL, 0, 1023,
+     "the output class whose probability is the score (recipe: 0, covid)"},
+    {"score.threads", CXR_T_INT, OPT, "2", NULL, 1, 256,
+     "threads decoding and resizing images while the engine runs"},
+    {"score.engine_threads", CXR_T_INT, OPT, "0", NULL, 0, 256,
+     "threads of the inference engine (0: all cores)"},
+    {"score.batch", CXR_T_INT, OPT, "4", NULL, 1, 1024, "images per engine call"},
+    {"score.max_dimension", CXR_T_INT, OPT, "16384", NULL, 1, 65535,
+     "images with a wider or taller side are reported as failed"},
+    {"score.histogram_bins", CXR_T_INT, OPT, "10", NULL, 1, 1000,
+     "equal-width bins over [0, 1] for the score histograms"},
+    {"score.bootstrap", CXR_T_INT, OPT, "1000", NULL, 0, 1000000,
+     "bootstrap resamples for the ROC AUC interval (0: none); seeded from 'seed'"},
+    {"score.report", CXR_T_STR, OPT, NULL, NULL, 0, 0,
+     "HTML report path (default: <workdir>/manifests/score/report.html)"},
+    {"score.sets", CXR_T_MAPLIST, OPT,
+     "[{name: covid_validation, folder: dataset_validation/covid_validation,"
+     " truth: positive, source: ieee8023},"
+     " {name: normal_validation, folder: dataset_validation/normal_validation,"
+     " truth: negative, source: kermany},"
+     " {name: non_covid_pneumonia_validation,"
+     " folder: dataset_validation/non_covid_pneumonia_validation,"
+     " truth: negative, source: kermany},"
+     " {name: kermany_test_normal, archive_dir: test/NORMAL, truth: negative,"
+     " source: kermany},"
+     " {name: kermany_test_pneumonia, archive_dir: test/PNEUMONIA, truth: negative,"
+     " source: kermany}]",
+     NULL, 0, 0, "the image sets to score (default: the recipe's five)"},
+    {"score.sets[].name", CXR_T_STR, REQ, NULL, NULL, 0, 0,
+     "set name: output file names and report headings"},
+    {"score.sets[].folder", CXR_T_STR, OPT, NULL, NULL, 0, 0,
+     "a folder under <workdir>/<layout.root> (or an absolute path)"},
+    {"score.sets[].archive_dir", CXR_T_STR, OPT, NULL, NULL, 0, 0,
+     "'<split>/<class>' read from the Kermany archive in place, e.g. test/NORMAL"},
+    {"score.sets[].truth", CXR_T_ENUM, OPT, "unknown", "positive|negative|unknown", 0, 0,
+     "the true class of every image in the set, when known"},
+    {"score.sets[].source", CXR_T_STR, OPT, "", NULL, 0, 0,
+     "where the images come from (provenance in the report): ieee8023, kermany, ..."},
 
     {NULL, CXR_T_MAP, 0, NULL, NULL, 0, 0, NULL},
 };

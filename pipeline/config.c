@@ -1,0 +1,425 @@
+/* config.c: the public config API: loading, --set overrides, typed getters,
+ * the canonical hash and the dump. Parsing is in config_yaml.c, the schema
+ * check in config_check.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "config_tree.h"
+#include "fsutil.h"
+
+/* --- tree helpers --- */
+
+cfg_node *cfg_node_new(node_kind kind, const char *origin, size_t line, size_t column)
+{
+    cfg_node *node = calloc(1, sizeof(*node));
+    if (!node)
+        abort();
+    node->kind = kind;
+    node->origin = origin;
+    node->line = line;
+    node->column = column;
+    return node;
+}
+
+void cfg_node_free(cfg_node *node)
+{
+    if (!node)
+        return;
+    for (size_t i = 0; i < node->n; i++) {
+        if (node->keys)
+            free(node->keys[i]);
+        cfg_node_free(node->items[i]);
+    }
+    free(node->keys);
+    free(node->items);
+    free(node->value);
+    free(node);
+}
+
+void cfg_node_append(cfg_node *node, const char *key, cfg_node *child)
+{
+    if (node->n == node->cap) {
+        node->cap = node->cap ? node->cap * 2 : 8;
+        node->items = realloc(node->items, node->cap * sizeof(*node->items));
+        if (node->kind == NODE_MAP)
+            node->keys = realloc(node->keys, node->cap * sizeof(*node->keys));
+        if (!node->items || (node->kind == NODE_MAP && !node->keys))
+            abort();
+    }
+    if (node->kind == NODE_MAP)
+        node->keys[node->n] = cxr_strdup(key);
+    node->items[node->n++] = child;
+}
+
+cfg_node *cfg_node_get(const cfg_node *map, const char *key, size_t *index)
+{
+    if (!map || map->kind != NODE_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->keys[i], key) == 0) {
+            if (index)
+                *index = i;
+            return map->items[i];
+        }
+    return NULL;
+}
+
+cfg_node *cfg_node_copy(const cfg_node *node)
+{
+    cfg_node *copy = cfg_node_new(node->kind, node->origin, node->line, node->column);
+    copy->value = node->value ? cxr_strdup(node->value) : NULL;
+    copy->plain = node->plain;
+    copy->from_default = node->from_default;
+    for (size_t i = 0; i < node->n; i++)
+        cfg_node_append(copy, node->keys ? node->keys[i] : NULL, cfg_node_copy(node->items[i]));
+    return copy;
+}
+
+int cfg_node_is_null(const cfg_node *node)
+{
+    const char *v = node->value;
+    return node->kind == NODE_SCALAR && node->plain &&
+           (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
+            !strcmp(v, "NULL"));
+}
+
+const char *cfg_origin(cxr_config *conf, const char *s)
+{
+    char **grown = realloc(conf->origins, (conf->norigins + 1) * sizeof(*grown));
+    if (!grown)
+        abort();
+    conf->origins = grown;
+    conf->origins[conf->norigins] = cxr_strdup(s);
+    return conf->origins[conf->norigins++];
+}
+
+void cfg_where(const cfg_node *node, char *buf, size_t size)
+{
+    if (node && node->line)
+        snprintf(buf, size, "%s:%zu:%zu: ", node->origin, node->line, node->column);
+    else if (node && node->origin)
+        snprintf(buf, size, "%s: ", node->origin);
+    else
+        snprintf(buf, size, "config: ");
+}
+
+/* --- loading and overrides --- */
+
+cxr_status cxr_config_load_string(const char *text, const char *name,
+                                  cxr_config **out, cxr_error *err)
+{
+    cxr_config *conf = calloc(1, sizeof(*conf));
+    cxr_status st;
+
+    *out = NULL;
+    if (!conf)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    conf->file = cxr_strdup(name);
+    st = cfg_parse_yaml(conf, text, strlen(text), name, &conf->root, err);
+    if (st == CXR_OK && (!conf->root || conf->root->kind != NODE_MAP))
+        st = cxr_fail(err, CXR_ERR_CONFIG, "%s: the config must be a YAML mapping of keys", name);
+    if (st != CXR_OK) {
+        cxr_config_free(conf);
+        return st;
+    }
+    *out = conf;
+    return CXR_OK;
+}
+
+cxr_status cxr_config_load(const char *path, cxr_config **out, cxr_error *err)
+{
+    unsigned char *text;
+    size_t len;
+    cxr_status st;
+
+    *out = NULL;
+    st = cxr_read_file(path, &text, &len, err);
+    if (st != CXR_OK)
+        return cxr_fail(err, CXR_ERR_CONFIG, "cannot read config '%s': %s", path,
+                        strerror(errno ? errno : ENOENT));
+    if (strlen((char *)text) != len)
+        st = cxr_fail(err, CXR_ERR_CONFIG, "config '%s' contains a NUL byte", path);
+    else
+        st = cxr_config_load_string((char *)text, path, out, err);
+    free(text);
+    return st;
+}
+
+/* Splits "a.b.c=value" and checks the key's shape. */
+static cxr_status split_assignment(const char *assignment, char **key, const char **value,
+                                   cxr_error *err)
+{
+    const char *eq = strchr(assignment, '=');
+    size_t klen = eq ? (size_t)(eq - assignment) : 0;
+
+    if (!eq || klen == 0)
+        return cxr_fail(err, CXR_ERR_USAGE, "--set '%s': expected KEY.PATH=VALUE", assignment);
+    *key = malloc(klen + 1);
+    if (!*key)
+        abort();
+    memcpy(*key, assignment, klen);
+    (*key)[klen] = '\0';
+    *value = eq + 1;
+    if ((*key)[0] == '.' || (*key)[klen - 1] == '.' || strstr(*key, "..")) {
+        free(*key);
+        return cxr_fail(err, CXR_ERR_USAGE, "--set '%s': empty segment in key", assignment);
+    }
+    return CXR_OK;
+}
+
+/* Puts 'value' at 'key' (dotted), creating maps on the way; a numeric
+ * segment indexes an existing list. Takes 'value'. */
+static cxr_status install(cxr_config *conf, char *key, cfg_node *value, const char *origin,
+                          cxr_error *err)
+{
+    cfg_node *at = conf->root;
+    char *save = NULL, *seg = strtok_r(key, ".", &save);
+
+    while (seg) {
+        char *next = strtok_r(NULL, ".", &save);
+        size_t index;
+        cfg_node *child;
+        if (at->kind == NODE_SEQ) {
+            char *end;
+            unsigned long i = strtoul(seg, &end, 10);
+            if (*end || i >= at->n) {
+                cfg_node_free(value);
+                return cxr_fail(err, CXR_ERR_CONFIG, "%s: no item '%s' in a list of %zu",
+                                origin, seg, at->n);
+            }
+            index = i;
+            child = at->items[i];
+        } else if (at->kind == NODE_MAP) {
+            child = cfg_node_get(at, seg, &index);
+        } else {
+            cfg_node_free(value);
+            return cxr_fail(err, CXR_ERR_CONFIG, "%s: '%s' is inside a plain value", origin, seg);
+        }
+        if (!next) {
+            if (child) {
+                cfg_node_free(child);
+                at->items[index] = value;
+            } else
+                cfg_node_append(at, seg, value);
+            return CXR_OK;
+        }
+        if (!child || child->kind == NODE_SCALAR) {
+            cfg_node *map = cfg_node_new(NODE_MAP, origin, 0, 0);
+            if (child) {
+                cfg_node_free(child);
+                at->items[index] = map;
+            } else
+                cfg_node_append(at, seg, map);
+            child = map;
+        }
+        at = child;
+        seg = next;
+    }
+    cfg_node_free(value);
+    return CXR_OK;
+}
+
+cxr_status cxr_config_set(cxr_config *conf, const char *assignment, cxr_error *err)
+{
+    char *key, *origin_text;
+    const char *value_text, *origin;
+    cfg_node *value = NULL;
+    cxr_status st;
+    size_t n = strlen(assignment) + 16;
+
+    st = split_assignment(assignment, &key, &value_text, err);
+    if (st != CXR_OK)
+        return st;
+    origin_text = malloc(n);
+    if (!origin_text)
+        abort();
+    snprintf(origin_text, n, "--set '%s'", assignment);
+    origin = cfg_origin(conf, origin_text);
+    free(origin_text);
+    st = cfg_parse_yaml(conf, value_text, strlen(value_text), origin, &value, err);
+    if (st == CXR_OK && !value) {
+        value = cfg_node_new(NODE_SCALAR, origin, 0, 0);
+        value->value = cxr_strdup("");
+        value->plain = 1;
+    }
+    if (st == CXR_OK) {
+        value->line = value->column = 0; /* point messages at the --set itself */
+        st = install(conf, key, value, origin, err);
+    } else
+        cfg_node_free(value);
+    free(key);
+    conf->validated = 0;
+    return st;
+}
+
+cxr_status cxr_config_validate(cxr_config *conf, cxr_error *err)
+{
+    cxr_status st = cfg_check(conf, err);
+    conf->validated = st == CXR_OK;
+    return st;
+}
+
+void cxr_config_free(cxr_config *conf)
+{
+    if (!conf)
+        return;
+    cfg_node_free(conf->root);
+    for (size_t i = 0; i < conf->norigins; i++)
+        free(conf->origins[i]);
+    free(conf->origins);
+    free(conf->file);
+    free(conf);
+}
+
+const char *cxr_config_file(const cxr_config *conf)
+{
+    return conf->file;
+}
+
+/* --- getters --- */
+
+static const cfg_node *lookup(const cxr_config *conf, const char *path)
+{
+    const cfg_node *at = conf->root;
+    const char *p = path;
+
+    while (at && *p) {
+        size_t len = strcspn(p, ".");
+        char seg[128];
+        if (len >= sizeof(seg))
+            return NULL;
+        memcpy(seg, p, len);
+        seg[len] = '\0';
+        if (at->kind == NODE_MAP)
+            at = cfg_node_get(at, seg, NULL);
+        else if (at->kind == NODE_SEQ) {
+            char *end;
+            unsigned long i = strtoul(seg, &end, 10);
+            at = (*end || i >= at->n) ? NULL : at->items[i];
+        } else
+            return NULL;
+        p += len;
+        if (*p == '.')
+            p++;
+    }
+    return at;
+}
+
+const char *cxr_config_str(const cxr_config *conf, const char *path)
+{
+    const cfg_node *node = lookup(conf, path);
+    return node && node->kind == NODE_SCALAR ? node->value : NULL;
+}
+
+long long cxr_config_int(const cxr_config *conf, const char *path)
+{
+    const char *s = cxr_config_str(conf, path);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+double cxr_config_float(const cxr_config *conf, const char *path)
+{
+    const char *s = cxr_config_str(conf, path);
+    return s ? strtod(s, NULL) : 0.0;
+}
+
+int cxr_config_bool(const cxr_config *conf, const char *path)
+{
+    const char *s = cxr_config_str(conf, path);
+    return s && strcmp(s, "true") == 0;
+}
+
+int cxr_config_has(const cxr_config *conf, const char *path)
+{
+    const cfg_node *node = lookup(conf, path);
+    return node && !node->from_default;
+}
+
+size_t cxr_config_len(const cxr_config *conf, const char *path)
+{
+    const cfg_node *node = lookup(conf, path);
+    return node && node->kind == NODE_SEQ ? node->n : 0;
+}
+
+const char *cxr_config_list_str(const cxr_config *conf, const char *path, size_t i)
+{
+    const cfg_node *node = lookup(conf, path);
+    if (!node || node->kind != NODE_SEQ || i >= node->n || node->items[i]->kind != NODE_SCALAR)
+        return NULL;
+    return node->items[i]->value;
+}
+
+/* --- hash and dump --- */
+
+static json_t *to_json(const cfg_node *node)
+{
+    json_t *out;
+    if (node->kind == NODE_SCALAR)
+        return json_string(node->value);
+    out = node->kind == NODE_MAP ? json_object() : json_array();
+    for (size_t i = 0; i < node->n; i++) {
+        if (node->kind == NODE_MAP)
+            json_object_set_new(out, node->keys[i], to_json(node->items[i]));
+        else
+            json_array_append_new(out, to_json(node->items[i]));
+    }
+    return out;
+}
+
+void cxr_config_hash(const cxr_config *conf, const char *section, char hex[CXR_SHA256_HEX])
+{
+    const cfg_node *node = section ? lookup(conf, section) : conf->root;
+    json_t *json = node ? to_json(node) : json_null();
+    char *text = json_dumps(json, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+
+    if (!text)
+        abort();
+    cxr_sha256_buf(text, strlen(text), hex);
+    free(text);
+    json_decref(json);
+}
+
+static void dump_node(const cfg_node *node, FILE *out, int indent);
+
+static void dump_scalar(const char *s, FILE *out)
+{
+    json_t *str = json_string(s);
+    char *text = json_dumps(str, JSON_ENCODE_ANY);
+    fputs(text ? text : "\"\"", out); /* a JSON string is a valid YAML scalar */
+    free(text);
+    json_decref(str);
+}
+
+static void dump_node(const cfg_node *node, FILE *out, int indent)
+{
+    for (size_t i = 0; i < node->n; i++) {
+        const cfg_node *child = node->items[i];
+        fprintf(out, "%*s", indent, "");
+        if (node->kind == NODE_MAP)
+            fprintf(out, "%s:", node->keys[i]);
+        else
+            fputs("-", out);
+        if (child->kind == NODE_SCALAR) {
+            fputc(' ', out);
+            dump_scalar(child->value, out);
+            fputc('\n', out);
+        } else if (child->n == 0)
+            fputs(child->kind == NODE_MAP ? " {}\n" : " []\n", out);
+        else {
+            fputc('\n', out);
+            dump_node(child, out, indent + 2);
+        }
+    }
+}
+
+cxr_status cxr_config_dump(const cxr_config *conf, FILE *out, cxr_error *err)
+{
+    fprintf(out, "# effective config of '%s' (defaults filled in)\n", conf->file);
+    dump_node(conf->root, out, 0);
+    if (ferror(out))
+        return cxr_fail(err, CXR_ERR_IO, "cannot write the config dump");
+    return CXR_OK;
+}

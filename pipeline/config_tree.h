@@ -1,0 +1,58 @@
+/* config_tree.h (internal): the parsed config tree shared by config.c
+ * (public API), config_yaml.c (YAML to tree) and config_check.c (schema). */
+#ifndef CXR_CONFIG_TREE_H
+#define CXR_CONFIG_TREE_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+typedef enum node_kind { NODE_SCALAR, NODE_MAP, NODE_SEQ } node_kind;
+
+typedef struct cfg_node {
+    node_kind kind;
+    char *value;              /* NODE_SCALAR: owned */
+    int plain;                /* scalar was unquoted (so "~", "" mean null) */
+    int from_default;         /* filled in from the schema by validate */
+    char **keys;              /* NODE_MAP: owned keys, parallel to items */
+    struct cfg_node **items;  /* NODE_MAP values / NODE_SEQ items: owned */
+    size_t n, cap;
+    const char *origin;       /* file name or "--set 'a=b'": owned by the config */
+    size_t line, column;      /* 1-based; 0 when not from a file */
+} cfg_node;
+
+struct cxr_config {
+    char *file;
+    cfg_node *root;
+    char **origins;           /* strings cfg_node.origin points into */
+    size_t norigins;
+    int validated;
+};
+
+cfg_node *cfg_node_new(node_kind kind, const char *origin, size_t line, size_t column);
+void cfg_node_free(cfg_node *node);
+/* Appends (map: with a copy of 'key'); takes 'child'. */
+void cfg_node_append(cfg_node *node, const char *key, cfg_node *child);
+/* Map lookup; NULL when absent. */
+cfg_node *cfg_node_get(const cfg_node *map, const char *key, size_t *index);
+/* Deep copy (origin pointers are shared). */
+cfg_node *cfg_node_copy(const cfg_node *node);
+/* 1 for a plain "", "~", "null" or "Null" scalar: YAML's null. */
+int cfg_node_is_null(const cfg_node *node);
+
+/* Keeps a copy of 's' alive as long as the config; returns it. */
+const char *cfg_origin(cxr_config *conf, const char *s);
+
+/* Parses YAML text into a tree (a single document; no aliases, tags or
+ * duplicate keys). 'origin' names the source in messages. */
+cxr_status cfg_parse_yaml(cxr_config *conf, const char *text, size_t len,
+                          const char *origin, cfg_node **out, cxr_error *err);
+
+/* Schema check and defaults (config_check.c). */
+cxr_status cfg_check(cxr_config *conf, cxr_error *err);
+const cxr_schema_key *cfg_schema_find(const char *pattern);
+
+/* "file:12:5: " or "--set 'a=b': " prefix for messages about 'node'. */
+void cfg_where(const cfg_node *node, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,33 @@
+/* preprocess.h: the recipe's preprocessing of one image for the model:
+ * decode, convert to RGB (or grey for a one-channel model), bilinear resize
+ * to the model's input size (half-pixel centres, no antialias, as Keras /
+ * TensorFlow), scale to [0, 1] with no mean or std: float NHWC. */
+#ifndef CXR_PREPROCESS_H
+#define CXR_PREPROCESS_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "image.h"
+
+/* The model's input: out holds height * width * channels floats. */
+typedef struct cxr_prep_shape {
+    int width, height;
+    int channels;        /* 1 or 3 */
+} cxr_prep_shape;
+
+/* Resizes 'img' (borrowed; 8-bit, 1 or 3 channels matching shape.channels,
+ * any size) into 'out' (caller-owned, height*width*channels floats) in
+ * [0, 1]. The interpolation is done in floating point on the 8-bit values,
+ * never rounded in between. */
+cxr_status cxr_preprocess_image(const cxr_image *img, const cxr_prep_shape *shape,
+                                float *out, cxr_error *err);
+
+/* Decodes 'data' (borrowed) and preprocesses it into 'out'; the image's
+ * original size goes to *orig_w / *orig_h (may be NULL). Errors are those
+ * of cxr_image_decode. */
+cxr_status cxr_preprocess_bytes(const unsigned char *data, size_t len, int max_dimension,
+                                const cxr_prep_shape *shape, float *out, int *orig_w,
+                                int *orig_h, cxr_error *err);
+
+#endif

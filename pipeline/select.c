@@ -1,0 +1,264 @@
+/* select.c: the select stage: streams the metadata file through the rules,
+ * checks duplicates and patient overlap, and writes the manifests. */
+#include "select.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvread.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "manifest.h"
+#include "select_rules.h"
+#include "summary.h"
+#include "workdir.h"
+
+static const char *const kept_columns[] = {
+    "line", "patientid", "filename", "finding", "view", "modality", "folder",
+    "date", "date_kind", "date_iso", "split"};
+static const char *const rejected_columns[] = {
+    "line", "patientid", "filename", "finding", "view", "modality", "folder",
+    "date", "reason"};
+#define NKEPT (sizeof(kept_columns) / sizeof(kept_columns[0]))
+#define NREJECTED (sizeof(rejected_columns) / sizeof(rejected_columns[0]))
+
+typedef struct select_run {
+    const char *display;              /* metadata file name for messages */
+    select_rules rules;
+    int writing;                      /* 0: first pass (patients only), 1: writing */
+    cxr_strmap *seen_files;           /* kept file name -> line */
+    cxr_strmap *holdout_patients;     /* patient ids with a held-out row */
+    cxr_manifest_writer *out[3];      /* by row_split */
+    cxr_select_counts counts;
+} select_run;
+
+/* Duplicates and patient overlap, which need the rows seen so far. */
+static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_verdict *v,
+                                   cxr_error *err)
+{
+    const char *filename = select_field(&run->rules, row, COL_FILENAME);
+    const char *patient = select_field(&run->rules, row, COL_PATIENT);
+    const char *overlap = run->rules.patient_overlap;
+    size_t first;
+
+    if (v->split == SPLIT_REJECTED)
+        return CXR_OK;
+    if (cxr_strmap_get(run->seen_files, filename, &first)) {
+        if (run->rules.duplicates_are_errors)
+            return cxr_fail(err, CXR_ERR_INPUT, "'%s' line %zu: duplicate file name '%s' (first at line %zu)",
+                            run->display, row->line, filename, first);
+        snprintf(v->reason, sizeof(v->reason), "duplicate file name (first at line %zu)", first);
+        v->split = SPLIT_REJECTED;
+        run->counts.duplicates += run->writing;
+        return CXR_OK;
+    }
+    if (cxr_strmap_add(run->seen_files, filename, row->line) < 0)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (v->split == SPLIT_HOLDOUT && *patient && !run->writing &&
+        cxr_strmap_add(run->holdout_patients, patient, row->line) < 0)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (v->split == SPLIT_TRAIN && *patient && strcmp(overlap, "allow") != 0 &&
+        cxr_strmap_get(run->holdout_patients, patient, NULL)) {
+        run->counts.patient_overlap += run->writing;
+        if (!strcmp(overlap, "move_to_holdout"))
+            v->split = SPLIT_HOLDOUT;
+        else {
+            v->split = SPLIT_REJECTED;
+            snprintf(v->reason, sizeof(v->reason), "patient '%s' has held-out images", patient);
+        }
+    }
+    return CXR_OK;
+}
+
+static cxr_status write_row(select_run *run, const cxr_csv_row *row, const row_verdict *v,
+                            cxr_error *err)
+{
+    char line[32], iso[16] = "";
+    const char *values[NKEPT];
+    const select_rules *r = &run->rules;
+    int i = 0;
+
+    snprintf(line, sizeof(line), "%zu", row->line);
+    if (v->date_kind == CXR_DATE_FULL)
+        snprintf(iso, sizeof(iso), "%04d-%02d-%02d", v->date.year, v->date.month, v->date.day);
+    values[i++] = line;
+    values[i++] = select_field(r, row, COL_PATIENT);
+    values[i++] = select_field(r, row, COL_FILENAME);
+    values[i++] = select_field(r, row, COL_FINDING);
+    values[i++] = select_field(r, row, COL_VIEW);
+    values[i++] = select_field(r, row, COL_MODALITY);
+    values[i++] = select_field(r, row, COL_FOLDER);
+    values[i++] = select_field(r, row, COL_DATE);
+    if (v->split == SPLIT_REJECTED) {
+        values[i++] = v->reason;
+        return cxr_manifest_add(run->out[SPLIT_REJECTED], values, err);
+    }
+    values[i++] = cxr_date_kind_name(v->date_kind);
+    values[i++] = iso;
+    values[i++] = v->split == SPLIT_HOLDOUT ? "holdout" : "train";
+    return cxr_manifest_add(run->out[v->split], values, err);
+}
+
+static void count(select_run *run, const row_verdict *v)
+{
+    cxr_select_counts *c = &run->counts;
+    c->rows++;
+    if (v->split == SPLIT_REJECTED)
+        c->rejected++;
+    else {
+        c->undated += v->undated;
+        if (v->split == SPLIT_HOLDOUT)
+            c->holdout++;
+        else
+            c->train++;
+    }
+}
+
+static cxr_status on_row(void *ctx, const cxr_csv_row *row, cxr_error *err)
+{
+    select_run *run = ctx;
+    row_verdict v;
+    int passed_filters;
+
+    if (row->line == 1)
+        return select_rules_bind(&run->rules, row, run->display, err);
+    select_rules_classify(&run->rules, row, &v);
+    passed_filters = v.split != SPLIT_REJECTED || !strncmp(v.reason, "unsafe", 6);
+    if (apply_file_rules(run, row, &v, err) != CXR_OK)
+        return err->status;
+    if (!run->writing)
+        return CXR_OK;
+    if (passed_filters)
+        run->counts.date_kinds[v.date_kind]++;
+    count(run, &v);
+    return write_row(run, row, &v, err);
+}
+
+static cxr_status open_outputs(select_run *run, const cxr_config *conf, cxr_error *err)
+{
+    static const char *const names[3] = {"covid_train.csv", "holdout.csv", "rejected.csv"};
+    for (int s = 0; s < 3; s++) {
+        char *path = cxr_stage_path(conf, "select", names[s]);
+        cxr_status st = s == SPLIT_REJECTED
+                            ? cxr_manifest_create(path, rejected_columns, NREJECTED, &run->out[s], err)
+                            : cxr_manifest_create(path, kept_columns, NKEPT, &run->out[s], err);
+        free(path);
+        if (st != CXR_OK)
+            return st;
+    }
+    return CXR_OK;
+}
+
+static cxr_status commit_outputs(select_run *run, cxr_error *err)
+{
+    cxr_status st = CXR_OK;
+    for (int s = 0; s < 3; s++) {
+        if (st == CXR_OK)
+            st = cxr_manifest_commit(run->out[s], err);
+        else
+            cxr_manifest_abort(run->out[s]);
+        run->out[s] = NULL;
+    }
+    return st;
+}
+
+static json_t *summary_body(const select_run *run, const char *metadata, const char *url)
+{
+    const cxr_select_counts *c = &run->counts;
+    char hex[CXR_SHA256_HEX] = "";
+    uint64_t size = 0;
+    json_t *dates = json_object();
+
+    cxr_sha256_file(metadata, hex, &size, NULL);
+    for (int k = 0; k < 6; k++)
+        json_object_set_new(dates, cxr_date_kind_name((cxr_date_kind)k),
+                            json_integer((json_int_t)c->date_kinds[k]));
+    return json_pack("{s:{s:s,s:s,s:s,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+                     "input", "url", url, "path", metadata, "sha256", hex, "size", (json_int_t)size,
+                     "counts", "rows", (json_int_t)c->rows, "train", (json_int_t)c->train,
+                     "holdout", (json_int_t)c->holdout, "rejected", (json_int_t)c->rejected,
+                     "duplicates", (json_int_t)c->duplicates, "undated", (json_int_t)c->undated,
+                     "patient_overlap", (json_int_t)c->patient_overlap,
+                     "date_kinds", dates);
+}
+
+static cxr_status run_passes(select_run *run, const cxr_config *conf, const char *metadata,
+                             cxr_error *err)
+{
+    cxr_status st = CXR_OK;
+    /* A first pass finds the held-out patients when overlap must be resolved. */
+    if (strcmp(run->rules.patient_overlap, "allow") != 0)
+        st = cxr_csv_read(metadata, run->display, on_row, run, err);
+    if (st != CXR_OK)
+        return st;
+    cxr_strmap_free(run->seen_files);
+    run->seen_files = cxr_strmap_new();
+    if (!run->seen_files)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (int c = 0; c < NCOLS; c++)
+        run->rules.column_index[c] = -1;
+    run->writing = 1;
+    st = open_outputs(run, conf, err);
+    if (st == CXR_OK)
+        st = cxr_csv_read(metadata, run->display, on_row, run, err);
+    if (st == CXR_OK)
+        return commit_outputs(run, err);
+    for (int s = 0; s < 3; s++)
+        cxr_manifest_abort(run->out[s]);
+    return st;
+}
+
+/* A pinned metadata file must be the pinned bytes, wherever it is read from. */
+static cxr_status check_pin(const cxr_config *conf, const char *metadata, cxr_error *err)
+{
+    const char *pin = cxr_config_str(conf, "sources.metadata.sha256");
+    char hex[CXR_SHA256_HEX];
+
+    if (!pin)
+        return CXR_OK;
+    if (cxr_sha256_file(metadata, hex, NULL, err) != CXR_OK)
+        return err->status;
+    if (strcmp(hex, pin) != 0)
+        return cxr_fail(err, CXR_ERR_INTEGRITY,
+                        "'%s' has sha256 %s, the config pins %s (to read another version, "
+                        "--set sources.metadata.sha256= drops the pin)",
+                        metadata, hex, pin);
+    return CXR_OK;
+}
+
+cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr_error *err)
+{
+    const char *url = cxr_config_str(conf, "sources.metadata.url");
+    char *metadata = NULL, *summary_path;
+    select_run run;
+    cxr_status st;
+
+    memset(&run, 0, sizeof(run));
+    st = cxr_source_local_path(conf, url, cxr_config_str(conf, "sources.metadata.sha256"),
+                               &metadata, err);
+    if (st == CXR_OK)
+        st = check_pin(conf, metadata, err);
+    if (st == CXR_OK)
+        st = select_rules_init(&run.rules, conf, err);
+    run.display = metadata;
+    run.seen_files = cxr_strmap_new();
+    run.holdout_patients = cxr_strmap_new();
+    if (st == CXR_OK && (!run.seen_files || !run.holdout_patients))
+        st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (st == CXR_OK)
+        st = run_passes(&run, conf, metadata, err);
+    if (st == CXR_OK) {
+        json_t *body = summary_body(&run, metadata, url);
+        summary_path = cxr_stage_path(conf, "select", "summary.json");
+        st = cxr_summary_write(summary_path, "select", conf, "select", body, err);
+        json_decref(body);
+        free(summary_path);
+    }
+    if (counts)
+        *counts = run.counts;
+    select_rules_release(&run.rules);
+    cxr_strmap_free(run.seen_files);
+    cxr_strmap_free(run.holdout_patients);
+    free(metadata);
+    return st;
+}

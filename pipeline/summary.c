@@ -1,0 +1,29 @@
+/* summary.c: writes a stage's JSON summary with its provenance fields. */
+#include "summary.h"
+
+#include <stdlib.h>
+
+#include "fsutil.h"
+
+cxr_status cxr_summary_write(const char *path, const char *stage,
+                             const cxr_config *conf, const char *section,
+                             json_t *body, cxr_error *err)
+{
+    char hash[CXR_SHA256_HEX];
+    cxr_atomic_file af;
+
+    cxr_config_hash(conf, section, hash);
+    json_object_set_new(body, "stage", json_string(stage));
+    json_object_set_new(body, "tool_version", json_string(CXR_VERSION));
+    json_object_set_new(body, "config", json_string(cxr_config_file(conf)));
+    json_object_set_new(body, "config_section", section ? json_string(section) : json_null());
+    json_object_set_new(body, "config_hash", json_string(hash));
+    if (cxr_atomic_open(&af, path, err) != CXR_OK)
+        return err->status;
+    if (json_dumpf(body, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+        fputc('\n', af.fp) == EOF) {
+        cxr_atomic_abort(&af);
+        return cxr_fail(err, CXR_ERR_IO, "cannot write '%s'", path);
+    }
+    return cxr_atomic_commit(&af, err);
+}
