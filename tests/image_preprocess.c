@@ -1,0 +1,85 @@
+/* image_preprocess.c: the model input the recipe's preprocessing gives:
+ * hand-computed bilinear values in float (no rounding), grey to RGB, the
+ * [0, 1] scale, and a real X-ray of every decoded form. */
+#include <math.h>
+
+#include "fsutil.h"
+#include "preprocess.h"
+#include "testutil.h"
+
+#define NEAR(a, b, eps) CHECK(fabs((a) - (b)) <= (eps))
+
+static void test_hand_values(void)
+{
+    unsigned char px[16] = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 151};
+    cxr_image img = {4, 4, 1, px};
+    cxr_prep_shape sh = {2, 2, 1};
+    float out[4];
+    cxr_error err = {0};
+
+    CHECK_INT(cxr_preprocess_image(&img, &sh, out, &err), CXR_OK);
+    NEAR(out[0], 25.0f / 255, 1e-6);
+    NEAR(out[3], 125.25f / 255, 1e-6); /* (100+110+140+151)/4: not rounded */
+    {
+        unsigned char two[6] = {0, 0, 0, 255, 100, 50}; /* 2x1 RGB */
+        cxr_image rgb = {2, 1, 3, two};
+        cxr_prep_shape s3 = {4, 1, 3};
+        float o[12];
+        CHECK_INT(cxr_preprocess_image(&rgb, &s3, o, &err), CXR_OK);
+        NEAR(o[0], 0, 0);         /* x = -0.25 clamps to the first pixel */
+        NEAR(o[3], 63.75f / 255, 1e-6);  /* x = 0.25: R */
+        NEAR(o[4], 25.0f / 255, 1e-6);   /* G */
+        NEAR(o[8], 37.5f / 255, 1e-6);   /* x = 0.75: B */
+        NEAR(o[9], 1.0, 1e-6);    /* x = 1.25 clamps to the last pixel */
+    }
+    sh.channels = 3;
+    CHECK_INT(cxr_preprocess_image(&img, &sh, out, &err), CXR_ERR_INTERNAL);
+}
+
+static void test_real(const char *shared)
+{
+    static const char *files[] = {
+        "data/kermany-sample/chest_xray/train/NORMAL/IM-0177-0001.jpeg",
+        "data/ieee8023/images/covid-19-pneumonia-34.png",
+    };
+    cxr_prep_shape sh = {224, 224, 3};
+    float *out = malloc(sizeof(float) * 224 * 224 * 3);
+    for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+        char path[4096];
+        unsigned char *d = NULL;
+        size_t len = 0;
+        int w = 0, h = 0;
+        cxr_error err = {0};
+        double sum = 0, lo = 1, hi = 0;
+
+        snprintf(path, sizeof(path), "%s/%s", shared, files[f]);
+        if (cxr_read_file(path, &d, &len, &err) != CXR_OK) {
+            fprintf(stderr, "%s\n", err.msg);
+            CHECK(!"shared image missing");
+            continue;
+        }
+        CHECK_INT(cxr_preprocess_bytes(d, len, 0, &sh, out, &w, &h, &err), CXR_OK);
+        CHECK(w > 224 && h > 224);
+        for (size_t i = 0; i < 224 * 224 * 3; i++) {
+            sum += out[i];
+            lo = out[i] < lo ? out[i] : lo;
+            hi = out[i] > hi ? out[i] : hi;
+        }
+        CHECK(lo >= 0.0 && hi <= 1.0);
+        CHECK(hi - lo > 0.5);        /* an X-ray has dark and bright parts */
+        CHECK(sum / (224 * 224 * 3) > 0.1);
+        CHECK_INT(cxr_preprocess_bytes(d, len / 2, 0, &sh, out, NULL, NULL, &err),
+                  CXR_ERR_INPUT);
+        free(d);
+    }
+    free(out);
+}
+
+int main(void)
+{
+    const char *shared = test_shared_dir();
+    test_hand_values();
+    if (shared)
+        test_real(shared);
+    return test_finish();
+}
