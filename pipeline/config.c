@@ -224,8 +224,8 @@ static cxr_status install(cxr_config *conf, char *key, cfg_node *value, const ch
 
 cxr_status cxr_config_set(cxr_config *conf, const char *assignment, cxr_error *err)
 {
-    char *key, *origin_text;
-    const char *value_text, *origin;
+    char *key = NULL, *origin_text;
+    const char *value_text = NULL, *origin;
     cfg_node *value = NULL;
     cxr_status st;
     size_t n = strlen(assignment) + 16;

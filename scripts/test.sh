@@ -1,9 +1,11 @@
 #!/bin/sh
 # The test command: builds the project twice (plain, and with ASan+UBSan) and
-# runs the whole ctest suite in both builds. README and .ci/run both call this.
+# runs the whole ctest suite in both builds (installing the Debian packages
+# first when some are missing). README and .ci/run both call this.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
+sh "$top/scripts/install-deps.sh"
 cmake -S "$top" -B "$top/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$top/build" -j "$jobs"
 ctest --test-dir "$top/build" --output-on-failure -j "$jobs"
