@@ -1,0 +1,19 @@
+# fetch: the download stage (cxrprep-fetch): libcurl multi transfers,
+# the content-addressed cache, the lock file of pins, progress output.
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+
+target_sources(cxrprep_lib PRIVATE
+  pipeline/fetch.c
+  pipeline/fetch_attempt.c
+  pipeline/fetch_cache.c
+  pipeline/fetch_lock.c
+  pipeline/fetch_plan.c
+  pipeline/fetch_progress.c
+  pipeline/fetch_report.c
+  pipeline/fetch_retry.c
+  pipeline/fetch_transfer.c
+  pipeline/fetch_url.c
+)
+target_link_libraries(cxrprep_lib PUBLIC PkgConfig::CURL)
+
+cxr_add_stage(cxrprep-fetch cmd/fetch_main.c)

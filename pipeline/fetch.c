@@ -1,0 +1,397 @@
+/* fetch.c: the fetch stage's run: resolve each planned file against the
+ * lock file and the cache, download what is missing, verify it, and report
+ * (events for the executable, manifest and summary for the next stages). */
+#include "fetch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fetch_internal.h"
+#include "fetch_transfer.h"
+#include "fsutil.h"
+#include "workdir.h"
+
+typedef struct run {
+    const cxr_config *conf;
+    const cxr_fetch_options *opts;
+    unsigned only;
+    cxr_fetch_plan plan;
+    cxr_fetch_lock *lock;
+    char *lock_path;
+    struct timespec t0;
+    double last_tick;
+    size_t files_done;
+    uint64_t local_bytes_done;  /* cached and local files, counted at once */
+    uint64_t local_bytes_known; /* sizes known outside the transfers */
+    uint64_t received, xfer_known;
+} run;
+
+static double elapsed(const run *r)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)(ts.tv_sec - r->t0.tv_sec) + (ts.tv_nsec - r->t0.tv_nsec) / 1e9;
+}
+
+static void emit(run *r, cxr_fetch_event_kind kind, const cxr_fetch_item *it)
+{
+    cxr_fetch_event ev;
+    if (!r->opts->on_event)
+        return;
+    memset(&ev, 0, sizeof(ev));
+    ev.kind = kind;
+    if (it) {
+        ev.source = it->source;
+        ev.name = it->name;
+        ev.url = it->url;
+        ev.state = cxr_fetch_item_state_name(it->state);
+        ev.reason = it->reason ? it->reason : "";
+        ev.file_bytes = it->size > 0 ? (uint64_t)it->size : 0;
+        ev.failed = it->state == CXR_ITEM_FAILED ||
+                    (it->state == CXR_ITEM_MISSING && !it->allow_missing);
+    }
+    ev.files_done = r->files_done;
+    ev.files_total = r->plan.n;
+    ev.bytes_received = r->received;
+    ev.bytes_done = r->local_bytes_done + r->received;
+    ev.bytes_total = r->local_bytes_known + r->xfer_known;
+    if (ev.bytes_done > ev.bytes_total)
+        ev.bytes_total = ev.bytes_done;
+    ev.elapsed_s = elapsed(r);
+    r->opts->on_event(r->opts->event_ctx, &ev);
+}
+
+static void file_done(run *r, cxr_fetch_item *it)
+{
+    r->files_done++;
+    emit(r, CXR_FETCH_EV_FILE, it);
+}
+
+/* --- resolving an item without the network --- */
+
+static int selected(const run *r, const cxr_fetch_item *it)
+{
+    return (r->only & it->group) != 0;
+}
+
+static void check_pins(cxr_fetch_item *it)
+{
+    if (it->pin_size >= 0 && it->size != it->pin_size)
+        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, CXR_ERR_INTEGRITY,
+                                  "size %" PRId64 " bytes, pinned %" PRId64, it->size,
+                                  it->pin_size);
+    else if (it->pin_sha256[0] && strcmp(it->sha256, it->pin_sha256) != 0)
+        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, CXR_ERR_INTEGRITY,
+                                  "sha256 %s, pinned %s", it->sha256, it->pin_sha256);
+}
+
+static void resolve_local(run *r, cxr_fetch_item *it)
+{
+    cxr_error err;
+    uint64_t size = 0;
+    if (!selected(r, it)) {
+        cxr_fetch_item_set_reason(it, CXR_ITEM_SKIPPED, CXR_OK, "not in --only");
+        return;
+    }
+    if (cxr_source_local_path(r->conf, it->url, NULL, &it->path, &err) != CXR_OK) {
+        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err.status, "%s", err.msg);
+        return;
+    }
+    if (!cxr_is_file(it->path)) {
+        cxr_fetch_item_set_reason(it, CXR_ITEM_MISSING, CXR_ERR_MISSING,
+                                  "no such file '%s'", it->path);
+        return;
+    }
+    if (cxr_sha256_file(it->path, it->sha256, &size, &err) != CXR_OK) {
+        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err.status, "%s", err.msg);
+        return;
+    }
+    it->size = (int64_t)size;
+    it->state = CXR_ITEM_LOCAL;
+    check_pins(it);
+}
+
+/* Cached under its pin, or (unpinned) under the URL index. */
+static int find_cached(run *r, cxr_fetch_item *it)
+{
+    char sha[CXR_SHA256_HEX];
+    int verify = r->opts->verify;
+    if (it->pin_origin != CXR_PIN_NONE)
+        return cxr_fetch_cache_has(r->conf, it->pin_sha256, it->pin_size, verify,
+                                   &it->path)
+                   ? (memcpy(it->sha256, it->pin_sha256, CXR_SHA256_HEX), 1)
+                   : 0;
+    if (r->opts->update_pins || !cxr_fetch_cache_url_get(r->conf, it->url, sha))
+        return 0;
+    if (!cxr_fetch_cache_has(r->conf, sha, -1, verify, &it->path))
+        return 0;
+    memcpy(it->sha256, sha, CXR_SHA256_HEX);
+    return 1;
+}
+
+static cxr_status resolve_remote(run *r, cxr_fetch_item *it, cxr_error *err)
+{
+    struct stat sb;
+    if (find_cached(r, it)) {
+        it->state = CXR_ITEM_CACHED;
+        it->size = stat(it->path, &sb) == 0 ? (int64_t)sb.st_size : -1;
+        if (it->pin_origin == CXR_PIN_NONE)
+            return cxr_fetch_lock_set(r->lock, it->url, it->sha256, it->size, err);
+        return CXR_OK;
+    }
+    if (!selected(r, it))
+        cxr_fetch_item_set_reason(it, CXR_ITEM_SKIPPED, CXR_OK,
+                                  "not in --only and not cached");
+    else if (r->opts->offline)
+        cxr_fetch_item_set_reason(it, CXR_ITEM_MISSING, CXR_ERR_MISSING,
+                                  "not in the cache (--offline)");
+    return CXR_OK;
+}
+
+static void apply_lock_pin(run *r, cxr_fetch_item *it)
+{
+    const char *sha;
+    int64_t size;
+    if (it->kind != CXR_URL_HTTP || it->pin_origin != CXR_PIN_NONE || r->opts->update_pins)
+        return;
+    if (cxr_fetch_lock_find(r->lock, it->url, &sha, &size)) {
+        memcpy(it->pin_sha256, sha, CXR_SHA256_HEX);
+        it->pin_size = size;
+        it->pin_origin = CXR_PIN_LOCK;
+    }
+}
+
+static cxr_status resolve_all(run *r, cxr_error *err)
+{
+    for (size_t i = 0; i < r->plan.n; i++) {
+        cxr_fetch_item *it = &r->plan.items[i];
+        apply_lock_pin(r, it);
+        if (it->kind == CXR_URL_HTTP) {
+            cxr_status st = resolve_remote(r, it, err);
+            if (st != CXR_OK)
+                return st;
+        } else {
+            resolve_local(r, it);
+        }
+        if (it->state == CXR_ITEM_CACHED || it->state == CXR_ITEM_LOCAL)
+            r->local_bytes_done += it->size > 0 ? (uint64_t)it->size : 0;
+        if (it->state != CXR_ITEM_TODO && it->size > 0)
+            r->local_bytes_known += (uint64_t)it->size;
+    }
+    return CXR_OK;
+}
+
+/* --- downloading --- */
+
+static cxr_status on_complete(void *ctx, cxr_xfer_job *job, cxr_error *err)
+{
+    run *r = ctx;
+    cxr_fetch_item *it = job->user;
+    uint64_t size = 0;
+    cxr_status st = cxr_sha256_file(job->partial_path, it->sha256, &size, err);
+    if (st != CXR_OK)
+        return st;
+    it->size = (int64_t)size;
+    it->state = CXR_ITEM_DOWNLOADED;
+    check_pins(it);
+    if (it->state == CXR_ITEM_FAILED) {
+        it->state = CXR_ITEM_TODO;
+        return cxr_fail(err, CXR_ERR_INTEGRITY, "%s", it->reason);
+    }
+    free(it->path);
+    it->path = NULL;
+    st = cxr_fetch_cache_promote(r->conf, job->partial_path, it->url, it->sha256,
+                                 &it->path, err);
+    if (st == CXR_OK && it->pin_origin == CXR_PIN_NONE)
+        st = cxr_fetch_lock_set(r->lock, it->url, it->sha256, it->size, err);
+    return st;
+}
+
+static void on_done(void *ctx, cxr_xfer_job *job)
+{
+    run *r = ctx;
+    cxr_fetch_item *it = job->user;
+    if (job->status == CXR_OK) {
+        it->state = CXR_ITEM_DOWNLOADED;
+        free(it->reason);
+        it->reason = NULL;
+    } else {
+        cxr_fetch_item_set_reason(it, job->missing ? CXR_ITEM_MISSING : CXR_ITEM_FAILED,
+                                  job->status, "%s", job->reason);
+    }
+    file_done(r, it);
+}
+
+static void on_tick(void *ctx, uint64_t received, uint64_t known_total)
+{
+    run *r = ctx;
+    double now = elapsed(r);
+    r->received = received;
+    r->xfer_known = known_total;
+    if (now - r->last_tick >= 0.25) {
+        r->last_tick = now;
+        emit(r, CXR_FETCH_EV_PROGRESS, NULL);
+    }
+}
+
+static void xfer_options(const run *r, cxr_xfer_options *o)
+{
+    const cxr_config *c = r->conf;
+    memset(o, 0, sizeof(*o));
+    o->parallel = (int)cxr_config_int(c, "fetch.parallel");
+    o->retries = (int)cxr_config_int(c, "fetch.retries");
+    o->backoff_ms = (long)cxr_config_int(c, "fetch.backoff_ms");
+    o->max_backoff_ms = (long)cxr_config_int(c, "fetch.max_backoff_ms");
+    o->max_retry_after_s = (long)cxr_config_int(c, "fetch.max_retry_after_s");
+    o->connect_timeout_s = (long)cxr_config_int(c, "fetch.connect_timeout_s");
+    o->low_speed_bytes = (long)cxr_config_int(c, "fetch.low_speed_bytes");
+    o->low_speed_time_s = (long)cxr_config_int(c, "fetch.low_speed_time_s");
+    o->max_redirects = (long)cxr_config_int(c, "fetch.max_redirects");
+    o->ca_file = cxr_config_str(c, "fetch.ca_file");
+    o->user_agent = "cxrprep/" CXR_VERSION;
+    o->on_complete = on_complete;
+    o->on_done = on_done;
+    o->on_tick = on_tick;
+    o->ctx = (void *)r;
+}
+
+static void release_jobs(cxr_xfer_job *jobs, size_t n)
+{
+    for (size_t i = 0; jobs && i < n; i++)
+        free((char *)jobs[i].partial_path);
+    free(jobs);
+}
+
+static cxr_status download(run *r, cxr_error *err)
+{
+    cxr_xfer_job *jobs = calloc(r->plan.n ? r->plan.n : 1, sizeof(*jobs));
+    cxr_xfer_options o;
+    size_t n = 0;
+    cxr_status st;
+    if (!jobs)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < r->plan.n; i++) {
+        cxr_fetch_item *it = &r->plan.items[i];
+        if (it->state != CXR_ITEM_TODO)
+            continue;
+        jobs[n].url = it->url;
+        jobs[n].partial_path = cxr_fetch_partial_path(r->conf, it->url);
+        jobs[n].expected_size = it->pin_origin != CXR_PIN_NONE ? it->pin_size : -1;
+        jobs[n].pinned = it->pin_sha256[0] != '\0';
+        jobs[n].user = it;
+        n++;
+    }
+    xfer_options(r, &o);
+    st = n ? cxr_xfer_run(jobs, n, &o, err) : CXR_OK;
+    release_jobs(jobs, n);
+    return st;
+}
+
+/* --- the run --- */
+
+static cxr_status finish(run *r, cxr_error *err)
+{
+    cxr_fetch_counts c;
+    cxr_status st = CXR_OK;
+    if (cxr_fetch_lock_dirty(r->lock))
+        st = cxr_fetch_lock_save(r->lock, err);
+    cxr_fetch_count(&r->plan, &c);
+    c.bytes_received = r->received;
+    if (st == CXR_OK)
+        st = cxr_fetch_report_write(r->conf, &r->plan, &c, r->lock_path, r->opts, err);
+    emit(r, CXR_FETCH_EV_END, NULL);
+    if (st != CXR_OK || c.worst == CXR_OK)
+        return st;
+    if (r->opts->offline && c.failed == 0)
+        return cxr_fail(err, CXR_ERR_MISSING,
+                        "fetch: --offline: %zu of %zu files are not in the cache",
+                        c.missing_fatal, c.total);
+    return cxr_fail(err, c.worst,
+                    "fetch: %zu of %zu files failed (%zu missing, %zu other errors); "
+                    "see the list above",
+                    c.failed + c.missing_fatal, c.total, c.missing_fatal, c.failed);
+}
+
+static cxr_status run_stage(run *r, cxr_error *err)
+{
+    int need_images = r->opts->only && (r->opts->only & CXR_FETCH_IMAGES);
+    cxr_status st = cxr_fetch_plan_build(r->conf, need_images, &r->plan, err);
+    if (st == CXR_OK)
+        st = cxr_fetch_lock_load(r->lock_path, &r->lock, err);
+    if (st == CXR_OK)
+        st = resolve_all(r, err);
+    if (st != CXR_OK)
+        return st;
+    emit(r, CXR_FETCH_EV_START, NULL);
+    for (size_t i = 0; i < r->plan.n; i++)
+        if (r->plan.items[i].state != CXR_ITEM_TODO)
+            file_done(r, &r->plan.items[i]);
+    st = download(r, err);
+    return st == CXR_OK ? finish(r, err) : st;
+}
+
+cxr_status cxr_fetch_run(const cxr_config *conf, const cxr_fetch_options *opts,
+                         cxr_error *err)
+{
+    run r;
+    cxr_status st;
+    memset(&r, 0, sizeof(r));
+    r.conf = conf;
+    r.opts = opts;
+    r.only = opts->only ? opts->only : CXR_FETCH_ALL;
+    r.lock_path = cxr_fetch_lock_path(conf);
+    clock_gettime(CLOCK_MONOTONIC, &r.t0);
+    st = r.lock_path ? run_stage(&r, err) : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    cxr_fetch_lock_free(r.lock);
+    cxr_fetch_plan_release(&r.plan);
+    free(r.lock_path);
+    return st;
+}
+
+cxr_status cxr_fetch_parse_only(const char *text, unsigned *mask, cxr_error *err)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        {"metadata", CXR_FETCH_METADATA}, {"images", CXR_FETCH_IMAGES},
+        {"archives", CXR_FETCH_ARCHIVES}, {"kermany", CXR_FETCH_ARCHIVES},
+        {"all", CXR_FETCH_ALL}};
+    const char *p = text;
+    *mask = 0;
+    while (*p) {
+        size_t len = strcspn(p, ","), k;
+        for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+            if (strlen(names[k].name) == len && strncmp(p, names[k].name, len) == 0)
+                break;
+        if (k == sizeof(names) / sizeof(names[0]))
+            return cxr_fail(err, CXR_ERR_USAGE,
+                            "unknown source group '%.*s' in --only (use metadata, "
+                            "images, archives or all)", (int)len, p);
+        *mask |= names[k].bit;
+        p += len + (p[len] == ',');
+    }
+    return *mask ? CXR_OK : cxr_fail(err, CXR_ERR_USAGE, "--only needs a source group");
+}
+
+char *cxr_fetch_lock_path(const cxr_config *conf)
+{
+    const char *set = cxr_config_str(conf, "fetch.lock_file");
+    const char *file = cxr_config_file(conf);
+    size_t n;
+    char *out;
+    if (set && set[0])
+        return cxr_strdup(set);
+    n = strlen(file);
+    out = malloc(n + 6);
+    if (!out)
+        return NULL;
+    memcpy(out, file, n + 1);
+    if (n > 5 && strcmp(file + n - 5, ".yaml") == 0)
+        out[n - 5] = '\0';
+    else if (n > 4 && strcmp(file + n - 4, ".yml") == 0)
+        out[n - 4] = '\0';
+    strcat(out, ".lock");
+    return out;
+}

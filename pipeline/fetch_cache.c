@@ -1,0 +1,120 @@
+/* fetch_cache.c: the content-addressed download cache of the work directory
+ * (layout in workdir.h): lookups by content hash or URL, partial-file names,
+ * and moving a verified download into objects/. Nothing unverified is ever
+ * written under objects/. */
+#include "fetch_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "workdir.h"
+
+char *cxr_fetch_partial_path(const cxr_config *conf, const char *url)
+{
+    char hex[CXR_SHA256_HEX], *dir, *path;
+    cxr_sha256_buf(url, strlen(url), hex);
+    dir = cxr_path_join(cxr_config_str(conf, "workdir"), "cache/partial");
+    path = dir ? cxr_path_join(dir, hex) : NULL;
+    free(dir);
+    return path;
+}
+
+int cxr_fetch_cache_has(const cxr_config *conf, const char *sha256, int64_t size,
+                        int verify, char **path)
+{
+    struct stat sb;
+    char *obj = cxr_cache_object_path(conf, sha256);
+    int ok = obj && stat(obj, &sb) == 0 && S_ISREG(sb.st_mode) &&
+             (size < 0 || sb.st_size == size);
+    if (ok && verify) {
+        char got[CXR_SHA256_HEX];
+        cxr_error err;
+        ok = cxr_sha256_file(obj, got, NULL, &err) == CXR_OK && strcmp(got, sha256) == 0;
+        if (!ok)
+            unlink(obj); /* a corrupt object must not be used again */
+    }
+    if (ok && path)
+        *path = obj;
+    else
+        free(obj);
+    return ok;
+}
+
+int cxr_fetch_cache_url_get(const cxr_config *conf, const char *url,
+                            char sha256[CXR_SHA256_HEX])
+{
+    char *path = cxr_cache_url_index_path(conf, url);
+    unsigned char *data = NULL;
+    size_t len = 0;
+    cxr_error err;
+    int ok = 0;
+    if (path && cxr_read_file(path, &data, &len, &err) == CXR_OK) {
+        while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
+            data[--len] = '\0';
+        ok = cxr_sha256_valid((const char *)data);
+        if (ok)
+            memcpy(sha256, data, CXR_SHA256_HEX);
+    }
+    free(data);
+    free(path);
+    return ok;
+}
+
+static cxr_status write_url_index(const cxr_config *conf, const char *url,
+                                  const char *sha256, cxr_error *err)
+{
+    cxr_atomic_file af;
+    char *path = cxr_cache_url_index_path(conf, url);
+    cxr_status st;
+    memset(&af, 0, sizeof(af));
+    if (!path)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    st = cxr_atomic_open(&af, path, err);
+    if (st == CXR_OK) {
+        fprintf(af.fp, "%s\n", sha256);
+        st = cxr_atomic_commit(&af, err);
+    }
+    free(path);
+    return st;
+}
+
+/* The bytes must be on disk before the name says they are verified. */
+static cxr_status sync_file(const char *path, cxr_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int ok = fd >= 0 && fsync(fd) == 0;
+    int e = errno;
+    if (fd >= 0)
+        close(fd);
+    return ok ? CXR_OK
+              : cxr_fail(err, CXR_ERR_IO, "cannot sync '%s': %s", path, strerror(e));
+}
+
+cxr_status cxr_fetch_cache_promote(const cxr_config *conf, const char *partial,
+                                   const char *url, const char *sha256,
+                                   char **object_path, cxr_error *err)
+{
+    char *obj = cxr_cache_object_path(conf, sha256);
+    cxr_status st;
+    if (!obj)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    st = sync_file(partial, err);
+    if (st == CXR_OK)
+        st = cxr_mkdirs_parent(obj, err);
+    if (st == CXR_OK && rename(partial, obj) != 0)
+        st = cxr_fail(err, CXR_ERR_IO, "cannot move '%s' to '%s': %s", partial, obj,
+                      strerror(errno));
+    if (st == CXR_OK)
+        st = write_url_index(conf, url, sha256, err);
+    if (st == CXR_OK && object_path)
+        *object_path = obj;
+    else
+        free(obj);
+    return st;
+}

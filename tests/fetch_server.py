@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""fetch_server.py: the loopback HTTP server the fetch tests and benchmark
+start and stop themselves. Binds 127.0.0.1 on an ephemeral port, writes the
+port to --port-file, serves the files under --root, and logs one line per
+request to --log: path, status, Range header, If-Range header, body bytes.
+
+Behaviour is chosen by the path (counters are per whole path, so a test that
+wants a fresh counter uses another path):
+  /f/NAME                     the file; Range, If-Range, ETag, Last-Modified
+  /norange/NAME               ignores Range: always 200 with the whole file
+  /cut/N/NAME                 the first request is cut after N body bytes
+  /cutat/N/NAME               every response stops at file offset N
+  /status/K/CODE/RA/NAME      the first K requests answer CODE (Retry-After: RA
+                              seconds when RA > 0), then the file
+  /missing/NAME               404
+  /redirect/NAME              302 to /f/NAME
+  /redirect-file/NAME         302 to file:///etc/passwd (must be refused)
+  /wrong/NAME                 same length, one byte changed
+  /wrongonce/NAME             wrong bytes once, then the file
+  /slow/BPS/NAME              the file at BPS bytes per second
+  /stall/N/NAME               N bytes, then silence for 30 s
+--latency-ms adds a delay before every response.
+"""
+import argparse
+import email.utils
+import hashlib
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class State:
+    def __init__(self, root, log_path, latency):
+        self.root = root
+        self.latency = latency
+        self.counts = {}
+        self.lock = threading.Lock()
+        self.log = open(log_path, "a", buffering=1) if log_path else None
+        self.etags = {}
+
+    def hit(self, path):
+        with self.lock:
+            n = self.counts.get(path, 0) + 1
+            self.counts[path] = n
+            return n
+
+    def write_log(self, fields):
+        if self.log:
+            with self.lock:
+                self.log.write("\t".join(str(f) for f in fields) + "\n")
+
+    def etag(self, full):
+        st = os.stat(full)
+        key = (full, st.st_size, st.st_mtime_ns)
+        with self.lock:
+            if key not in self.etags:
+                h = hashlib.sha256()
+                with open(full, "rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 20), b""):
+                        h.update(chunk)
+                self.etags[key] = '"%s"' % h.hexdigest()[:24]
+            return self.etags[key]
+
+
+def parse_range(value, size):
+    """'bytes=S-' or 'bytes=S-E' -> (start, end) inclusive, None, or 'bad'."""
+    if not value or not value.startswith("bytes=") or "," in value:
+        return None
+    s, _, e = value[6:].partition("-")
+    try:
+        if s == "":
+            n = int(e)
+            return (max(0, size - n), size - 1) if n > 0 else "bad"
+        start = int(s)
+        end = int(e) if e else size - 1
+    except ValueError:
+        return None
+    if start >= size or end < start:
+        return "bad"
+    return (start, min(end, size - 1))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "cxr-fetch-test"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def send_simple(self, code, extra=None, body=b""):
+        self.send_response(code)
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.logged(code, len(body))
+
+    def logged(self, code, nbytes):
+        self.server.state.write_log([self.path, code, self.headers.get("Range", "-"),
+                                     self.headers.get("If-Range", "-"), nbytes])
+
+    def do_GET(self):
+        st = self.server.state
+        if st.latency:
+            time.sleep(st.latency / 1000.0)
+        parts = self.path.lstrip("/").split("/")
+        mode, args, name = parts[0], parts[1:-1], parts[-1]
+        full = os.path.join(st.root, name)
+        if "/" in name or name.startswith(".") or not os.path.isfile(full):
+            return self.send_simple(404, body=b"not found\n")
+        n = st.hit(self.path)
+        try:
+            return self.dispatch(mode, args, name, full, n)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def dispatch(self, mode, args, name, full, n):
+        if mode == "f":
+            return self.serve(full)
+        if mode == "norange":
+            return self.serve(full, honour_range=False)
+        if mode == "cut":
+            return self.serve(full, cut_after=int(args[0]) if n == 1 else None)
+        if mode == "cutat":
+            return self.serve(full, cut_at=int(args[0]))
+        if mode == "status":
+            k, code, ra = int(args[0]), int(args[1]), int(args[2])
+            if n <= k:
+                extra = {"Retry-After": str(ra)} if ra > 0 else {}
+                return self.send_simple(code, extra, b"try later\n")
+            return self.serve(full)
+        if mode == "missing":
+            return self.send_simple(404, body=b"not found\n")
+        if mode == "redirect":
+            return self.send_simple(302, {"Location": "/f/" + name})
+        if mode == "redirect-file":
+            return self.send_simple(302, {"Location": "file:///etc/passwd"})
+        if mode == "wrong" or (mode == "wrongonce" and n == 1):
+            return self.serve(full, corrupt=True)
+        if mode == "wrongonce":
+            return self.serve(full)
+        if mode == "slow":
+            return self.serve(full, bps=int(args[0]))
+        if mode == "stall":
+            return self.serve(full, stall_after=int(args[0]))
+        return self.send_simple(400, body=b"unknown mode\n")
+
+    def serve(self, full, honour_range=True, cut_after=None, cut_at=None,
+              corrupt=False, bps=None, stall_after=None):
+        size = os.path.getsize(full)
+        etag = self.server.state.etag(full)
+        start, end, code = 0, size - 1, 200
+        rng = parse_range(self.headers.get("Range"), size) if honour_range else None
+        if_range = self.headers.get("If-Range")
+        if rng is not None and if_range and if_range != etag:
+            rng = None
+        if rng == "bad":
+            return self.send_simple(416, {"Content-Range": "bytes */%d" % size})
+        if rng:
+            start, end, code = rng[0], rng[1], 206
+        self.send_response(code)
+        self.send_header("Content-Length", str(end - start + 1))
+        self.send_header("ETag", etag)
+        self.send_header("Last-Modified",
+                         email.utils.formatdate(os.path.getmtime(full), usegmt=True))
+        self.send_header("Accept-Ranges", "bytes" if honour_range else "none")
+        if code == 206:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
+        self.end_headers()
+        limit = end - start + 1
+        if cut_after is not None:
+            limit = min(limit, cut_after)
+        if cut_at is not None:
+            limit = max(0, min(limit, cut_at - start))
+        sent = self.send_body(full, start, limit, corrupt, bps, stall_after, size)
+        self.logged(code, sent)
+        if sent < end - start + 1:
+            self.close_connection = True
+            try:
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def send_body(self, full, start, limit, corrupt, bps, stall_after, size):
+        sent = 0
+        chunk = 65536 if not bps else max(1, bps // 10)
+        with open(full, "rb") as f:
+            f.seek(start)
+            while sent < limit:
+                data = f.read(min(chunk, limit - sent))
+                if not data:
+                    break
+                if corrupt and start + sent + len(data) == size:
+                    data = data[:-1] + bytes([data[-1] ^ 0xFF])
+                self.wfile.write(data)
+                sent += len(data)
+                if bps:
+                    time.sleep(len(data) / bps)
+                if stall_after is not None and sent >= stall_after:
+                    self.wfile.flush()
+                    time.sleep(30)
+                    break
+        return sent
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log")
+    ap.add_argument("--latency-ms", type=int, default=0)
+    a = ap.parse_args()
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.state = State(a.root, a.log, a.latency_ms)
+    tmp = a.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(tmp, a.port_file)
+
+    def stop(signum, frame):
+        threading.Thread(target=srv.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    srv.serve_forever(poll_interval=0.1)
+    srv.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
