@@ -1,6 +1,6 @@
 /* archive.c: listing, root choice and selective extraction of an image
- * archive with libarchive (rules in archive_path.c, contract in archive.h). */
-#include "archive.h"
+ * archive with libarchive (rules in archive_path.c, contract in archive_reader.h). */
+#include "archive_reader.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,4 +1,4 @@
-/* archive.h: reading the Kermany archive (zip, or tar with any compression
+/* archive_reader.h: reading the Kermany archive (zip, or tar with any compression
  * libarchive knows) in place, never extracting it whole.
  *
  *     cxr_archive_listing *ls;
@@ -22,8 +22,8 @@
  * The entry count and the sum of the declared sizes are capped (zip bombs);
  * extraction also caps the bytes it actually reads. Listings and handles are
  * not shared between threads. */
-#ifndef CXR_ARCHIVE_H
-#define CXR_ARCHIVE_H
+#ifndef CXR_ARCHIVE_READER_H
+#define CXR_ARCHIVE_READER_H
 
 #include <stddef.h>
 #include <stdint.h>
