@@ -1,6 +1,6 @@
 /* archive_path.c: the rules that classify an archive entry by its name and
  * type: refused (hostile), junk, or an image of the Kermany layout. */
-#include "archive.h"
+#include "archive_reader.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* archive_root.c: choosing the dataset root of a listing when an archive
  * holds its images under one root, several identical ones, or none. */
-#include "archive.h"
+#include "archive_reader.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -78,4 +78,18 @@ cxr_status layout_remove_tree(const char *path, cxr_error *err);
  * their sizes (and nothing else). */
 int layout_tree_matches(const layout_ctx *c, const char *layout_csv);
 
+/* layout_pool.c: worker threads that run layout_place on jobs handed over
+ * by the reading thread, through a bounded queue (memory stays bounded by
+ * the queue, whatever the archive's size). With one thread, submit does the
+ * work itself. */
+typedef struct layout_pool layout_pool;
+cxr_status layout_pool_start(layout_ctx *c, int threads, layout_pool **out, cxr_error *err);
+/* Takes 'data' (malloc'd). Blocks while the queue is full. Returns the
+ * first error any job has met so far (the caller stops submitting). */
+cxr_status layout_pool_submit(layout_pool *p, size_t first, size_t n, unsigned char *data,
+                              size_t len, cxr_error *err);
+/* Waits for the jobs, stops the threads, frees the pool; returns the first
+ * error any job met. NULL is a no-op. */
+cxr_status layout_pool_finish(layout_pool *p, cxr_error *err);
+
 #endif

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "archive.h"
+#include "archive_reader.h"
 #include "fsutil.h"
 #include "manifest.h"
 #include "safename.h"

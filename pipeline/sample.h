@@ -2,7 +2,7 @@
  * Kermany images from the archive, as the config's sample.draws declare.
  *
  * For each draw, in config order: the candidates are the archive's images of
- * the draw's split and class under the chosen dataset root (archive.h),
+ * the draw's split and class under the chosen dataset root (archive_reader.h),
  * sorted bytewise by name, less every image of the draws named in
  * disjoint_from and, with patient_disjoint, every image of a patient
  * ('person<N>') those draws hold. Algorithm R (sample_draw.c) picks 'count'

@@ -1,0 +1,178 @@
+/* layout_place.c: one source image into its folders of the staging tree:
+ * verified by decoding, then hard-linked, written, or written as a resized
+ * PNG; or quarantined with the reason. */
+#include "layout_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "image.h"
+#include "safename.h"
+
+static const char *source_name(layout_source src)
+{
+    return src == SRC_KERMANY ? "kermany" : "ieee8023";
+}
+
+/* "<folder>/<name>", with the extension replaced by .png when 'png'. */
+static char *out_path(const layout_ctx *c, const layout_item *it)
+{
+    const char *folder = c->folders[it->folder].path, *dot = strrchr(it->filename, '.');
+    size_t base = c->png && dot && dot != it->filename ? (size_t)(dot - it->filename)
+                                                       : strlen(it->filename);
+    size_t n = strlen(folder) + base + 8;
+    char *p = malloc(n);
+    if (!p)
+        abort();
+    snprintf(p, n, "%s/%.*s%s", folder, (int)base, it->filename, c->png ? ".png" : "");
+    return p;
+}
+
+static void add_record(layout_ctx *c, const layout_item *it, char *path, const char *sha,
+                       uint64_t size, char *reason, int linked)
+{
+    layout_record *r;
+    pthread_mutex_lock(&c->lock);
+    if (c->nrecords == c->rcap) {
+        c->rcap = c->rcap ? c->rcap * 2 : 256;
+        if (!(c->records = realloc(c->records, c->rcap * sizeof(*c->records))))
+            abort();
+    }
+    r = &c->records[c->nrecords++];
+    memset(r, 0, sizeof(*r));
+    r->path = path;
+    snprintf(r->sha256, sizeof(r->sha256), "%s", sha ? sha : "");
+    r->size = size;
+    r->klass = c->folders[it->folder].klass;
+    r->draw = c->folders[it->folder].draw;
+    r->source = source_name(it->src);
+    r->entry = cxr_strdup(it->entry);
+    r->reason = reason;
+    c->nlinked += linked != 0;
+    pthread_mutex_unlock(&c->lock);
+}
+
+void layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason)
+{
+    for (size_t k = first; k < first + n; k++)
+        add_record(c, &c->items[k], out_path(c, &c->items[k]), NULL, 0, cxr_strdup(reason), 0);
+}
+
+static cxr_status write_bytes(const char *path, const unsigned char *data, size_t len,
+                              cxr_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    size_t done = 0;
+    if (fd < 0)
+        return cxr_fail(err, CXR_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
+    while (done < len) {
+        ssize_t w = write(fd, data + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = errno;
+            close(fd);
+            return cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", path, strerror(e));
+        }
+        done += (size_t)w;
+    }
+    if (close(fd) != 0)
+        return cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    return CXR_OK;
+}
+
+/* Places the original bytes: a hard link to the source when allowed and
+ * possible, else a new file. */
+static cxr_status place_original(layout_ctx *c, const layout_item *it, const char *dst,
+                                 const unsigned char *data, size_t len, int *linked,
+                                 cxr_error *err)
+{
+    *linked = 0;
+    if (it->local && c->link != LINK_COPY) {
+        if (link(it->local, dst) == 0) {
+            *linked = 1;
+            return CXR_OK;
+        }
+        if (c->link == LINK_HARD)
+            return cxr_fail(err, CXR_ERR_IO, "cannot hard-link '%s' to '%s': %s "
+                            "(layout.link: auto or copy copies instead)", it->local, dst,
+                            strerror(errno));
+    }
+    return write_bytes(dst, data, len, err);
+}
+
+/* Decodes for verification (and for PNG output); a bad image is a reason
+ * in *why (malloc'd), not an error. */
+static cxr_status verify(const layout_ctx *c, const unsigned char *data, size_t len,
+                         cxr_image *img, char **why, cxr_error *err)
+{
+    cxr_error e2;
+    cxr_image raw = {0};
+    cxr_status st;
+    *why = NULL;
+    if (!c->verify)
+        return CXR_OK;
+    st = cxr_image_decode(data, len, c->max_dimension, 0, &raw, &e2);
+    if (st == CXR_OK && c->png) {
+        st = cxr_image_resize(&raw, c->image_size, c->image_size, img, &e2);
+        cxr_image_release(&raw);
+    } else {
+        cxr_image_release(&raw);
+    }
+    if (st == CXR_ERR_INPUT || st == CXR_ERR_UNSUPPORTED) {
+        *why = cxr_strdup(e2.msg);
+        return CXR_OK;
+    }
+    if (st != CXR_OK)
+        *err = e2;
+    return st;
+}
+
+cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned char *data,
+                        size_t len, cxr_error *err)
+{
+    cxr_image img = {0};
+    char sha[CXR_SHA256_HEX], *why = NULL;
+    const char *bad = cxr_safename_problem(c->items[first].filename);
+    cxr_status st = CXR_OK;
+    if (bad) {
+        layout_quarantine(c, first, n, bad);
+        return CXR_OK;
+    }
+    if ((st = verify(c, data, len, &img, &why, err)) != CXR_OK)
+        return st;
+    if (why) {
+        layout_quarantine(c, first, n, why);
+        free(why);
+        return CXR_OK;
+    }
+    if (!c->png)
+        cxr_sha256_buf(data, len, sha);
+    for (size_t k = first; st == CXR_OK && k < first + n; k++) {
+        const layout_item *it = &c->items[k];
+        char *rel = out_path(c, it), *dst = cxr_path_join(c->staging, rel);
+        uint64_t size = len;
+        int linked = 0;
+        if (!dst)
+            abort();
+        if (c->png) {
+            st = cxr_image_write_png(&img, dst, err);
+            if (st == CXR_OK)
+                st = cxr_sha256_file(dst, sha, &size, err);
+        } else {
+            st = place_original(c, it, dst, data, len, &linked, err);
+        }
+        free(dst);
+        if (st == CXR_OK)
+            add_record(c, it, rel, sha, size, NULL, linked);
+        else
+            free(rel);
+    }
+    cxr_image_release(&img);
+    return st;
+}

@@ -1,0 +1,212 @@
+/* layout_tree.c: the staging directory the trees are built in, the swap
+ * that puts it in place in one rename, removal without following links,
+ * and the check that a tree still matches its manifest. */
+#define _GNU_SOURCE /* renameat2, syncfs */
+#include "layout_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "manifest.h"
+
+/* Removes 'name' inside 'dirfd' and everything under it; never follows a
+ * symbolic link. 0 or -1 with errno. */
+static int remove_at(int dirfd, const char *name)
+{
+    struct stat sb;
+    struct dirent *de;
+    DIR *d;
+    int fd, rc = 0;
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(sb.st_mode))
+        return unlinkat(dirfd, name, 0);
+    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || !(d = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while (rc == 0 && (de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+            rc = remove_at(fd, de->d_name);
+    closedir(d);
+    return rc ? rc : unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+cxr_status layout_remove_tree(const char *path, cxr_error *err)
+{
+    if (remove_at(AT_FDCWD, path) != 0)
+        return cxr_fail(err, CXR_ERR_IO, "cannot remove '%s': %s", path, strerror(errno));
+    return CXR_OK;
+}
+
+/* Splits c->root into its parent directory and its last component. */
+static void split_root(const char *root, char **parent, const char **base)
+{
+    const char *slash = strrchr(root, '/');
+    *parent = slash ? cxr_strdup(root) : cxr_strdup(".");
+    if (slash) {
+        (*parent)[slash - root] = '\0';
+        if (slash == root)
+            strcpy(*parent, "/");
+    }
+    *base = slash ? slash + 1 : root;
+}
+
+/* Removes staging directories left by runs that died ('.<base>.staging.<pid>'
+ * whose process is gone). */
+static void remove_stale(const char *parent, const char *base)
+{
+    char prefix[300];
+    struct dirent *de;
+    DIR *d = opendir(parent);
+    int n = snprintf(prefix, sizeof(prefix), ".%s.staging.", base);
+    if (!d || n < 0 || (size_t)n >= sizeof(prefix)) {
+        if (d)
+            closedir(d);
+        return;
+    }
+    while ((de = readdir(d)) != NULL) {
+        long pid;
+        char *end;
+        if (strncmp(de->d_name, prefix, (size_t)n) != 0)
+            continue;
+        pid = strtol(de->d_name + n, &end, 10);
+        if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 && pid != (long)getpid()))
+            continue; /* not ours, or a live run's */
+        (void)remove_at(dirfd(d), de->d_name);
+    }
+    closedir(d);
+}
+
+cxr_status layout_staging_create(layout_ctx *c, cxr_error *err)
+{
+    char *parent;
+    const char *base;
+    size_t n;
+    cxr_status st;
+    split_root(c->root, &parent, &base);
+    if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+        free(parent);
+        return cxr_fail(err, CXR_ERR_CONFIG, "layout.root '%s' must name a directory",
+                        c->root);
+    }
+    if ((st = cxr_mkdirs(parent, err)) != CXR_OK) {
+        free(parent);
+        return st;
+    }
+    remove_stale(parent, base);
+    n = strlen(parent) + strlen(base) + 40;
+    if (!(c->staging = malloc(n)))
+        abort();
+    snprintf(c->staging, n, "%s/.%s.staging.%ld", parent, base, (long)getpid());
+    free(parent);
+    if ((st = layout_remove_tree(c->staging, err)) != CXR_OK)
+        return st;
+    for (size_t i = 0; st == CXR_OK && i < c->nfolders; i++) {
+        char *dir = cxr_path_join(c->staging, c->folders[i].path);
+        if (!dir)
+            abort();
+        st = cxr_mkdirs(dir, err);
+        free(dir);
+    }
+    return st;
+}
+
+/* Flushes the staging tree's data, then exchanges it with the old tree in
+ * one rename (or renames it into place when there is none) and removes the
+ * old tree. Where the kernel cannot exchange, two renames are used. */
+cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err)
+{
+    int fd = open(c->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat sb;
+    if (fd >= 0) {
+        (void)syncfs(fd);
+        close(fd);
+    }
+    if (lstat(c->root, &sb) != 0) {
+        if (rename(c->staging, c->root) != 0)
+            return cxr_fail(err, CXR_ERR_IO, "cannot rename '%s' to '%s': %s", c->staging,
+                            c->root, strerror(errno));
+        return CXR_OK;
+    }
+    if (renameat2(AT_FDCWD, c->staging, AT_FDCWD, c->root, RENAME_EXCHANGE) != 0) {
+        size_t n = strlen(c->staging) + 8;
+        char *old = malloc(n);
+        if (!old)
+            abort();
+        snprintf(old, n, "%s.old", c->staging);
+        if (rename(c->root, old) != 0 || rename(c->staging, c->root) != 0) {
+            cxr_fail(err, CXR_ERR_IO, "cannot move the new tree into '%s': %s", c->root,
+                     strerror(errno));
+            free(old);
+            return err->status;
+        }
+        free(c->staging);
+        c->staging = old;
+    }
+    return layout_remove_tree(c->staging, err); /* now the old tree */
+}
+
+/* Counts the regular files under 'name' in 'dirfd'; -1 when anything else
+ * (a link, a device) is there or the walk fails. */
+static long count_files(int dirfd, const char *name)
+{
+    struct stat sb;
+    struct dirent *de;
+    DIR *d;
+    long total = 0;
+    int fd;
+    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+        return -1;
+    if (S_ISREG(sb.st_mode))
+        return 1;
+    if (!S_ISDIR(sb.st_mode))
+        return -1;
+    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || !(d = fdopendir(fd))) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    while (total >= 0 && (de = readdir(d)) != NULL) {
+        long n;
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+            continue;
+        n = count_files(fd, de->d_name);
+        total = n < 0 ? -1 : total + n;
+    }
+    closedir(d);
+    return total;
+}
+
+int layout_tree_matches(const layout_ctx *c, const char *layout_csv)
+{
+    static const char *const cols[] = {"path", "size", NULL};
+    cxr_manifest *m;
+    int ok = 1, pcol, scol;
+    if (cxr_manifest_load(layout_csv, cols, &m, NULL) != CXR_OK)
+        return 0;
+    pcol = cxr_manifest_column(m, "path");
+    scol = cxr_manifest_column(m, "size");
+    for (size_t r = 0; ok && r < cxr_manifest_nrows(m); r++) {
+        char *p = cxr_path_join(c->root, cxr_manifest_get(m, r, pcol));
+        struct stat sb;
+        ok = p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+             (unsigned long long)sb.st_size == strtoull(cxr_manifest_get(m, r, scol), NULL, 10);
+        free(p);
+    }
+    if (ok)
+        ok = count_files(AT_FDCWD, c->root) == (long)cxr_manifest_nrows(m);
+    cxr_manifest_free(m);
+    return ok;
+}

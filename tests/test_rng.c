@@ -1,0 +1,105 @@
+/* test_rng.c: PCG32 against its reference outputs, the bounded draws, the
+ * named seeds, Algorithm R and the parsing of draw counts. */
+#include <stdint.h>
+
+#include "rng.h"
+#include "sample.h"
+#include "testutil.h"
+
+static void test_pcg32_reference(void)
+{
+    /* pcg32-demo (pcg-c-basic) with pcg32_srandom_r(&rng, 42, 54) */
+    static const uint32_t want[6] = {0xa15c02b7u, 0x7b47f409u, 0xba1d3330u,
+                                     0x83d2f293u, 0xbfa4784bu, 0xcbed606eu};
+    cxr_rng r;
+    cxr_rng_seed(&r, 42u, 54u);
+    for (int i = 0; i < 6; i++)
+        CHECK_INT(cxr_rng_next(&r), want[i]);
+}
+
+static void test_below(void)
+{
+    cxr_rng r;
+    long counts[6] = {0};
+    int in_range = 1;
+    cxr_rng_seed(&r, 1, 2);
+    CHECK_INT(cxr_rng_below(&r, 0), 0);
+    CHECK_INT(cxr_rng_below(&r, 1), 0);
+    for (int i = 0; i < 60000; i++)
+        counts[cxr_rng_below(&r, 6)]++;
+    for (int i = 0; i < 6; i++)
+        CHECK(counts[i] > 9500 && counts[i] < 10500);
+    for (int i = 0; i < 10000; i++) {
+        uint32_t v = cxr_rng_below(&r, 0x80000001u); /* the rejection path is common */
+        in_range &= v < 0x80000001u;
+    }
+    CHECK(in_range);
+}
+
+static void test_named_seeds(void)
+{
+    cxr_rng a, b, c, d;
+    int same_ab = 1, same_ac = 1, same_ad = 1;
+    cxr_rng_seed_named(&a, 42, "normal_train");
+    cxr_rng_seed_named(&b, 42, "normal_train");
+    cxr_rng_seed_named(&c, 42, "normal_validation");
+    cxr_rng_seed_named(&d, 7, "normal_train");
+    for (int i = 0; i < 16; i++) {
+        uint32_t x = cxr_rng_next(&a);
+        same_ab &= x == cxr_rng_next(&b);
+        same_ac &= x == cxr_rng_next(&c);
+        same_ad &= x == cxr_rng_next(&d);
+    }
+    CHECK(same_ab);
+    CHECK(!same_ac);
+    CHECK(!same_ad);
+}
+
+static void test_reservoir(void)
+{
+    cxr_rng r;
+    size_t out[5], hits[5] = {0};
+    cxr_error err;
+    int sorted = 1;
+    cxr_rng_seed(&r, 3, 4);
+    CHECK_INT(cxr_reservoir_sample(&r, 5, 5, out, &err), CXR_OK);
+    for (size_t i = 0; i < 5; i++)
+        CHECK_INT(out[i], i);
+    CHECK_INT(cxr_reservoir_sample(&r, 3, 4, out, &err), CXR_ERR_INPUT);
+    CHECK(test_contains(err.msg, "cannot draw 4 of 3"));
+    CHECK_INT(cxr_reservoir_sample(&r, 0, 0, out, &err), CXR_OK);
+    /* every index is chosen with probability k/n = 2/5 */
+    for (int t = 0; t < 50000; t++) {
+        cxr_reservoir_sample(&r, 5, 2, out, &err);
+        sorted &= out[0] < out[1] && out[1] < 5;
+        hits[out[0]]++;
+        hits[out[1]]++;
+    }
+    CHECK(sorted);
+    for (int i = 0; i < 5; i++)
+        CHECK(hits[i] > 19000 && hits[i] < 21000);
+}
+
+static void test_parse_count(void)
+{
+    size_t n = 99;
+    CHECK(cxr_sample_parse_count("20", &n));
+    CHECK_INT(n, 20);
+    CHECK(cxr_sample_parse_count("0", &n));
+    CHECK_INT(n, 0);
+    CHECK(!cxr_sample_parse_count("covid_train", &n));
+    CHECK(!cxr_sample_parse_count("-1", &n));
+    CHECK(!cxr_sample_parse_count("", &n));
+    CHECK(!cxr_sample_parse_count("12a", &n));
+    CHECK(!cxr_sample_parse_count("99999999999999999999999", &n));
+}
+
+int main(void)
+{
+    test_pcg32_reference();
+    test_below();
+    test_named_seeds();
+    test_reservoir();
+    test_parse_count();
+    return test_finish();
+}
