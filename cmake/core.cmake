@@ -16,6 +16,8 @@ add_library(cxrprep_lib STATIC
   pipeline/safename.c
   pipeline/select_rules.c
   pipeline/select.c
+  pipeline/steps.c
+  pipeline/runstate.c
   pipeline/strmap.c
   pipeline/utf8.c
   pipeline/config_yaml.c
@@ -59,6 +61,8 @@ function(cxr_test_env name)
 endfunction()
 
 cxr_add_stage(cxrprep-select cmd/select_main.c)
+cxr_add_stage(cxrprep cmd/cxrprep_main.c)
+target_sources(cxrprep PRIVATE cmd/driver.c cmd/driver_spawn.c)
 
 # Tests of the core (each registered once its source exists).
 foreach(t test_datefmt test_finding test_config test_csvread test_manifest)
@@ -66,7 +70,7 @@ foreach(t test_datefmt test_finding test_config test_csvread test_manifest)
     cxr_add_unit_test(${t} tests/${t}.c)
   endif()
 endforeach()
-foreach(t cli_select cli_select_real cli_select_bad)
+foreach(t cli_select cli_select_real cli_driver)
   if(EXISTS ${PROJECT_SOURCE_DIR}/tests/${t}.sh)
     cxr_add_script_test(${t} tests/${t}.sh)
   endif()

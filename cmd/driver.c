@@ -1,0 +1,180 @@
+/* driver.c: `cxrprep run` and `cxrprep status`: the plan, the up-to-date
+ * checks against the lock file, and running each step in turn. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "driver.h"
+#include "fsutil.h"
+#include "runstate.h"
+#include "steps.h"
+
+int driver_spawn_stage(const char *self, const char *stage, char **argv);
+
+typedef struct plan {
+    const driver_opts *opts;
+    cxr_config *conf;
+    cxr_runstate *state;
+    char *lock_path;
+    int first, last;      /* step range */
+} plan;
+
+static int load_plan(plan *p, const driver_opts *opts, cxr_error *err)
+{
+    cxr_status st;
+
+    memset(p, 0, sizeof(*p));
+    p->opts = opts;
+    p->first = opts->from ? cxr_step_find(opts->from) : 0;
+    p->last = opts->to ? cxr_step_find(opts->to) : (int)cxr_nsteps - 1;
+    if (p->first < 0 || p->last < 0)
+        return cxr_fail(err, CXR_ERR_USAGE,
+                        "unknown step '%s' (steps: fetch, select, images, sample, layout, score)",
+                        p->first < 0 ? opts->from : opts->to);
+    st = cxr_config_load(opts->config_path, &p->conf, err);
+    for (size_t i = 0; st == CXR_OK && i < opts->nsets; i++)
+        st = cxr_config_set(p->conf, opts->sets[i], err);
+    if (st == CXR_OK)
+        st = cxr_config_validate(p->conf, err);
+    if (st != CXR_OK)
+        return st;
+    p->lock_path = cxr_path_join(cxr_config_str(p->conf, "workdir"), "cxrprep-run.lock");
+    return cxr_runstate_load(p->lock_path, &p->state, err);
+}
+
+static void release_plan(plan *p)
+{
+    cxr_config_free(p->conf);
+    cxr_runstate_free(p->state);
+    free(p->lock_path);
+}
+
+/* NULL when the step's record matches, else why it must run. */
+static const char *why_run(plan *p, const cxr_step *step, const cxr_fingerprints *inputs,
+                           char *buf, size_t size)
+{
+    cxr_fingerprints then_in, then_out, now_out;
+    const char *why;
+    cxr_error err;
+
+    if (!cxr_runstate_get(p->state, step->name, &then_in, &then_out)) {
+        snprintf(buf, size, "never run");
+        return buf;
+    }
+    why = cxr_fingerprints_diff(&then_in, inputs, buf, size);
+    if (!why) {
+        cxr_step_outputs(p->conf, step, &now_out, &err);
+        why = cxr_fingerprints_diff(&then_out, &now_out, buf, size);
+        if (why) {
+            char tmp[1024];
+            snprintf(tmp, sizeof(tmp), "output %s", buf);
+            snprintf(buf, size, "%s", tmp);
+        }
+        cxr_fingerprints_release(&now_out);
+    }
+    cxr_fingerprints_release(&then_in);
+    cxr_fingerprints_release(&then_out);
+    return why;
+}
+
+static char **stage_argv(const plan *p, const cxr_step *step)
+{
+    size_t n = 0, cap = 8 + 2 * p->opts->nsets;
+    char **argv = calloc(cap + 4, sizeof(*argv));
+
+    if (!argv)
+        abort();
+    argv[n++] = (char *)step->stage;
+    argv[n++] = "--config";
+    argv[n++] = (char *)p->opts->config_path;
+    for (size_t i = 0; i < p->opts->nsets; i++) {
+        argv[n++] = "--set";
+        argv[n++] = (char *)p->opts->sets[i];
+    }
+    for (const char *const *a = step->args; *a; a++)
+        argv[n++] = (char *)*a;
+    if (p->opts->quiet)
+        argv[n++] = "--quiet";
+    return argv;
+}
+
+static int run_step(plan *p, const char *self, const cxr_step *step,
+                    const cxr_fingerprints *inputs, cxr_error *err)
+{
+    char **argv = stage_argv(p, step);
+    cxr_fingerprints outputs;
+    int rc;
+
+    rc = driver_spawn_stage(self, step->stage, argv);
+    free(argv);
+    if (rc != 0) {
+        cxr_runstate_forget(p->state, step->name);
+        cxr_runstate_save(p->state, p->lock_path, err);
+        fprintf(stderr, "cxrprep: step '%s' failed (exit %d); later steps not run\n", step->name, rc);
+        return rc;
+    }
+    cxr_step_outputs(p->conf, step, &outputs, err);
+    cxr_runstate_put(p->state, step->name, inputs, &outputs);
+    cxr_fingerprints_release(&outputs);
+    if (cxr_runstate_save(p->state, p->lock_path, err) != CXR_OK) {
+        fprintf(stderr, "cxrprep: %s\n", err->msg);
+        return cxr_exit_code(err->status);
+    }
+    return 0;
+}
+
+static int walk_steps(plan *p, const char *self, cxr_error *err)
+{
+    const driver_opts *o = p->opts;
+    int pending = 0; /* an earlier step would run (dry run, status) */
+
+    for (int i = p->first; i <= p->last; i++) {
+        const cxr_step *step = &cxr_steps[i];
+        cxr_fingerprints inputs;
+        char buf[1024];
+        const char *why;
+        int rc = 0;
+
+        cxr_step_inputs(p->conf, step, &inputs, err); /* before running, not after */
+        why = o->force ? "forced" : why_run(p, step, &inputs, buf, sizeof(buf));
+        if (!why && pending && (o->dry_run || o->status_only))
+            why = "an earlier step will change its inputs";
+        if (!why) {
+            if (!o->quiet)
+                printf("%-7s up to date\n", step->name);
+        } else if (o->dry_run || o->status_only) {
+            printf("%-7s %s: %s\n", step->name, o->status_only ? "out of date" : "would run", why);
+            pending = 1;
+        } else {
+            if (!o->quiet)
+                printf("%-7s running (%s)\n", step->name, why);
+            fflush(stdout);
+            rc = run_step(p, self, step, &inputs, err);
+        }
+        cxr_fingerprints_release(&inputs);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+int driver_run(const char *self, const driver_opts *opts)
+{
+    cxr_error err = {0};
+    plan p;
+    int rc;
+
+    if (load_plan(&p, opts, &err) != CXR_OK) {
+        fprintf(stderr, "cxrprep: %s\n", err.msg);
+        release_plan(&p);
+        return cxr_exit_code(err.status);
+    }
+    rc = walk_steps(&p, self, &err);
+    if (rc == 0 && !opts->quiet && !opts->dry_run && !opts->status_only) {
+        const char *w = cxr_config_str(p.conf, "workdir");
+        printf("done: manifests in %s/manifests, lock file %s\n", w, p.lock_path);
+    }
+    release_plan(&p);
+    return rc;
+}

@@ -1,0 +1,26 @@
+/* runstate.h: the driver's lock file, <workdir>/cxrprep-run.lock (JSON):
+ * for each step, the fingerprints of its inputs (taken before it ran) and
+ * of its outputs (after). A step whose recorded inputs and outputs still
+ * match is up to date. */
+#ifndef CXR_RUNSTATE_H
+#define CXR_RUNSTATE_H
+
+#include "error.h"
+#include "steps.h"
+
+typedef struct cxr_runstate cxr_runstate;
+
+/* A missing file is an empty state; a malformed one is CXR_ERR_INPUT. */
+cxr_status cxr_runstate_load(const char *path, cxr_runstate **out, cxr_error *err);
+/* 1 and copies (caller releases) when 'step' is recorded; 0 otherwise. */
+int cxr_runstate_get(const cxr_runstate *state, const char *step,
+                     cxr_fingerprints *inputs, cxr_fingerprints *outputs);
+/* Records a step (copies the fingerprints). */
+void cxr_runstate_put(cxr_runstate *state, const char *step,
+                      const cxr_fingerprints *inputs, const cxr_fingerprints *outputs);
+void cxr_runstate_forget(cxr_runstate *state, const char *step);
+/* Writes atomically. */
+cxr_status cxr_runstate_save(const cxr_runstate *state, const char *path, cxr_error *err);
+void cxr_runstate_free(cxr_runstate *state);
+
+#endif
