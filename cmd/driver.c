@@ -136,6 +136,11 @@ static int walk_steps(plan *p, const char *self, cxr_error *err)
         const char *why;
         int rc = 0;
 
+        if (step->requires && !cxr_config_str(p->conf, step->requires)) {
+            if (!o->quiet)
+                printf("%-7s skipped: '%s' is not set\n", step->name, step->requires);
+            continue;
+        }
         cxr_step_inputs(p->conf, step, &inputs, err); /* before running, not after */
         why = o->force ? "forced" : why_run(p, step, &inputs, buf, sizeof(buf));
         if (!why && pending && (o->dry_run || o->status_only))

@@ -15,17 +15,17 @@
 
 const cxr_step cxr_steps[] = {
     {"fetch", "fetch", LIST("--only", "metadata,archives"), LIST("sources", "fetch"),
-     LIST(NULL), NULL, 1, 1, 0, 0},
+     LIST(NULL), NULL, 1, 1, 0, 0, NULL},
     {"select", "select", LIST(NULL), LIST("sources", "select"), LIST(NULL), "select",
-     1, 0, 0, 0},
+     1, 0, 0, 0, NULL},
     {"images", "fetch", LIST("--only", "images"), LIST("sources", "fetch"), LIST("select"),
-     "fetch", 0, 0, 0, 0},
+     "fetch", 0, 0, 0, 0, "sources.images.url_template"},
     {"sample", "sample", LIST(NULL), LIST("seed", "sources", "sample"), LIST("select"),
-     "sample", 0, 1, 0, 0},
+     "sample", 0, 1, 0, 0, "sources.kermany.url"},
     {"layout", "layout", LIST(NULL), LIST("sources", "layout"),
-     LIST("select", "fetch", "sample"), "layout", 0, 1, 0, 1},
+     LIST("select", "fetch", "sample"), "layout", 0, 1, 0, 1, NULL},
     {"score", "score", LIST(NULL), LIST("sources", "layout", "score"), LIST("layout"),
-     "score", 0, 1, 1, 0},
+     "score", 0, 1, 1, 0, "score.model"},
 };
 const size_t cxr_nsteps = sizeof(cxr_steps) / sizeof(cxr_steps[0]);
 
@@ -126,16 +126,23 @@ static void add_path(cxr_fingerprints *fps, const char *path)
     add(fps, path, hex);
 }
 
-/* Local files a step reads: sources given as paths or file:// URLs (http
- * sources are covered by the fetch manifests), and the model. */
+/* A source a step reads: a local file (path or file:// URL) is hashed; an
+ * http(s) source is named by its cache object, whose name is its verified
+ * sha256, so a 1.2 GB archive is not hashed again on every run. */
 static void add_source(cxr_fingerprints *fps, const cxr_config *conf, const char *url_key,
                        const char *sha_key)
 {
     const char *url = cxr_config_str(conf, url_key);
     char *path = NULL;
-    if (!url || !strncmp(url, "http://", 7) || !strncmp(url, "https://", 8))
+    int remote = url && (!strncmp(url, "http://", 7) || !strncmp(url, "https://", 8));
+
+    if (!url)
         return;
-    if (cxr_source_local_path(conf, url, cxr_config_str(conf, sha_key), &path, NULL) == CXR_OK)
+    if (cxr_source_local_path(conf, url, cxr_config_str(conf, sha_key), &path, NULL) != CXR_OK)
+        add(fps, url, "absent");
+    else if (remote)
+        add(fps, url, strrchr(path, '/') + 1);
+    else
         add_path(fps, path);
     free(path);
 }

@@ -28,6 +28,7 @@ typedef struct cxr_step {
     int reads_archive;           /* reads sources.kermany */
     int reads_model;             /* reads score.model */
     int writes_tree;             /* writes the dataset trees (layout.root) */
+    const char *requires;        /* config key without which the step is skipped */
 } cxr_step;
 
 extern const cxr_step cxr_steps[];
