@@ -12,8 +12,10 @@
 
 static cxr_status open_archive(const char *path, struct archive **out, cxr_error *err)
 {
-    struct archive *a = archive_read_new();
-    if (!a)
+    struct archive *a;
+    if (!cxr_is_file(path))
+        return cxr_fail(err, CXR_ERR_MISSING, "archive '%s' is not a readable file", path);
+    if (!(a = archive_read_new()))
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory opening '%s'", path);
     archive_read_support_format_zip(a);
     archive_read_support_format_tar(a);

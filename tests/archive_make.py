@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""archive_make.py: builds Kermany-shaped archives (zip or tar.gz) for the
+tests and the benchmark from the real sample in ../shared/data/kermany-sample:
+the official '<root>/<split>/<CLASS>/<name>' layout under one or more roots,
+optional mirror junk (__MACOSX/, ._*, .DS_Store, README, directories),
+hostile entries (absolute path, '..', symlink, hard link, devices) and a
+name stored twice.
+
+  archive_make.py OUT.zip --src DIR [--root chest_xray]... [--junk] [--hostile]
+                  [--duplicate] [--counts 1349,3883,234,390] [--format zip|tgz]
+
+Without --counts the 40 real files go to train/ with their own names; with
+--counts, train/test NORMAL/PNEUMONIA get that many files whose bytes are the
+real ones reused under new names (PNEUMONIA patients hold two images each).
+"""
+import argparse
+import io
+import os
+import sys
+import tarfile
+import time
+import warnings
+import zipfile
+
+warnings.filterwarnings("ignore", "Duplicate name")
+
+MTIME = (2018, 1, 6, 0, 0, 0)
+
+
+def real_files(src, klass):
+    d = os.path.join(src, "chest_xray", "train", klass)
+    names = sorted(os.listdir(d))
+    return [(n, open(os.path.join(d, n), "rb").read()) for n in names]
+
+
+def plan(src, counts):
+    """[(relpath under root, bytes)]"""
+    normal, pneu = real_files(src, "NORMAL"), real_files(src, "PNEUMONIA")
+    if not counts:
+        return [("train/NORMAL/" + n, b) for n, b in normal] + \
+               [("train/PNEUMONIA/" + n, b) for n, b in pneu]
+    out = []
+    for split, nn, npn in (("train", counts[0], counts[1]), ("test", counts[2], counts[3])):
+        base = 0 if split == "train" else 100000
+        for i in range(nn):
+            out.append(("%s/NORMAL/IM-%05d-0001.jpeg" % (split, base + i),
+                        normal[i % len(normal)][1]))
+        for i in range(npn):
+            kind = "virus" if i % 3 == 0 else "bacteria"
+            out.append(("%s/PNEUMONIA/person%d_%s_%d.jpeg" % (split, base + i // 2, kind, i),
+                        pneu[i % len(pneu)][1]))
+    return out
+
+
+class Writer:
+    def __init__(self, path, fmt, level):
+        self.fmt = fmt
+        if fmt == "zip":
+            self.z = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level)
+        else:
+            self.t = tarfile.open(path, "w:gz", compresslevel=level)
+
+    def file(self, name, data):
+        if self.fmt == "zip":
+            zi = zipfile.ZipInfo(name, MTIME)
+            zi.external_attr = 0o100644 << 16
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            self.z.writestr(zi, data)
+        else:
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime, ti.mode = len(data), time.mktime(MTIME + (0, 0, -1)), 0o644
+            self.t.addfile(ti, io.BytesIO(data))
+
+    def dir(self, name):
+        if self.fmt == "zip":
+            zi = zipfile.ZipInfo(name.rstrip("/") + "/", MTIME)
+            zi.external_attr = (0o40755 << 16) | 0x10
+            self.z.writestr(zi, b"")
+        else:
+            ti = tarfile.TarInfo(name.rstrip("/"))
+            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+            self.t.addfile(ti)
+
+    def special(self, name, kind, target=""):
+        if self.fmt == "zip":
+            if kind != "symlink":
+                return  # zip has no hard links or devices
+            zi = zipfile.ZipInfo(name, MTIME)
+            zi.external_attr = 0o120777 << 16
+            self.z.writestr(zi, target.encode())
+            return
+        ti = tarfile.TarInfo(name)
+        ti.type = {"symlink": tarfile.SYMTYPE, "hardlink": tarfile.LNKTYPE,
+                   "chardev": tarfile.CHRTYPE, "fifo": tarfile.FIFOTYPE}[kind]
+        ti.linkname = target
+        ti.devmajor, ti.devminor = (1, 3) if kind == "chardev" else (0, 0)
+        self.t.addfile(ti)
+
+    def close(self):
+        (self.z if self.fmt == "zip" else self.t).close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--root", action="append")
+    ap.add_argument("--format", choices=["zip", "tgz"], default="zip")
+    ap.add_argument("--junk", action="store_true")
+    ap.add_argument("--hostile", action="store_true")
+    ap.add_argument("--duplicate", action="store_true")
+    ap.add_argument("--counts")
+    ap.add_argument("--level", type=int, default=6)
+    a = ap.parse_args()
+    roots = a.root if a.root is not None else ["chest_xray"]
+    counts = [int(x) for x in a.counts.split(",")] if a.counts else None
+    files = plan(a.src, counts)
+    w = Writer(a.out, a.format, a.level)
+    for root in roots:
+        pre = root + "/" if root else ""
+        if a.junk and root:
+            w.dir(pre)
+            w.dir(pre + "train/")
+            w.file(pre + ".DS_Store", b"\0\0\0\1Bud1" + b"\0" * 64)
+            w.file(pre + "train/.DS_Store", b"\0\0\0\1Bud1" + b"\0" * 64)
+            w.file(pre + "README.txt", b"chest x-ray images\n")
+        for rel, data in files:
+            w.file(pre + rel, data)
+            if a.junk:
+                w.file("__MACOSX/" + pre + os.path.dirname(rel) + "/._" +
+                       os.path.basename(rel), b"\0\5\26\7" + b"\0" * 78)
+    first = roots[0] + "/" if roots[0] else ""
+    if a.hostile:
+        w.file("/tmp/cxr-evil.jpeg", files[0][1])
+        w.file(first + "train/NORMAL/../../../cxr-evil.jpeg", files[0][1])
+        w.special(first + "train/NORMAL/zz-link.jpeg", "symlink", "/etc/passwd")
+        w.special(first + "train/PNEUMONIA/zz-hard.jpeg", "hardlink", first + files[-1][0])
+        w.special(first + "train/NORMAL/zz-dev.jpeg", "chardev")
+        w.special(first + "train/NORMAL/zz-fifo.jpeg", "fifo")
+    if a.duplicate:
+        w.file(first + files[-1][0], files[0][1])
+    w.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
