@@ -1,5 +1,6 @@
-# score: image decoding (shared with layout), preprocessing, statistics, the
-# score stage (cxrprep-score) and its HTML report.
+# score: image decoding (shared with layout), preprocessing and statistics
+# in cxrprep_lib; the score stage (cxrprep-score) and its HTML report in
+# cxrprep_score, the only part of the pipeline that links libcxrinfer.
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 
 target_sources(cxrprep_lib PRIVATE
@@ -13,3 +14,21 @@ target_link_libraries(cxrprep_lib PUBLIC PkgConfig::STB)
 cxr_add_unit_test(test_image tests/test_image.c)
 cxr_add_unit_test(image_preprocess tests/image_preprocess.c)
 cxr_add_unit_test(stats_test tests/stats_test.c)
+
+if(TARGET cxrinfer)
+  add_library(cxrprep_score STATIC
+    pipeline/score.c
+    pipeline/score_sets.c
+    pipeline/score_engine.c
+    pipeline/score_pipeline.c
+    pipeline/score_stats.c
+    pipeline/score_output.c
+    pipeline/score_merge.c
+    pipeline/report.c
+    pipeline/report_svg.c
+  )
+  target_link_libraries(cxrprep_score PUBLIC cxrprep_lib cxrinfer)
+
+  cxr_add_stage(cxrprep-score cmd/score_main.c)
+  target_link_libraries(cxrprep-score PRIVATE cxrprep_score)
+endif()

@@ -16,9 +16,10 @@ typedef struct cxr_prep_shape {
     int channels;        /* 1 or 3 */
 } cxr_prep_shape;
 
-/* Resizes 'img' (borrowed; 8-bit, 1 or 3 channels matching shape.channels,
- * any size) into 'out' (caller-owned, height*width*channels floats) in
- * [0, 1]. The interpolation is done in floating point on the 8-bit values,
+/* Resizes 'img' (borrowed; 8-bit, 1 to 4 channels, any size) into 'out'
+ * (caller-owned, height*width*channels floats) in [0, 1]. Grey is
+ * replicated to RGB, alpha is dropped, RGB goes to grey with stb_image's
+ * weights. The interpolation is done in floating point on the 8-bit values,
  * never rounded in between. */
 cxr_status cxr_preprocess_image(const cxr_image *img, const cxr_prep_shape *shape,
                                 float *out, cxr_error *err);

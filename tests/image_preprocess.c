@@ -32,7 +32,22 @@ static void test_hand_values(void)
         NEAR(o[8], 37.5f / 255, 1e-6);   /* x = 0.75: B */
         NEAR(o[9], 1.0, 1e-6);    /* x = 1.25 clamps to the last pixel */
     }
-    sh.channels = 3;
+    {   /* grey replicated into RGB: the same values as decoding to RGB */
+        cxr_prep_shape s3 = {2, 2, 3};
+        float o3[12];
+        CHECK_INT(cxr_preprocess_image(&img, &s3, o3, &err), CXR_OK);
+        CHECK(o3[0] == out[0] && o3[1] == out[0] && o3[2] == out[0]);
+        CHECK(o3[9] == out[3] && o3[11] == out[3]);
+    }
+    {   /* RGBA to grey: alpha ignored, stb_image's integer luma */
+        unsigned char rgba[4] = {200, 100, 50, 7};
+        cxr_image im4 = {1, 1, 4, rgba};
+        cxr_prep_shape s1 = {1, 1, 1};
+        float g;
+        CHECK_INT(cxr_preprocess_image(&im4, &s1, &g, &err), CXR_OK);
+        NEAR(g, ((200 * 77 + 100 * 150 + 50 * 29) >> 8) / 255.0f, 1e-6);
+    }
+    sh.channels = 2;
     CHECK_INT(cxr_preprocess_image(&img, &sh, out, &err), CXR_ERR_INTERNAL);
 }
 
@@ -68,6 +83,15 @@ static void test_real(const char *shared)
         CHECK(lo >= 0.0 && hi <= 1.0);
         CHECK(hi - lo > 0.5);        /* an X-ray has dark and bright parts */
         CHECK(sum / (224 * 224 * 3) > 0.1);
+        {   /* the same floats as decoding straight to RGB first */
+            cxr_image rgb = {0};
+            float *ref = malloc(sizeof(float) * 224 * 224 * 3);
+            CHECK_INT(cxr_image_decode(d, len, 0, 3, &rgb, &err), CXR_OK);
+            CHECK_INT(cxr_preprocess_image(&rgb, &sh, ref, &err), CXR_OK);
+            CHECK(memcmp(ref, out, sizeof(float) * 224 * 224 * 3) == 0);
+            cxr_image_release(&rgb);
+            free(ref);
+        }
         CHECK_INT(cxr_preprocess_bytes(d, len / 2, 0, &sh, out, NULL, NULL, &err),
                   CXR_ERR_INPUT);
         free(d);

@@ -1,0 +1,152 @@
+/* score_internal.h (internal): the plan and results the score stage's files
+ * share: sets and their items (score_sets.c), the engine adapter
+ * (score_engine.c), the decode/infer pipeline (score_pipeline.c), the
+ * statistics (score_stats.c), the outputs (score_output.c), shard merging
+ * (score_merge.c) and the report (report.c). */
+#ifndef CXR_SCORE_INTERNAL_H
+#define CXR_SCORE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "archive_reader.h"
+#include "config.h"
+#include "error.h"
+#include "hash.h"
+#include "preprocess.h"
+#include "stats.h"
+
+enum { SCORE_TRUTH_UNKNOWN = -1, SCORE_TRUTH_NEGATIVE = 0, SCORE_TRUTH_POSITIVE = 1 };
+
+typedef struct score_item {
+    char *name;          /* owned: the image name in the CSV */
+    char *path;          /* owned: file path, or archive entry name */
+    size_t set;
+    int done;            /* scored */
+    double score;        /* canonical: the value the CSV holds (6 decimals) */
+    char *error;         /* owned: why it was not scored, or NULL */
+} score_item;
+
+typedef struct score_set {
+    char *name, *source; /* owned */
+    char *origin;        /* owned: "folder <path>" or "archive <file>: <dir>" */
+    int truth;           /* SCORE_TRUTH_* */
+    int from_archive;
+    size_t first, count; /* its items: plan.items[first .. first + count) */
+    size_t total;        /* images in the whole set (all shards) */
+} score_set;
+
+typedef struct score_model_info {
+    char *path;          /* owned */
+    char sha256[CXR_SHA256_HEX];
+    int height, width, channels, classes, positive_index, softmax;
+    char backend[32];
+} score_model_info;
+
+typedef struct score_plan {
+    score_set *sets;
+    size_t nsets;
+    score_item *items;
+    size_t nitems;
+    char *archive;       /* owned: the Kermany archive path, when a set needs it */
+    score_model_info model;
+    double threshold;
+    int shard_k, shard_n;
+} score_plan;
+
+void score_plan_release(score_plan *plan);
+
+/* score_sets.c: reads score.sets and lists every set's images (sorted by
+ * name), keeping only shard K of N when shard_n > 0. */
+cxr_status score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
+                            score_plan *plan, cxr_error *err);
+/* Adds an item (name and path copied) to set 'set'; sets must be filled in
+ * order. */
+cxr_status score_plan_add_item(score_plan *plan, size_t set, const char *name,
+                               const char *path, cxr_error *err);
+const char *score_truth_name(int truth);
+/* Parses the canonical 6-decimal text of a score; returns the value. */
+double score_canonical(double raw);
+
+/* score_engine.c: the libcxrinfer adapter. */
+typedef struct score_engine score_engine;
+cxr_status score_engine_open(const char *path, int threads, int positive_index,
+                             score_engine **out, score_model_info *info, cxr_error *err);
+/* Runs n preprocessed images (NHWC floats) and writes each one's score. */
+cxr_status score_engine_run(score_engine *e, const float *images, size_t n, double *scores,
+                            cxr_error *err);
+void score_engine_free(score_engine *e);
+
+/* score_pipeline.c: decodes with 'threads' threads while 'engine' scores;
+ * fills each item's score or error. */
+typedef struct score_timing {
+    double seconds;
+    size_t scored, failed;
+} score_timing;
+typedef struct score_pipeline_cfg {
+    int threads, batch, max_dimension;
+    cxr_archive_limits limits;
+} score_pipeline_cfg;
+cxr_status score_pipeline_run(score_plan *plan, score_engine *engine,
+                              const score_pipeline_cfg *cfg, score_timing *timing,
+                              cxr_error *err);
+
+/* score_stats.c: every set's statistics and the comparisons between the
+ * sets of known truth (each positive set against each negative set, and
+ * all of them pooled when there are several). */
+typedef struct score_set_stats {
+    size_t n, failed, positives;
+    double *scores;      /* owned: the n scores, in name order */
+    unsigned char *truth;/* owned: n truths (sets of known truth) */
+    cxr_describe d;
+    size_t *hist;        /* owned: nbins counts */
+    int has_truth;
+    cxr_confusion conf;
+} score_set_stats;
+
+#define SCORE_POOLED ((size_t)-1)
+
+typedef struct score_comparison {
+    size_t pos_set, neg_set;   /* SCORE_POOLED: all sets of that truth */
+    char *label;               /* owned: "covid_validation vs normal_validation" */
+    double auc, lo, hi;        /* lo, hi: bootstrap interval (NaN: none) */
+    cxr_confusion conf;
+    double *fpr, *tpr;         /* owned: the ROC curve */
+    size_t npoints;
+} score_comparison;
+
+typedef struct score_stats {
+    score_set_stats *sets;     /* plan.nsets entries */
+    size_t nsets;
+    score_comparison *cmp;
+    size_t ncmp;
+    int nbins, bootstrap;
+    long long seed;
+} score_stats;
+
+cxr_status score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
+                               long long seed, score_stats *st, cxr_error *err);
+void score_stats_release(score_stats *st);
+
+/* score_output.c */
+/* The unsharded outputs: per-set CSV and JSON, and summary.json (timing
+ * may be NULL for a merge). */
+cxr_status score_output_write(const cxr_config *conf, const score_plan *plan,
+                              const score_stats *st, const score_timing *timing,
+                              int decode_threads, cxr_error *err);
+/* A shard's CSVs and shard.json under shards/K-of-N/. */
+cxr_status score_output_write_shard(const cxr_config *conf, const score_plan *plan,
+                                    const score_timing *timing, cxr_error *err);
+/* malloc'd "<workdir>/manifests/score/shards/K-of-N". */
+char *score_shard_dir(const cxr_config *conf, int k, int n);
+
+/* score_merge.c: rebuilds the plan and results of an unsharded run from
+ * the N shards' outputs. */
+cxr_status score_merge_load(const cxr_config *conf, int nshards, score_plan *plan,
+                            double *seconds, cxr_error *err);
+
+/* report.c: the self-contained HTML report. */
+cxr_status score_report_write(const char *path, const cxr_config *conf,
+                              const score_plan *plan, const score_stats *st,
+                              cxr_error *err);
+
+#endif
