@@ -565,7 +565,8 @@ static cxrinfer_status build_all(ci_dnnl *d, const ci_graph *g, ci_plan *p, int 
 {
     cxrinfer_status st = CXRINFER_OK;
     for (int i = 0; i < g->n_inputs && st == CXRINFER_OK; i++)
-        st = ci_tensor_alloc(&p->vals[g->inputs[i]], err);
+        if (!p->is_const[g->inputs[i]])
+            st = ci_tensor_alloc(&p->vals[g->inputs[i]], err);
     for (int si = 0; si < p->n_steps && st == CXRINFER_OK; si++) {
         const ci_node *n = &g->nodes[p->steps[si]];
         char where[300];
@@ -652,7 +653,7 @@ cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p, ci_tensor
         omp_set_num_threads(d->threads);
     for (int i = 0; i < g->n_inputs; i++) {
         ci_tensor *t = &p->vals[g->inputs[i]];
-        if (t->count)
+        if (t->count && !p->is_const[g->inputs[i]])
             memcpy(t->data, inputs[i]->data, t->count * ci_tensor_elem_size(t->dtype));
     }
     for (int k = 0; k < d->n_steps; k++) {

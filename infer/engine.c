@@ -66,11 +66,17 @@ static void drop_plan(cxrinfer_model *m)
 static cxrinfer_status ensure_plan(cxrinfer_model *m, const ci_tensor *shapes, ci_err *err)
 {
     int same = m->have_plan;
-    for (int i = 0; same && i < m->g.n_inputs; i++)
+    for (int i = 0; same && i < m->g.n_inputs; i++) {
         same = shapes[i].rank == m->plan_shapes[i].rank &&
                shapes[i].dtype == m->plan_shapes[i].dtype &&
                !memcmp(shapes[i].dims, m->plan_shapes[i].dims,
                        (size_t)shapes[i].rank * sizeof(int64_t));
+        /* integer inputs were planned by value */
+        const ci_tensor *had = &m->plan.vals[m->g.inputs[i]];
+        if (same && shapes[i].dtype == CXRINFER_INT64 && shapes[i].count)
+            same = shapes[i].data && had->data &&
+                   !memcmp(shapes[i].data, had->data, shapes[i].count * sizeof(int64_t));
+    }
     if (same)
         return CXRINFER_OK;
     drop_plan(m);
@@ -116,8 +122,12 @@ static cxrinfer_status run_plan(cxrinfer_model *m, const ci_tensor *inputs, ci_e
 static void describe(cxrinfer_model *m)
 {
     cxrinfer_model_info *in = &m->info;
-    const ci_value *x = &m->g.values[m->g.inputs[0]];
     memset(in, 0, sizeof(*in));
+    if (m->g.n_inputs < 1) {
+        snprintf(m->info_err, sizeof m->info_err, "the graph has no inputs");
+        return;
+    }
+    const ci_value *x = &m->g.values[m->g.inputs[0]];
     in->backend = m->use_dnnl ? "dnnl" : "reference";
     in->input_name = x->name;
     in->output_name = m->g.values[m->g.outputs[0]].name;
@@ -171,8 +181,8 @@ static cxrinfer_status check_at_load(cxrinfer_model *m, ci_err *err)
             return ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
                            "unsupported model: input '%s' has element type %d (float or int64 "
                            "expected)", v->name, v->elem_type);
-        if (v->rank < 0)
-            return CXRINFER_OK; /* unknown rank: checked at the first run */
+        if (v->rank < 0 || shapes[i].dtype == CXRINFER_INT64)
+            return CXRINFER_OK; /* unknown rank or planned by value: checked at the first run */
         int64_t dims[CXRINFER_MAX_RANK];
         for (int k = 0; k < v->rank; k++)
             dims[k] = v->dims[k] > 0 ? v->dims[k] : 1;

@@ -115,7 +115,10 @@ int ci_attr_ints(const ci_node *n, const char *name, int64_t *out, int max)
 
 const char *ci_node_label(const ci_node *n, char *buf, size_t len)
 {
-    snprintf(buf, len, "node '%s' ('%s')", n->name, n->op_type);
+    if (n->name && n->name[0])
+        snprintf(buf, len, "node '%s' ('%s')", n->name, n->op_type);
+    else
+        snprintf(buf, len, "node #%d ('%s')", n->index, n->op_type);
     return buf;
 }
 
@@ -345,8 +348,6 @@ cxrinfer_status ci_graph_link(ci_graph *g, ci_err *err)
     free(m.slot);
     if (st == CXRINFER_OK)
         st = topo_sort(g, err);
-    if (st == CXRINFER_OK && g->n_inputs == 0)
-        st = ci_fail(err, CXRINFER_ERR_MODEL, "malformed model: the graph has no inputs");
     return st;
 }
 
@@ -451,6 +452,13 @@ cxrinfer_status ci_plan_build(const ci_graph *g, const ci_tensor *input_shapes, 
         t->data = NULL;
         t->owned = 0;
         st = check_input(&g->values[g->inputs[i]], t, err);
+        /* integer inputs (shapes, axes, indices) are planned by value */
+        if (st == CXRINFER_OK && t->dtype == CXRINFER_INT64 && input_shapes[i].data &&
+            (st = ci_tensor_alloc(t, err)) == CXRINFER_OK) {
+            if (t->count)
+                memcpy(t->data, input_shapes[i].data, t->count * sizeof(int64_t));
+            p->is_const[g->inputs[i]] = 1;
+        }
     }
     for (int k = 0; k < g->n_nodes && st == CXRINFER_OK; k++)
         st = plan_node(g, p, k, err);
@@ -473,6 +481,8 @@ cxrinfer_status ci_ref_run(const ci_graph *g, ci_plan *p, ci_tensor *const *inpu
 {
     cxrinfer_status st = CXRINFER_OK;
     for (int i = 0; i < g->n_inputs; i++) {
+        if (p->is_const[g->inputs[i]])
+            continue;
         p->vals[g->inputs[i]].data = inputs[i]->data;
         p->vals[g->inputs[i]].owned = 0;
     }

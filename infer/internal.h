@@ -78,6 +78,7 @@ ci_op ci_op_lookup(const char *op_type);
 
 typedef struct ci_node {
     char *name, *op_type, *domain;
+    int index;                        /* position in the file, for messages */
     ci_op op;
     int n_in, n_out;
     char **in_names, **out_names;     /* as in the file; "" is an absent input */

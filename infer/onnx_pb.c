@@ -559,6 +559,7 @@ static cxrinfer_status rd_graph(pb *r, ci_graph *g, ci_err *err)
                 return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
             g->nodes = nn;
             memset(&nn[g->n_nodes], 0, sizeof(*nn));
+            nn[g->n_nodes].index = g->n_nodes;
             g->n_nodes++;
             st = rd_node(&s, &nn[g->n_nodes - 1], err);
         } else if (f == 5) {

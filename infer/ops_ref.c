@@ -1154,9 +1154,9 @@ static cxrinfer_status pad_params(const ci_node *n, T *in, const ci_graph *g, in
             return UNSUP("the axes input is not supported");
         memcpy(pads, v, k * sizeof(int64_t));
         if (n->n_in > 2 && in[2]) {
-            if (!in[2]->data || in[2]->dtype != CXRINFER_FLOAT || in[2]->count != 1)
-                return UNSUP("the constant_value input must be a constant float");
-            *value = F(in[2])[0];
+            if (in[2]->dtype != CXRINFER_FLOAT || in[2]->count != 1)
+                return UNSUP("the constant_value input must be one float");
+            *value = in[2]->data ? F(in[2])[0] : 0.0f; /* known when exec runs */
         }
     }
     for (int i = 0; i < 2 * r; i++)
