@@ -118,7 +118,8 @@ static int image_cmp(const void *pa, const void *pb)
 static void refuse_duplicates(cxr_archive_listing *ls, size_t *rcap)
 {
     size_t i = 0, kept = 0;
-    qsort(ls->images, ls->nimages, sizeof(*ls->images), image_cmp);
+    if (ls->nimages)
+        qsort(ls->images, ls->nimages, sizeof(*ls->images), image_cmp);
     while (i < ls->nimages) {
         size_t j = i + 1;
         while (j < ls->nimages && !image_cmp(&ls->images[i], &ls->images[j]))
@@ -287,7 +288,10 @@ static cxr_status extract_one(struct archive *a, struct archive_entry *e,
     size_t idx, len;
     uint64_t budget = UINT64_MAX;
     cxr_status st;
-    if (!name || !(hit = bsearch(name, s->wanted, s->nwanted, sizeof(*s->wanted), str_cmp)))
+    if (!name || !s->nwanted)
+        return CXR_OK;
+    hit = bsearch(name, s->wanted, s->nwanted, sizeof(*s->wanted), str_cmp);
+    if (!hit)
         return CXR_OK;
     idx = (size_t)(hit - s->wanted);
     if (cxr_archive_classify(name, entry_type(e), NULL, &reason) != CXR_ENTRY_IMAGE)

@@ -237,7 +237,8 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
         *err = e2;
         st = e2.status;
     }
-    qsort(c->records, c->nrecords, sizeof(*c->records), record_cmp);
+    if (c->nrecords)
+        qsort(c->records, c->nrecords, sizeof(*c->records), record_cmp);
     for (size_t i = 0; i < c->nrecords; i++)
         *(c->records[i].reason ? &res->nquarantined : &res->nfiles) += 1;
     res->nlinked = c->nlinked;

@@ -245,7 +245,8 @@ cxr_status layout_plan(layout_ctx *c, cxr_error *err)
     for (size_t i = 0; i < c->nfolders; i++)
         if ((st = plan_folder(c, i, &cap, err)) != CXR_OK)
             return st;
-    qsort(c->items, c->nitems, sizeof(*c->items), item_cmp);
+    if (c->nitems)
+        qsort(c->items, c->nitems, sizeof(*c->items), item_cmp);
     for (size_t i = 0; i < c->nitems; i++)
         if (c->items[i].src == SRC_KERMANY && !c->archive) {
             const char *url = cxr_config_str(c->conf, "sources.kermany.url");

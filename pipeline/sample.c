@@ -181,7 +181,8 @@ static cxr_status gather_exclusions(const sample_ctx *c, size_t i, unsigned char
             (*patients)[(*npatients)++] = cxr_strdup(pid);
         }
     }
-    qsort(*patients, *npatients, sizeof(**patients), str_cmp);
+    if (*npatients)
+        qsort(*patients, *npatients, sizeof(**patients), str_cmp);
     return CXR_OK;
 }
 
@@ -204,7 +205,7 @@ static void candidates(const sample_ctx *c, draw *d, const unsigned char *exclud
             continue;
         }
         cxr_kermany_patient(img->name, pid, sizeof(pid));
-        if (by_patient && *pid &&
+        if (by_patient && *pid && npatients &&
             bsearch(&key, patients, npatients, sizeof(*patients), str_cmp)) {
             d->excluded_patient++;
             continue;

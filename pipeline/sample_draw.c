@@ -26,7 +26,8 @@ cxr_status cxr_reservoir_sample(cxr_rng *r, size_t n, size_t k, size_t *out,
         if (j < k)
             out[j] = i;
     }
-    qsort(out, k, sizeof(*out), size_cmp);
+    if (k)
+        qsort(out, k, sizeof(*out), size_cmp);
     return CXR_OK;
 }
 
