@@ -31,4 +31,5 @@ if(TARGET cxrinfer)
 
   cxr_add_stage(cxrprep-score cmd/score_main.c)
   target_link_libraries(cxrprep-score PRIVATE cxrprep_score)
+  cxr_add_script_test(score_cli tests/score_cli.sh)
 endif()

@@ -108,8 +108,9 @@ void cxr_svg_boxplots(FILE *f, const char *const *names, const cxr_describe *d, 
 void cxr_svg_roc(FILE *f, const cxr_svg_roc_series *series, size_t n)
 {
     const double x0 = 40, y0 = 10, side = 300;
+    int H = (int)(y0 + side + 40 + 18.0 * (double)n);
 
-    open_svg(f, "roc", 660, 350, "ROC curves");
+    open_svg(f, "roc", 660, H, "ROC curves");
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
                "stroke=\"#333\"/>\n", x0, y0, side, side);
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\" "
@@ -124,9 +125,10 @@ void cxr_svg_roc(FILE *f, const cxr_svg_roc_series *series, size_t n)
         fputs("\"><title>", f);
         cxr_html_escape(f, series[s].label);
         fputs("</title></polyline>\n", f);
-        fprintf(f, "<rect x=\"360\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                   "<text x=\"378\" y=\"%.1f\" font-size=\"11\">", 20 + 18.0 * s,
-                cxr_svg_colour(s), 30 + 18.0 * s);
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
+                   "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">", x0,
+                y0 + side + 40 + 18.0 * s, cxr_svg_colour(s), x0 + 18,
+                y0 + side + 50 + 18.0 * s);
         cxr_html_escape(f, series[s].label);
         fprintf(f, " (AUC %.3f)</text>\n", series[s].auc);
     }

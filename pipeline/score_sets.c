@@ -226,8 +226,8 @@ static cxr_status read_set(const cxr_config *conf, score_plan *plan, size_t i,
 
 #define SET_KEY(k) (snprintf(key, sizeof(key), "score.sets.%zu." k, i), key)
     name = cxr_config_str(conf, SET_KEY("name"));
-    *folder = cxr_config_has(conf, SET_KEY("folder")) ? cxr_config_str(conf, key) : NULL;
-    *adir = cxr_config_has(conf, SET_KEY("archive_dir")) ? cxr_config_str(conf, key) : NULL;
+    *folder = cxr_config_str(conf, SET_KEY("folder")); /* NULL when absent */
+    *adir = cxr_config_str(conf, SET_KEY("archive_dir"));
     plan->sets[i].name = cxr_strdup(name ? name : "");
     plan->sets[i].source = cxr_strdup(cxr_config_str(conf, SET_KEY("source")) ?
                                       cxr_config_str(conf, key) : "");
