@@ -34,3 +34,20 @@ add_custom_command(
   COMMENT "Writing the demo mirror in ${CXR_DEMO_MIRROR}"
   VERBATIM)
 add_custom_target(demo_mirror ALL DEPENDS ${CXR_DEMO_MIRROR}/.complete)
+
+# The mirror is whole and well formed; with libcxrinfer, the model also loads
+# and runs. Its counts are checked against tools/mkdemo.h.
+cxr_add_unit_test(test_demo_mirror tests/test_demo_mirror.c)
+target_sources(test_demo_mirror PRIVATE tools/mkdemo_util.c)
+target_include_directories(test_demo_mirror PRIVATE ${PROJECT_SOURCE_DIR}/tools)
+target_link_libraries(test_demo_mirror PRIVATE PkgConfig::DEMO_ARCHIVE)
+if(TARGET cxrinfer)
+  target_link_libraries(test_demo_mirror PRIVATE cxrinfer)
+  target_compile_definitions(test_demo_mirror PRIVATE CXR_DEMO_HAVE_CXRINFER)
+endif()
+add_dependencies(test_demo_mirror demo_mirror)
+
+# Two runs of the generator write the same bytes; config/demo.yaml runs the
+# whole pipeline on the mirror (skipped when the driver is not built).
+cxr_add_script_test(demo_reproducible tests/demo_reproducible.sh)
+cxr_add_script_test(demo_config tests/demo_config.sh)

@@ -29,11 +29,12 @@ typedef struct scene {
 static double ellipse(double x, double y, double cx, double cy, double rx, double ry,
                       double soft)
 {
-    double d = sqrt((x - cx) * (x - cx) / (rx * rx) + (y - cy) * (y - cy) / (ry * ry));
+    double d2 = (x - cx) * (x - cx) / (rx * rx) + (y - cy) * (y - cy) / (ry * ry), d;
+    if (d2 >= 1.0)
+        return 0.0;
+    d = sqrt(d2);
     if (d <= 1.0 - soft)
         return 1.0;
-    if (d >= 1.0)
-        return 0.0;
     d = (1.0 - d) / soft;
     return d * d * (3.0 - 2.0 * d);
 }
@@ -86,8 +87,11 @@ static double shade(const scene *s, double u, double v)
     double val = 14.0 + (s->body - 14.0) * body;
     for (int side = -1; side <= 1; side += 2) {
         double lung = ellipse(u, v, side * s->lung_dx, s->lung_y, s->lung_rx, s->lung_ry, 0.3);
-        double rib = 16.0 * pow(0.5 + 0.5 * sin(v * PI * s->rib_freq + u * side * 2.5), 3.0);
-        val += lung * (s->lung - s->body + rib);
+        double rib;
+        if (lung == 0.0)
+            continue;
+        rib = 0.5 + 0.5 * sin(v * PI * s->rib_freq + u * side * 2.5);
+        val += lung * (s->lung - s->body + 16.0 * rib * rib * rib);
     }
     val += s->spine * (1.0 - fmin(1.0, fabs(u) / 0.09)) * (v > -0.9);
     val += 45.0 * ellipse(u, v, 0.1, 0.3, 0.26, 0.28, 0.5);   /* heart */
