@@ -51,3 +51,4 @@ add_dependencies(test_demo_mirror demo_mirror)
 # whole pipeline on the mirror (skipped when the driver is not built).
 cxr_add_script_test(demo_reproducible tests/demo_reproducible.sh)
 cxr_add_script_test(demo_config tests/demo_config.sh)
+cxr_add_script_test(demo_model_onnx tests/demo_model_onnx.sh)

@@ -19,6 +19,7 @@ run() { "$BIN/cxrprep" run "$SRC/config/demo.yaml" --set "workdir=$W" \
           --set "fetch.lock_file=$W/demo.lock" "$@"; }
 
 expect_exit 0 "the demo config runs end to end" run
+check "the first run runs the steps" grep -q ' running ' "$T/stdout"
 M="$W/manifests"
 check "select: 10 train" test "$(rows "$M/select/covid_train.csv")" -eq 10
 check "select: 6 held out" test "$(rows "$M/select/holdout.csv")" -eq 6
