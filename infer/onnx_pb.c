@@ -358,8 +358,10 @@ static cxrinfer_status rd_attr(pb *r, ci_attr *a, ci_err *err)
         uint32_t f;
         int wt;
         pb s;
-        if (rd_key(r, &f, &wt))
-            return BAD("bad field key in an attribute");
+        if (rd_key(r, &f, &wt)) {
+            st = BAD("bad field key in an attribute");
+            break;
+        }
         if (f == 1 && wt == WT_LEN && !a->name) {
             if (!(a->name = rd_string(r)))
                 st = BAD("attribute name overruns the buffer");
