@@ -29,6 +29,8 @@ add_custom_command(
   OUTPUT ${CXR_DEMO_MIRROR}/.complete
   BYPRODUCTS ${CXR_DEMO_MIRROR}/metadata.csv ${CXR_DEMO_MIRROR}/ChestXRay2017.zip
              ${CXR_DEMO_MIRROR}/model.onnx
+  # start empty, so files an older generator wrote never linger
+  COMMAND ${CMAKE_COMMAND} -E remove_directory ${CXR_DEMO_MIRROR}
   COMMAND cxrprep-mkdemo ${CXR_DEMO_MIRROR}
   DEPENDS cxrprep-mkdemo
   COMMENT "Writing the demo mirror in ${CXR_DEMO_MIRROR}"

@@ -57,4 +57,15 @@ check "nothing written in the source tree" test ! -e "$SRC/config/demo.lock"
 
 expect_exit 0 "a second run" run
 check "the second run skips every step" sh -c "! grep -q ' running ' '$T/stdout'"
+
+# The same sources as file:// URLs, into another work dir: the same trees.
+U="file://$BUILD/demo/mirror"
+"$BIN/cxrprep" run "$SRC/config/demo.yaml" --set "workdir=$T/work2" \
+  --set "fetch.lock_file=$T/work2/demo.lock" --set "sources.metadata.url=$U/metadata.csv" \
+  --set "sources.images.url_template=$U/images/{filename}" \
+  --set "sources.kermany.url=$U/ChestXRay2017.zip" --set "score.model=$BUILD/demo/mirror/model.onnx" \
+  >"$T/stdout" 2>"$T/stderr"
+check "the demo runs from file:// URLs ($(tail -1 "$T/stderr"))" test $? -eq 0
+check "file:// URLs give the same trees" diff -r "$W/datasets" "$T/work2/datasets"
+check "and the same scores" diff "$M/score/covid_validation.csv" "$T/work2/manifests/score/covid_validation.csv"
 finish
