@@ -40,6 +40,7 @@ struct ci_dnnl {
     int n_steps, cap_steps;
     dval *vals;
     int n_vals;
+    unsigned char *dnnl_made; /* per value: written by a oneDNN primitive */
     dnnl_memory_t *owned;   /* memories to destroy that are in no dval (weights) */
     int n_owned, cap_owned;
     int threads;
@@ -156,6 +157,8 @@ static cxrinfer_status get_input(ci_dnnl *d, ci_plan *p, int v, const dnnl_memor
     dval *dv = &d->vals[d->vals[v].alias >= 0 ? d->vals[v].alias : v];
     cxrinfer_status st;
     dnnl_memory_t src;
+    if (!dv->prim && (st = get_plain(d, p, v, &src, where, err)))
+        return st;
     dnnl_memory_t cands[3] = {dv->prim, dv->plain, dv->alt};
     for (int i = 0; i < 3; i++) {
         if (!cands[i])
@@ -521,10 +524,8 @@ static int dnnl_kind(const ci_dnnl *d, const ci_graph *g, const ci_plan *p, int 
         return 2;
     }
     case CI_OP_GLOBALAVGPOOL: return x->rank == 4 ? 2 : 0;
-    case CI_OP_RELU: {
-        int v = d->vals[n->in[0]].alias >= 0 ? d->vals[n->in[0]].alias : n->in[0];
-        return d->vals[v].prim ? 3 : 0;
-    }
+    case CI_OP_RELU: /* on oneDNN memory only: a primitive made its input */
+        return d->dnnl_made[n->in[0]] ? 3 : 0;
     case CI_OP_GEMM:
         if (ci_attr_int(n, "transA", 0) || ci_attr_float(n, "alpha", 1.0f) != 1.0f ||
             ci_attr_float(n, "beta", 1.0f) != 1.0f)
@@ -612,13 +613,22 @@ cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, ci_dn
             if (n->in[j] >= 0)
                 d->vals[n->in[j]].consumers++;
     }
-    /* which values a reference step reads: decided before any builder runs */
+    /* which step runs where, and so which values a reference step reads
+     * (they need a plain copy): decided before any builder runs */
+    if (!(d->dnnl_made = calloc((size_t)g->n_values + 1, 1))) {
+        free(skip);
+        ci_dnnl_free(d);
+        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
+    }
     for (int si = 0; si < p->n_steps; si++) {
         const ci_node *n = &g->nodes[p->steps[si]];
-        int k = n->op == CI_OP_RELU ? 0 : dnnl_kind(d, g, p, si);
+        int k = dnnl_kind(d, g, p, si);
         for (int j = 0; j < n->n_in; j++)
             if (n->in[j] >= 0 && (k == 0 || j > 0))
                 d->vals[n->in[j]].need_plain = 1;
+        for (int j = 0; k && j < n->n_out; j++)
+            if (n->out[j] >= 0)
+                d->dnnl_made[n->out[j]] = 1;
     }
     cxrinfer_status st = CXRINFER_OK;
     dnnl_status_t s = dnnl_engine_create(&d->eng, dnnl_cpu, 0);
@@ -711,6 +721,7 @@ void ci_dnnl_free(ci_dnnl *d)
         dnnl_engine_destroy(d->eng);
     free(d->steps);
     free(d->vals);
+    free(d->dnnl_made);
     free(d->owned);
     free(d);
 }
