@@ -57,9 +57,11 @@ static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_
     if (v->split == SPLIT_HOLDOUT && *patient && !run->writing &&
         cxr_strmap_add(run->holdout_patients, patient, row->line) < 0)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    if (v->split == SPLIT_TRAIN && *patient && strcmp(overlap, "allow") != 0 &&
+    if (v->split == SPLIT_TRAIN && *patient &&
         cxr_strmap_get(run->holdout_patients, patient, NULL)) {
         run->counts.patient_overlap += run->writing;
+        if (!strcmp(overlap, "allow"))
+            return CXR_OK;
         if (!strcmp(overlap, "move_to_holdout"))
             v->split = SPLIT_HOLDOUT;
         else {
@@ -186,9 +188,9 @@ static cxr_status run_passes(select_run *run, const cxr_config *conf, const char
                              cxr_error *err)
 {
     cxr_status st = CXR_OK;
-    /* A first pass finds the held-out patients when overlap must be resolved. */
-    if (strcmp(run->rules.patient_overlap, "allow") != 0)
-        st = cxr_csv_read(metadata, run->display, on_row, run, err);
+    /* A first pass finds the held-out patients, so that training rows of the
+     * same patients can be counted, dropped or moved in file order. */
+    st = cxr_csv_read(metadata, run->display, on_row, run, err);
     if (st != CXR_OK)
         return st;
     cxr_strmap_free(run->seen_files);

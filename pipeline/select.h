@@ -22,7 +22,8 @@ typedef struct cxr_select_counts {
     size_t train, holdout, rejected;
     size_t duplicates;      /* rows rejected as repeated file names */
     size_t undated;         /* kept rows the hold-out window could not place */
-    size_t patient_overlap; /* training rows dropped or moved for patient overlap */
+    size_t patient_overlap; /* training rows whose patient has held-out images
+                               (dropped or moved unless patient_overlap: allow) */
     size_t date_kinds[6];   /* rows passing the filters, by cxr_date_kind */
 } cxr_select_counts;
 

@@ -52,6 +52,7 @@ check "old: AP rejected" grep -q "c1.jpg.*view 'AP' is not one of \[PA\]" "$M/re
 check "old: '..' rejected" grep -q "evil.jpg.*unsafe file name: '..' component" "$M/rejected.csv"
 check "old: duplicate rejected" grep -q "^12,10,a1.jpg.*duplicate file name (first at line 2)" "$M/rejected.csv"
 check "old: undated counted" grep -q '"undated": 3' "$M/summary.json"
+check "old: overlap counted under allow" grep -q '"patient_overlap": 1' "$M/summary.json"
 check "old: non-numeric patient kept" grep -q "^13,331a,i1.jpg" "$M/covid_train.csv"
 
 # undated rows can go to the hold-out or be rejected instead
