@@ -70,11 +70,12 @@ cxr_status cxr_archive_list(const char *path, const cxr_archive_limits *lim,
 void cxr_archive_listing_free(cxr_archive_listing *ls); /* NULL is a no-op */
 
 /* Chooses the dataset root. 'want' is "auto" or a root ("" or "." for the
- * top). With "auto": the only root; or, when several roots hold the same
- * files (same names and sizes), the shortest one, with a sentence saying so
- * in 'note' (otherwise note is ""). Several roots with different files is
- * CXR_ERR_INPUT naming them; no images at all is CXR_ERR_MISSING. '*root'
- * points into 'ls'. */
+ * top). With "auto": the only root; or, among several, the one that holds
+ * every other root's files (same split, class, name and size; a mirror's
+ * nested 'chest_xray/chest_xray/' copy), the shortest of equal ones, with a
+ * sentence saying so in 'note' (otherwise note is ""). Roots none of which
+ * holds all the others' files is CXR_ERR_INPUT naming them; no images at
+ * all is CXR_ERR_MISSING. '*root' points into 'ls'. */
 cxr_status cxr_archive_choose_root(const cxr_archive_listing *ls, const char *want,
                                    const char **root, char *note, size_t note_size,
                                    cxr_error *err);

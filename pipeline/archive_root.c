@@ -25,14 +25,25 @@ static size_t find_groups(const cxr_archive_listing *ls, root_group *g, size_t m
     return n;
 }
 
-static int same_files(const cxr_archive_listing *ls, root_group a, root_group b)
+static int file_cmp(const cxr_archive_image *x, const cxr_archive_image *y)
 {
-    if (a.count != b.count)
-        return 0;
+    int c = strcmp(x->split, y->split);
+    if (!c)
+        c = strcmp(x->klass, y->klass);
+    return c ? c : strcmp(x->name, y->name);
+}
+
+/* 1 if every file of root a is in root b with the same size (both runs
+ * are sorted by split, class and name). */
+static int subset(const cxr_archive_listing *ls, root_group a, root_group b)
+{
+    size_t j = 0;
     for (size_t i = 0; i < a.count; i++) {
-        const cxr_archive_image *x = &ls->images[a.first + i], *y = &ls->images[b.first + i];
-        if (strcmp(x->split, y->split) || strcmp(x->klass, y->klass) ||
-            strcmp(x->name, y->name) || x->size != y->size)
+        const cxr_archive_image *x = &ls->images[a.first + i];
+        int c = 1;
+        while (j < b.count && (c = file_cmp(&ls->images[b.first + j], x)) < 0)
+            j++;
+        if (j == b.count || c != 0 || ls->images[b.first + j].size != x->size)
             return 0;
     }
     return 1;
@@ -81,16 +92,23 @@ cxr_status cxr_archive_choose_root(const cxr_archive_listing *ls, const char *wa
         return cxr_fail(err, CXR_ERR_MISSING, "dataset root '%s' is not in the archive "
                         "(roots: %s)", want, list);
     }
-    for (size_t i = 1; i < n; i++) {
-        if (!same_files(ls, g[0], g[i]))
-            return cxr_fail(err, CXR_ERR_INPUT, "archive has dataset roots with "
-                            "different files: %s; set sample.archive_root to one", list);
-        if (strlen(ls->images[g[i].first].root) < strlen(ls->images[g[best].first].root))
+    /* the root that holds every other root's files; the shortest of equals */
+    best = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < n && (j == i || subset(ls, g[j], g[i])))
+            j++;
+        if (j == n && (best == n || strlen(ls->images[g[i].first].root) <
+                                        strlen(ls->images[g[best].first].root)))
             best = i;
     }
+    if (best == n)
+        return cxr_fail(err, CXR_ERR_INPUT, "archive has dataset roots with different "
+                        "files, none holding all the others': %s; set sample.archive_root "
+                        "to one", list);
     *root = ls->images[g[best].first].root;
     if (n > 1 && note_size)
-        snprintf(note, note_size, "archive holds the same %zu images under %zu roots "
-                 "(%s); using '%s'", g[0].count, n, list, *root);
+        snprintf(note, note_size, "archive holds images under %zu roots (%s); using '%s', "
+                 "which holds all the others' files", n, list, *root);
     return CXR_OK;
 }

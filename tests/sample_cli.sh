@@ -71,7 +71,7 @@ expect_exit 0 "added draw" run --set 'sample.draws=[{name: extra, split: train, 
 check "added draw: normal_train unchanged" cmp -s "$T/first/normal_train.csv" "$M/normal_train.csv"
 check "added draw: pneumonia_train unchanged" cmp -s "$T/first/pneumonia_train.csv" "$M/pneumonia_train.csv"
 expect_exit 0 "tar.gz with two identical roots" run --set "sources.kermany.url=$T/k.tgz"
-check "tar.gz: root choice said" grep -q "same 40 images under 2 roots.*using 'chest_xray'" "$T/stdout"
+check "tar.gz: root choice said" grep -q "under 2 roots.*using 'chest_xray'" "$T/stdout"
 check "tar.gz: same sample as zip" cmp -s "$T/first/normal_validation.csv" "$M/normal_validation.csv"
 check "tar.gz: hard link refused" grep -q 'zz-hard.jpeg,hard link' "$M/refused.csv"
 check "tar.gz: device refused" grep -q 'zz-dev.jpeg,"device' "$M/refused.csv"
@@ -98,6 +98,15 @@ expect_exit 0 "count: covid_train" run --set 'sample.draws=[{name: n, split: tra
 check "count: covid_train rows" [ "$(rows "$M/n.csv")" = 3 ]
 expect_exit 8 "count: holdout missing" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: covid_holdout}]'
 check "count: says run select" stderr_has "run 'cxrprep select' first"
+
+# the default draws (the recipe's): as many as covid_train, then 20 + 20
+python3 "$SRC/tests/archive_make.py" "$T/d.zip" --src "$K" --counts 30,30,0,0 || exit 1
+sed '/^sample:/,$d' "$T/c.yaml" > "$T/default.yaml"
+expect_exit 0 "default draws" "$BIN/cxrprep-sample" --config "$T/default.yaml" --set "sources.kermany.url=$T/d.zip"
+for d in normal_train:3 pneumonia_train:3 normal_validation:20 pneumonia_validation:20; do
+  check "default $d rows" [ "$(rows "$M/${d%%:*}.csv")" = "${d##*:}" ]
+done
+check "default: validation disjoint by patient" disjoint "$M/pneumonia_train.csv" "$M/pneumonia_validation.csv" 2
 
 # bad inputs
 expect_exit 4 "too few candidates" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: 21}]'
