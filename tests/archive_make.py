@@ -11,7 +11,9 @@ name stored twice.
 
 Without --counts the 40 real files go to train/ with their own names; with
 --counts, train/test NORMAL/PNEUMONIA get that many files whose bytes are the
-real ones reused under new names (PNEUMONIA patients hold two images each).
+real ones reused under new names (PNEUMONIA patients hold two images each),
+each made unique by its new name written after the JPEG's end marker (which
+decoders ignore), so no two files have the same content.
 """
 import argparse
 import io
@@ -43,12 +45,12 @@ def plan(src, counts):
     for split, nn, npn in (("train", counts[0], counts[1]), ("test", counts[2], counts[3])):
         base = 0 if split == "train" else 100000
         for i in range(nn):
-            out.append(("%s/NORMAL/IM-%05d-0001.jpeg" % (split, base + i),
-                        normal[i % len(normal)][1]))
+            name = "%s/NORMAL/IM-%05d-0001.jpeg" % (split, base + i)
+            out.append((name, normal[i % len(normal)][1] + name.encode()))
         for i in range(npn):
             kind = "virus" if i % 3 == 0 else "bacteria"
-            out.append(("%s/PNEUMONIA/person%d_%s_%d.jpeg" % (split, base + i // 2, kind, i),
-                        pneu[i % len(pneu)][1]))
+            name = "%s/PNEUMONIA/person%d_%s_%d.jpeg" % (split, base + i // 2, kind, i)
+            out.append((name, pneu[i % len(pneu)][1] + name.encode()))
     return out
 
 
