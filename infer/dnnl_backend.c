@@ -544,6 +544,35 @@ static int dnnl_kind(const ci_dnnl *d, const ci_graph *g, const ci_plan *p, int 
     }
 }
 
+/* A Transpose NHWC -> NCHW (perm 0,3,1,2) whose result only oneDNN reads
+ * costs nothing: the NHWC data is the NCHW tensor in format 'acdb'. */
+static int is_view_transpose(const ci_dnnl *d, const ci_graph *g, const ci_plan *p, int si)
+{
+    const ci_node *n = &g->nodes[p->steps[si]];
+    int64_t perm[CXRINFER_MAX_RANK + 1];
+    const ci_tensor *x = &p->vals[n->in[0]];
+    return n->op == CI_OP_TRANSPOSE && x->rank == 4 && x->dtype == CXRINFER_FLOAT &&
+           ci_attr_ints(n, "perm", perm, CXRINFER_MAX_RANK + 1) == 4 && perm[0] == 0 &&
+           perm[1] == 3 && perm[2] == 1 && perm[3] == 2 && !d->dnnl_made[n->in[0]] &&
+           !d->vals[n->out[0]].need_plain && n->out[0] >= 0 && !p->keep[n->out[0]];
+}
+
+static cxrinfer_status build_view(ci_dnnl *d, const ci_graph *g, ci_plan *p, int si,
+                                  const char *where, ci_err *err)
+{
+    const ci_node *n = &g->nodes[p->steps[si]];
+    const ci_tensor *y = &p->vals[n->out[0]];
+    dnnl_memory_desc_t md;
+    dnnl_dims_t dims = {y->dims[0], y->dims[1], y->dims[2], y->dims[3]};
+    cxrinfer_status st;
+    if (!p->vals[n->in[0]].data && (st = ci_tensor_alloc(&p->vals[n->in[0]], err)))
+        return st;
+    DN(dnnl_memory_desc_init_by_tag(&md, 4, dims, dnnl_f32, dnnl_acdb), "descriptor");
+    DN(dnnl_memory_create(&d->vals[n->out[0]].prim, &md, d->eng, p->vals[n->in[0]].data),
+       "memory");
+    return CXRINFER_OK;
+}
+
 static cxrinfer_status build_ref(ci_dnnl *d, const ci_graph *g, ci_plan *p, int si, ci_err *err)
 {
     const ci_node *n = &g->nodes[p->steps[si]];
@@ -574,6 +603,10 @@ static cxrinfer_status build_all(ci_dnnl *d, const ci_graph *g, ci_plan *p, int 
         ci_node_label(n, where, sizeof where);
         if (skip[si])
             continue;
+        if (is_view_transpose(d, g, p, si)) {
+            st = build_view(d, g, p, si, where, err);
+            continue;
+        }
         switch (dnnl_kind(d, g, p, si)) {
         case 1: st = build_conv(d, g, p, si, skip, where, err); break;
         case 2: st = build_pool(d, g, p, si, where, err); break;
