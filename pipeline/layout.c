@@ -13,6 +13,7 @@
 #include "archive_reader.h"
 #include "fsutil.h"
 #include "manifest.h"
+#include "safename.h"
 #include "summary.h"
 #include "workdir.h"
 
@@ -36,6 +37,10 @@ static cxr_status place_covid(layout_ctx *c, layout_pool *pool, cxr_error *err)
         end = group_end(c, i);
         if (it->src != SRC_IEEE8023)
             continue;
+        if (cxr_safename_problem(it->filename)) {
+            layout_quarantine(c, i, end - i, cxr_safename_problem(it->filename));
+            continue;
+        }
         if (!it->local || !cxr_is_file(it->local)) {
             if (!c->allow_missing)
                 return cxr_fail(err, CXR_ERR_MISSING, "image '%s' is missing ('%s'): run "

@@ -57,6 +57,9 @@ typedef struct layout_ctx {
 
 /* layout_plan.c: folders and items from the config and the manifests. */
 cxr_status layout_plan(layout_ctx *c, cxr_error *err);
+/* malloc'd "<folder>/<name>" of an item, relative to the tree root, with
+ * the extension replaced by .png when the config asks for PNG images. */
+char *layout_out_path(const layout_ctx *c, const layout_item *it);
 /* The fingerprint of every input of the plan. */
 cxr_status layout_fingerprint(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr_error *err);
 void layout_ctx_release(layout_ctx *c);

@@ -19,20 +19,6 @@ static const char *source_name(layout_source src)
     return src == SRC_KERMANY ? "kermany" : "ieee8023";
 }
 
-/* "<folder>/<name>", with the extension replaced by .png when 'png'. */
-static char *out_path(const layout_ctx *c, const layout_item *it)
-{
-    const char *folder = c->folders[it->folder].path, *dot = strrchr(it->filename, '.');
-    size_t base = c->png && dot && dot != it->filename ? (size_t)(dot - it->filename)
-                                                       : strlen(it->filename);
-    size_t n = strlen(folder) + base + 8;
-    char *p = malloc(n);
-    if (!p)
-        abort();
-    snprintf(p, n, "%s/%.*s%s", folder, (int)base, it->filename, c->png ? ".png" : "");
-    return p;
-}
-
 static void add_record(layout_ctx *c, const layout_item *it, char *path, const char *sha,
                        uint64_t size, char *reason, int linked)
 {
@@ -60,7 +46,7 @@ static void add_record(layout_ctx *c, const layout_item *it, char *path, const c
 void layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason)
 {
     for (size_t k = first; k < first + n; k++)
-        add_record(c, &c->items[k], out_path(c, &c->items[k]), NULL, 0, cxr_strdup(reason), 0);
+        add_record(c, &c->items[k], layout_out_path(c, &c->items[k]), NULL, 0, cxr_strdup(reason), 0);
 }
 
 static cxr_status write_bytes(const char *path, const unsigned char *data, size_t len,
@@ -155,7 +141,7 @@ cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned ch
         cxr_sha256_buf(data, len, sha);
     for (size_t k = first; st == CXR_OK && k < first + n; k++) {
         const layout_item *it = &c->items[k];
-        char *rel = out_path(c, it), *dst = cxr_path_join(c->staging, rel);
+        char *rel = layout_out_path(c, it), *dst = cxr_path_join(c->staging, rel);
         uint64_t size = len;
         int linked = 0;
         if (!dst)

@@ -23,6 +23,22 @@ static const char *select_manifest(const char *draw)
     return NULL;
 }
 
+/* 1 if 'draw' is one of sample.draws (a manifest left by an earlier
+ * config must not be laid out). */
+static int is_sample_draw(const cxr_config *conf, const char *draw)
+{
+    size_t n = cxr_config_len(conf, "sample.draws");
+    for (size_t i = 0; i < n; i++) {
+        char key[64];
+        const char *name;
+        snprintf(key, sizeof(key), "sample.draws.%zu.name", i);
+        name = cxr_config_str(conf, key);
+        if (name && !strcmp(name, draw))
+            return 1;
+    }
+    return 0;
+}
+
 /* Checks a folder path: relative, canonical, each component a safe name. */
 static const char *folder_problem(const char *path)
 {
@@ -189,9 +205,10 @@ static cxr_status plan_folder(layout_ctx *c, size_t fi, size_t *cap, cxr_error *
     cxr_manifest *m;
     cxr_status st;
     snprintf(file, sizeof(file), "%s.csv", draw);
-    if (!sel && cxr_safename_problem(file))
-        return cxr_fail(err, CXR_ERR_CONFIG, "%s: layout.folders.%zu.draw '%s' is not a "
-                        "draw name", cxr_config_file(c->conf), fi, draw);
+    if (!sel && (cxr_safename_problem(file) || !is_sample_draw(c->conf, draw)))
+        return cxr_fail(err, CXR_ERR_CONFIG, "%s: layout.folders.%zu.draw '%s' is neither "
+                        "covid_train, covid_holdout nor a name in sample.draws",
+                        cxr_config_file(c->conf), fi, draw);
     path = sel ? cxr_stage_path(c->conf, "select", sel) : cxr_stage_path(c->conf, "sample", file);
     st = cxr_manifest_load(path, sel ? covid_cols : sample_cols, &m, err);
     if (st != CXR_OK) {
@@ -203,6 +220,45 @@ static cxr_status plan_folder(layout_ctx *c, size_t fi, size_t *cap, cxr_error *
     free(path);
     st = sel ? plan_covid(c, fi, m, cap, err) : plan_kermany(c, fi, m, cap, err);
     cxr_manifest_free(m);
+    return st;
+}
+
+char *layout_out_path(const layout_ctx *c, const layout_item *it)
+{
+    const char *folder = c->folders[it->folder].path, *dot = strrchr(it->filename, '.');
+    size_t base = c->png && dot && dot != it->filename ? (size_t)(dot - it->filename)
+                                                       : strlen(it->filename);
+    size_t n = strlen(folder) + base + 8;
+    char *p = malloc(n);
+    if (!p)
+        abort();
+    snprintf(p, n, "%s/%.*s%s", folder, (int)base, it->filename, c->png ? ".png" : "");
+    return p;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Two images may not land on one path ('a.jpg' and 'a.png' as PNGs). */
+static cxr_status check_collisions(const layout_ctx *c, cxr_error *err)
+{
+    char **paths = malloc((c->nitems ? c->nitems : 1) * sizeof(*paths));
+    cxr_status st = CXR_OK;
+    if (!paths)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->nitems; i++)
+        paths[i] = layout_out_path(c, &c->items[i]);
+    if (c->nitems)
+        qsort(paths, c->nitems, sizeof(*paths), str_cmp);
+    for (size_t i = 1; st == CXR_OK && i < c->nitems; i++)
+        if (!strcmp(paths[i - 1], paths[i]))
+            st = cxr_fail(err, CXR_ERR_INPUT, "two images would be laid out as '%s'",
+                          paths[i]);
+    for (size_t i = 0; i < c->nitems; i++)
+        free(paths[i]);
+    free(paths);
     return st;
 }
 
@@ -247,6 +303,8 @@ cxr_status layout_plan(layout_ctx *c, cxr_error *err)
             return st;
     if (c->nitems)
         qsort(c->items, c->nitems, sizeof(*c->items), item_cmp);
+    if ((st = check_collisions(c, err)) != CXR_OK)
+        return st;
     for (size_t i = 0; i < c->nitems; i++)
         if (c->items[i].src == SRC_KERMANY && !c->archive) {
             const char *url = cxr_config_str(c->conf, "sources.kermany.url");

@@ -138,7 +138,20 @@ check "failed run: no staging left" [ -z "$(ls -A "$W" | grep staging)" ]
 check "failed run: files unchanged" rows_match_files
 expect_exit 3 "folder outside the root" layout --set 'layout.folders=[{path: ../out, draw: normal_train}]'
 expect_exit 3 "nested folders" layout --set 'layout.folders=[{path: a, draw: normal_train}, {path: a/b, draw: pneumonia_train}]'
-expect_exit 8 "unknown draw" layout --set 'layout.folders=[{path: a, draw: nosuchdraw}]'
-check "unknown draw: message" stderr_has "run 'cxrprep sample' first"
+expect_exit 3 "unknown draw" layout --set 'layout.folders=[{path: a, draw: nosuchdraw}]'
+check "unknown draw: message" stderr_has "'nosuchdraw' is neither covid_train, covid_holdout nor a name in sample.draws"
+rm "$W/manifests/sample/normal_train.csv"
+expect_exit 8 "sample manifest missing" layout
+check "sample manifest missing: message" stderr_has "run 'cxrprep sample' first"
+expect_exit 0 "sample again" sample
+# a.jpg and a.png both become a.png
+cp "$I/16654_1_1.png" "$T/img/16654_1_1.jpg"
+printf 'patientid,filename\n1,16654_1_1.png\n2,16654_1_1.jpg\n' > "$W/manifests/select/holdout.csv"
+expect_exit 4 "two images on one path" layout --set layout.images=png
+check "two images on one path: message" stderr_has "two images would be laid out as 'dataset_validation/covid_validation/16654_1_1.png'"
+# an unsafe file name in a select manifest is quarantined, never read
+printf 'patientid,filename\n1,../img/16654_1_1.png\n' > "$W/manifests/select/holdout.csv"
+expect_exit 0 "unsafe name" layout
+check "unsafe name: quarantined" grep -q '^dataset_validation/covid_validation/../img/16654_1_1.png,.*,covid_holdout,' "$L/quarantine.csv"
 expect_exit 3 "bad link mode" layout --set layout.link=symlink
 finish
