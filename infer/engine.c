@@ -45,6 +45,7 @@ void cxrinfer_options_init(cxrinfer_options *opt)
         return;
     opt->threads = 0;
     opt->backend = CXRINFER_BACKEND_AUTO;
+    opt->winograd = 1;
 }
 
 static cxrinfer_status model_fail(cxrinfer_model *m, ci_err *e)
@@ -88,7 +89,8 @@ static cxrinfer_status ensure_plan(cxrinfer_model *m, const ci_tensor *shapes, c
         m->plan_shapes[i] = shapes[i];
         m->plan_shapes[i].data = NULL;
     }
-    if (m->use_dnnl && (st = ci_dnnl_create(&m->g, &m->plan, m->opt.threads, &m->dnnl, err))) {
+    if (m->use_dnnl && (st = ci_dnnl_create(&m->g, &m->plan, m->opt.threads, m->opt.winograd,
+                                            &m->dnnl, err))) {
         drop_plan(m);
         return st;
     }

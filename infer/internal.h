@@ -181,7 +181,7 @@ cxrinfer_status ci_ref_run(const ci_graph *g, ci_plan *p, ci_tensor *const *inpu
 /* dnnl_backend.c: every oneDNN call lives there. */
 typedef struct ci_dnnl ci_dnnl;
 int ci_dnnl_available(void);
-cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads,
+cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int winograd,
                                ci_dnnl **out, ci_err *err);
 cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p,
                             ci_tensor *const *inputs, ci_err *err);

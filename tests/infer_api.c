@@ -29,7 +29,7 @@ static void basics(void)
     cxrinfer_model_free(NULL);
     cxrinfer_options_init(NULL);
     cxrinfer_options_init(&opt);
-    CHECK(opt.threads == 0 && opt.backend == CXRINFER_BACKEND_AUTO);
+    CHECK(opt.threads == 0 && opt.backend == CXRINFER_BACKEND_AUTO && opt.winograd == 1);
     for (int s = CXRINFER_OK; s <= CXRINFER_ERR_NOMEM; s++)
         CHECK(cxrinfer_strerror((cxrinfer_status)s)[0] != 0);
     CHECK(cxrinfer_strerror((cxrinfer_status)999) != NULL);

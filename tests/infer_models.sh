@@ -2,7 +2,8 @@
 # infer_models.sh: whole-model tests of libcxrinfer. The three real exported
 # models in ../shared/models and small generated models in each exporter's
 # style (tests/infer_gen_models.py, asymmetric random weights) are run on
-# random images by both paths (oneDNN and reference) and by ONNX Runtime
+# random images by both paths (oneDNN with and without Winograd, and the
+# reference) and by ONNX Runtime
 # (npm onnxruntime-node, installed into the build directory on first use):
 # every output must agree within 1e-4. Broken models must fail to load with
 # a message naming the node and op. Skips (77) when python3-onnx is missing;
@@ -71,14 +72,16 @@ for m in $models; do
   n=3; [ "$batch" = 0 ] || n=$batch
   [ "$batch" = 1 ] && n=2
   "$PY" -c "import numpy as np; np.random.seed(7); np.random.rand($n,$h,$w,$c).astype(np.float32).tofile('$work/$name.in')"
-  for be in ref dnnl; do
+  for be in ref dnnl dnnl-direct; do
     "$tool" run "$m" "$work/$name.in" "$work/$name.$be" "$n" $be 2 || { echo "FAIL: $name: $be run"; fail=1; }
   done
-  printf '%s: dnnl vs reference: ' "$name"; compare "$work/$name.dnnl" "$work/$name.ref" || { echo "FAIL: $name: dnnl vs reference"; fail=1; }
+  for be in dnnl dnnl-direct; do
+    printf '%s: %s vs reference: ' "$name" $be; compare "$work/$name.$be" "$work/$name.ref" || { echo "FAIL: $name: $be vs reference"; fail=1; }
+  done
   if [ $have_ort = 1 ]; then
     NODE_PATH="$ort_dir/node_modules" node "$src/tests/infer_ort.js" "$m" "$work/$name.in" \
       "$work/$name.ort" "$n" "$h" "$w" "$c" "$layout" "$batch" || { echo "FAIL: $name: onnxruntime"; fail=1; continue; }
-    for be in ref dnnl; do
+    for be in ref dnnl dnnl-direct; do
       printf '%s: %s vs onnxruntime: ' "$name" "$be"; compare "$work/$name.$be" "$work/$name.ort" || { echo "FAIL: $name: $be vs onnxruntime"; fail=1; }
     done
   fi

@@ -3,7 +3,7 @@
  * or time it. Linked against the shared library only.
  *
  *   infer_tool info MODEL
- *   infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl] [THREADS]
+ *   infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl|dnnl-direct] [THREADS]
  *   infer_tool bench MODEL N_RUNS [THREADS]      (prints median ms per image) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: infer_tool info MODEL\n"
-                    "       infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl] [THREADS]\n"
+                    "       infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl|dnnl-direct] [THREADS]\n"
                     "       infer_tool bench MODEL N_RUNS [THREADS]\n");
     return 2;
 }
@@ -29,8 +29,10 @@ static cxrinfer_model *load(const char *path, const char *backend, int threads)
     opt.threads = threads;
     if (backend && !strcmp(backend, "ref"))
         opt.backend = CXRINFER_BACKEND_REFERENCE;
-    else if (backend && !strcmp(backend, "dnnl"))
+    else if (backend && !strncmp(backend, "dnnl", 4))
         opt.backend = CXRINFER_BACKEND_DNNL;
+    if (backend && !strcmp(backend, "dnnl-direct"))
+        opt.winograd = 0;
     cxrinfer_status st = cxrinfer_model_load(path, &opt, &m, err, sizeof err);
     if (st != CXRINFER_OK) {
         fprintf(stderr, "infer_tool: %s (%s)\n", err, cxrinfer_strerror(st));
