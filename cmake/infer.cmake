@@ -36,6 +36,10 @@ add_library(cxrinfer_internal STATIC $<TARGET_OBJECTS:cxrinfer_obj>)
 target_include_directories(cxrinfer_internal PUBLIC ${CXRINFER_ROOT}/include ${CXRINFER_ROOT}/infer)
 target_link_libraries(cxrinfer_internal PUBLIC ${DNNL_LIBRARY} OpenMP::OpenMP_C m)
 
+# The .pc file finds its prefix from where it lies, so a package or a
+# `cmake --install --prefix` elsewhere needs no rewrite.
+file(RELATIVE_PATH CXRINFER_PC_UP "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+string(REGEX REPLACE "/$" "" CXRINFER_PC_UP "${CXRINFER_PC_UP}")
 set(CXRINFER_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
 set(CXRINFER_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 configure_file(${CXRINFER_ROOT}/cmake/cxrinfer.pc.in ${PROJECT_BINARY_DIR}/cxrinfer.pc @ONLY)
@@ -70,5 +74,8 @@ if(EXISTS ${CXRINFER_ROOT}/tests/infer_tool.c)
   target_link_libraries(infer_tool PRIVATE cxrinfer)
   set_target_properties(infer_tool PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
   cxr_add_script_test(infer_models tests/infer_models.sh)
+  cxr_add_script_test(infer_install tests/infer_install.sh)
+  # the sanitizer runtime is not in a plain program's link: no ASan run
+  set_tests_properties(infer_install PROPERTIES LABELS nosan)
   set_tests_properties(infer_models PROPERTIES TIMEOUT 900)
 endif()
