@@ -685,10 +685,12 @@ cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int w
     if (s != dnnl_success)
         st = ci_fail(err, CXRINFER_ERR_BACKEND, "%s: engine creation failed (status %d)", where,
                      (int)s);
+    int caller_threads = omp_get_max_threads();
     if (threads > 0)
         omp_set_num_threads(threads);
     if (st == CXRINFER_OK)
         st = build_all(d, g, p, skip, err);
+    omp_set_num_threads(caller_threads); /* the caller's own OpenMP setting */
     for (int i = 0; i < g->n_outputs && st == CXRINFER_OK; i++) {
         int v = g->outputs[i];
         if (d->vals[v].alias >= 0 && !p->vals[v].data)
@@ -703,12 +705,24 @@ cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int w
     return CXRINFER_OK;
 }
 
+static cxrinfer_status run_steps(ci_dnnl *d, const ci_graph *g, ci_plan *p,
+                                 ci_tensor *const *inputs, ci_err *err);
+
 cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p, ci_tensor *const *inputs,
                             ci_err *err)
 {
-    const char *where = "oneDNN";
+    int caller_threads = omp_get_max_threads();
     if (d->threads > 0)
         omp_set_num_threads(d->threads);
+    cxrinfer_status st = run_steps(d, g, p, inputs, err);
+    omp_set_num_threads(caller_threads); /* the caller's own OpenMP setting */
+    return st;
+}
+
+static cxrinfer_status run_steps(ci_dnnl *d, const ci_graph *g, ci_plan *p,
+                                 ci_tensor *const *inputs, ci_err *err)
+{
+    const char *where = "oneDNN";
     for (int i = 0; i < g->n_inputs; i++) {
         ci_tensor *t = &p->vals[g->inputs[i]];
         if (t->count && !p->is_const[g->inputs[i]])
