@@ -133,7 +133,8 @@ static const char *const op_names[CI_OP_COUNT] = {
     [CI_OP_SQUEEZE] = "Squeeze", [CI_OP_UNSQUEEZE] = "Unsqueeze",
     [CI_OP_BATCHNORM] = "BatchNormalization", [CI_OP_CONSTANT] = "Constant",
     [CI_OP_SHAPE] = "Shape", [CI_OP_GATHER] = "Gather", [CI_OP_CAST] = "Cast",
-    [CI_OP_SLICE] = "Slice", [CI_OP_CONCAT] = "Concat",
+    [CI_OP_SLICE] = "Slice", [CI_OP_CONCAT] = "Concat", [CI_OP_LEAKYRELU] = "LeakyRelu",
+    [CI_OP_TANH] = "Tanh", [CI_OP_CLIP] = "Clip", [CI_OP_REDUCEMEAN] = "ReduceMean",
 };
 
 ci_op ci_op_lookup(const char *op_type)

@@ -15,7 +15,41 @@ enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
 /* The element types a TensorProto may carry that the reader converts. */
 enum { TP_FLOAT = 1, TP_UINT8 = 2, TP_INT8 = 3, TP_INT32 = 6, TP_INT64 = 7,
-       TP_BOOL = 9, TP_DOUBLE = 11 };
+       TP_BOOL = 9, TP_FLOAT16 = 10, TP_DOUBLE = 11, TP_BFLOAT16 = 16 };
+
+/* IEEE half and bfloat16 bit patterns to float (weights stored in 16 bits). */
+static float half_float(uint32_t h, int dt)
+{
+    uint32_t bits;
+    if (dt == TP_BFLOAT16) {
+        bits = (h & 0xffff) << 16;
+    } else {
+        uint32_t sign = (h & 0x8000) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+        if (e == 0x1f) {
+            bits = sign | 0x7f800000 | (m << 13);
+        } else if (e) {
+            bits = sign | ((e + 112) << 23) | (m << 13);
+        } else if (!m) {
+            bits = sign;
+        } else { /* subnormal: normalise */
+            e = 113;
+            while (!(m & 0x400)) {
+                m <<= 1;
+                e--;
+            }
+            bits = sign | (e << 23) | ((m & 0x3ff) << 13);
+        }
+    }
+    float f;
+    memcpy(&f, &bits, 4);
+    return f;
+}
+
+static size_t tp_size(uint64_t dt)
+{
+    return dt == TP_FLOAT || dt == TP_INT32 ? 4 : dt == TP_INT64 || dt == TP_DOUBLE ? 8
+         : dt == TP_FLOAT16 || dt == TP_BFLOAT16 ? 2 : 1;
+}
 
 #define MAX_NODES 100000
 #define MAX_ATTRS 1000
@@ -216,7 +250,7 @@ static int rd_rep_double(pb *r, int wt, f32vec *a)
 static cxrinfer_status raw_convert(ci_tensor *t, int dt, const uint8_t *raw, size_t len,
                                    const char *name, ci_err *err)
 {
-    size_t esz = dt == TP_FLOAT || dt == TP_INT32 ? 4 : dt == TP_INT64 || dt == TP_DOUBLE ? 8 : 1;
+    size_t esz = tp_size((uint64_t)dt);
     if (len != t->count * esz)
         return ci_fail(err, CXRINFER_ERR_MODEL,
                        "malformed model: tensor '%s' holds %zu bytes of data, its shape needs %zu",
@@ -228,6 +262,8 @@ static cxrinfer_status raw_convert(ci_tensor *t, int dt, const uint8_t *raw, siz
             u |= (uint64_t)q[b] << (8 * b);
         if (dt == TP_FLOAT)
             ((float *)t->data)[i] = u32_float((uint32_t)u);
+        else if (dt == TP_FLOAT16 || dt == TP_BFLOAT16)
+            ((float *)t->data)[i] = half_float((uint32_t)u, dt);
         else if (dt == TP_DOUBLE) {
             double d;
             memcpy(&d, &u, 8);
@@ -301,7 +337,7 @@ static cxrinfer_status rd_tensor(pb *r, ci_tensor *t, char **name_out, ci_err *e
     if (st == CXRINFER_OK && ci_tensor_set_shape(t, (int)dims.n, dims.v))
         st = ci_fail(err, CXRINFER_ERR_MODEL, "malformed model: tensor '%s' has bad dims", nm);
     if (st == CXRINFER_OK) {
-        if (dt == TP_FLOAT || dt == TP_DOUBLE)
+        if (dt == TP_FLOAT || dt == TP_DOUBLE || dt == TP_FLOAT16 || dt == TP_BFLOAT16)
             t->dtype = CXRINFER_FLOAT;
         else if (dt == TP_INT64 || dt == TP_INT32 || dt == TP_INT8 || dt == TP_UINT8 ||
                  dt == TP_BOOL)
@@ -312,8 +348,9 @@ static cxrinfer_status rd_tensor(pb *r, ci_tensor *t, char **name_out, ci_err *e
     }
     /* the count must match the values present, so a forged shape can
      * never make the reader allocate more than the file holds */
-    size_t esz = dt == TP_FLOAT || dt == TP_INT32 ? 4 : dt == TP_INT64 || dt == TP_DOUBLE ? 8 : 1;
-    size_t have = has_raw ? raw_len / esz : t->dtype == CXRINFER_FLOAT ? floats.n : ints.n;
+    size_t esz = tp_size(dt);
+    int half = dt == TP_FLOAT16 || dt == TP_BFLOAT16; /* int32_data holds their bits */
+    size_t have = has_raw ? raw_len / esz : t->dtype == CXRINFER_FLOAT && !half ? floats.n : ints.n;
     if (st == CXRINFER_OK && (have != t->count || (has_raw && raw_len % esz)))
         st = ci_fail(err, CXRINFER_ERR_MODEL,
                      "malformed model: tensor '%s' holds %zu values, its shape needs %zu", nm,
@@ -323,6 +360,9 @@ static cxrinfer_status rd_tensor(pb *r, ci_tensor *t, char **name_out, ci_err *e
     if (st == CXRINFER_OK) {
         if (has_raw)
             st = raw_convert(t, (int)dt, raw, raw_len, nm, err);
+        else if (half)
+            for (size_t i = 0; i < t->count; i++)
+                ((float *)t->data)[i] = half_float((uint32_t)ints.v[i], (int)dt);
         else if (t->count && t->dtype == CXRINFER_FLOAT)
             memcpy(t->data, floats.v, t->count * sizeof(float));
         else if (t->count)

@@ -334,6 +334,97 @@ static cxrinfer_status infer_unary(const ci_node *n, T *in, T *out, int need_flo
     return CXRINFER_OK;
 }
 
+static cxrinfer_status infer_clip(const ci_node *n, T *in, T *out, ci_err *err)
+{
+    cxrinfer_status st = need_inputs(n, in, 1, 1, err);
+    if (st)
+        return st;
+    for (int j = 1; j < n->n_in && j < 3; j++)
+        if (in[j] && (in[j]->dtype != CXRINFER_FLOAT || in[j]->count != 1))
+            return UNSUP("input %d must be one float", j);
+    return set_out(n, out[0], CXRINFER_FLOAT, in[0]->rank, in[0]->dims, err);
+}
+
+/* ReduceMean: axes as an attribute (opset < 18) or an input (opset 18). */
+static cxrinfer_status reduce_axes(const ci_node *n, T *in, const ci_graph *g, int *mask,
+                                   ci_err *err)
+{
+    int64_t axes[CXRINFER_MAX_RANK + 1];
+    int k = -1, r = in[0]->rank;
+    if (g->opset < 18 || n->n_in < 2 || !in[1]) {
+        k = ci_attr_ints(n, "axes", axes, CXRINFER_MAX_RANK + 1);
+    } else {
+        const int64_t *v;
+        size_t c;
+        if (const_ints(in[1], &v, &c) || c > CXRINFER_MAX_RANK)
+            return UNSUP("the axes input must be a constant int64 tensor");
+        memcpy(axes, v, c * sizeof(int64_t));
+        k = (int)c;
+    }
+    if (k > CXRINFER_MAX_RANK)
+        return SHAPE_ERR("too many axes");
+    *mask = 0;
+    if (k <= 0) {
+        if (k == 0 && ci_attr_int(n, "noop_with_empty_axes", 0))
+            return CXRINFER_OK;
+        *mask = (1 << r) - 1;
+        return CXRINFER_OK;
+    }
+    for (int i = 0; i < k; i++) {
+        int64_t a = norm_axis(axes[i], r);
+        if (a < 0 || a >= r)
+            return SHAPE_ERR("axis %lld is out of range for rank %d", (long long)axes[i], r);
+        *mask |= 1 << a;
+    }
+    return CXRINFER_OK;
+}
+
+static cxrinfer_status infer_reducemean(const ci_node *n, T *in, T *out, const ci_graph *g,
+                                        ci_err *err)
+{
+    int mask, o = 0, keep = ci_attr_int(n, "keepdims", 1) != 0;
+    int64_t d[CXRINFER_MAX_RANK];
+    cxrinfer_status st = need_inputs(n, in, 1, 1, err);
+    if (st || (st = reduce_axes(n, in, g, &mask, err)))
+        return st;
+    for (int i = 0; i < in[0]->rank; i++)
+        if (!(mask >> i & 1))
+            d[o++] = in[0]->dims[i];
+        else if (keep)
+            d[o++] = 1;
+    return set_out(n, out[0], CXRINFER_FLOAT, o, d, err);
+}
+
+static void exec_reducemean(const ci_node *n, T *in, T *out, const ci_graph *g)
+{
+    int mask, r = in[0]->rank;
+    int64_t idx[CXRINFER_MAX_RANK] = {0}, so[CXRINFER_MAX_RANK], acc = 1;
+    reduce_axes(n, in, g, &mask, NULL);
+    /* output strides seen from the input's dims (0 on reduced axes) */
+    for (int i = r - 1; i >= 0; i--) {
+        so[i] = mask >> i & 1 ? 0 : acc;
+        acc *= mask >> i & 1 ? 1 : in[0]->dims[i];
+    }
+    size_t per = out[0]->count ? in[0]->count / out[0]->count : 0;
+    double *sum = calloc(out[0]->count ? out[0]->count : 1, sizeof(double));
+    if (!sum)
+        return;
+    for (size_t k = 0; k < in[0]->count; k++) {
+        int64_t o = 0;
+        for (int i = 0; i < r; i++)
+            o += idx[i] * so[i];
+        sum[o] += F(in[0])[k];
+        for (int i = r - 1; i >= 0; i--) {
+            if (++idx[i] < in[0]->dims[i])
+                break;
+            idx[i] = 0;
+        }
+    }
+    for (size_t k = 0; k < out[0]->count; k++)
+        F(out[0])[k] = per ? (float)(sum[k] / (double)per) : 0.0f;
+    free(sum);
+}
+
 static cxrinfer_status broadcast_shape(const ci_node *n, T *in, int k, int64_t *d, int *rank,
                                        ci_err *err)
 {
@@ -440,7 +531,28 @@ static void exec_binary(const ci_node *n, T *in, T *out)
 static void exec_unary(const ci_node *n, T *in, T *out)
 {
     size_t cnt = in[0]->count;
-    if (n->op == CI_OP_RELU) {
+    if (n->op == CI_OP_LEAKYRELU) {
+        float alpha = ci_attr_float(n, "alpha", 0.01f);
+        for (size_t i = 0; i < cnt; i++)
+            F(out[0])[i] = F(in[0])[i] >= 0.0f ? F(in[0])[i] : alpha * F(in[0])[i];
+    } else if (n->op == CI_OP_TANH) {
+        for (size_t i = 0; i < cnt; i++)
+            F(out[0])[i] = tanhf(F(in[0])[i]);
+    } else if (n->op == CI_OP_CLIP) {
+        float lo = -INFINITY, hi = INFINITY;
+        if (ci_attr_find(n, "min") || ci_attr_find(n, "max")) {
+            lo = ci_attr_float(n, "min", lo);
+            hi = ci_attr_float(n, "max", hi);
+        }
+        if (n->n_in > 1 && in[1])
+            lo = F(in[1])[0];
+        if (n->n_in > 2 && in[2])
+            hi = F(in[2])[0];
+        for (size_t i = 0; i < cnt; i++) {
+            float v = F(in[0])[i];
+            F(out[0])[i] = v < lo ? lo : v > hi ? hi : v;
+        }
+    } else if (n->op == CI_OP_RELU) {
         for (size_t i = 0; i < cnt; i++)
             F(out[0])[i] = F(in[0])[i] > 0.0f ? F(in[0])[i] : 0.0f;
     } else if (n->op == CI_OP_SIGMOID) {
@@ -1216,7 +1328,11 @@ cxrinfer_status ci_ref_infer(const ci_graph *g, const ci_node *n, T *in, T *out,
     switch (n->op) {
     case CI_OP_CONV: return infer_conv(n, in, out, err);
     case CI_OP_RELU:
+    case CI_OP_LEAKYRELU:
+    case CI_OP_TANH:
     case CI_OP_SIGMOID: return infer_unary(n, in, out, 1, err);
+    case CI_OP_CLIP: return infer_clip(n, in, out, err);
+    case CI_OP_REDUCEMEAN: return infer_reducemean(n, in, out, g, err);
     case CI_OP_IDENTITY:
     case CI_OP_DROPOUT: return infer_unary(n, in, out, 0, err);
     case CI_OP_MAXPOOL:
@@ -1251,9 +1367,13 @@ void ci_ref_exec(const ci_graph *g, const ci_node *n, T *in, T *out)
     switch (n->op) {
     case CI_OP_CONV: exec_conv(n, in, out); break;
     case CI_OP_RELU:
+    case CI_OP_LEAKYRELU:
+    case CI_OP_TANH:
+    case CI_OP_CLIP:
     case CI_OP_SIGMOID:
     case CI_OP_IDENTITY:
     case CI_OP_DROPOUT: exec_unary(n, in, out); break;
+    case CI_OP_REDUCEMEAN: exec_reducemean(n, in, out, g); break;
     case CI_OP_MAXPOOL:
     case CI_OP_AVGPOOL: exec_pool(n, in, out); break;
     case CI_OP_GLOBALAVGPOOL: exec_gap(in, out); break;
