@@ -91,7 +91,16 @@ static cxrinfer_status ensure_plan(cxrinfer_model *m, const ci_tensor *shapes, c
     }
     if (m->use_dnnl && (st = ci_dnnl_create(&m->g, &m->plan, m->opt.threads, m->opt.winograd,
                                             &m->dnnl, err))) {
-        drop_plan(m);
+        if (st != CXRINFER_ERR_BACKEND || m->opt.backend == CXRINFER_BACKEND_DNNL) {
+            drop_plan(m);
+            return st;
+        }
+        /* backend auto: a shape oneDNN refuses runs on the reference path */
+        m->use_dnnl = 0;
+        m->info.backend = "reference";
+        ci_plan_free(&m->g, &m->plan);
+        if ((st = ci_plan_build(&m->g, shapes, &m->plan, err)))
+            m->have_plan = 0;
         return st;
     }
     return CXRINFER_OK;

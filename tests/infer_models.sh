@@ -4,7 +4,8 @@
 # style (tests/infer_gen_models.py, asymmetric random weights) are run on
 # random images by both paths (oneDNN with and without Winograd, and the
 # reference) and by ONNX Runtime
-# (npm onnxruntime-node, installed into the build directory on first use):
+# (npm onnxruntime-node, installed into the build directory on first use),
+# plus, with python3-torch, models exported by torch.onnx.export itself:
 # every output must agree within 1e-4. Broken models must fail to load with
 # a message naming the node and op. Skips (77) when python3-onnx is missing;
 # without Node.js/ONNX Runtime it checks oneDNN against the reference only,
@@ -43,6 +44,15 @@ fi
 "$PY" "$src/tests/infer_gen_models.py" "$work/gen" || { echo "FAIL: model generation"; exit 1; }
 
 models="$work/gen/tf2onnx_style.onnx $work/gen/keras2onnx_style.onnx $work/gen/pytorch_style.onnx $work/gen/dynamo_style.onnx"
+# models from the real PyTorch exporter, where python3-torch is installed
+"$PY" "$src/tests/infer_torch_models.py" "$work/torch" >"$work/torch.log" 2>&1; rc=$?
+if [ $rc = 0 ]; then
+  models="$models $work/torch/torch_cnn_opset11.onnx $work/torch/torch_cnn_bn_opset13.onnx"
+elif [ $rc = 3 ]; then
+  echo "note: python3-torch not installed: no models from the PyTorch exporter itself"
+else
+  cat "$work/torch.log"; echo "FAIL: PyTorch export"; fail=1
+fi
 if [ -d "$CXR_SHARED_DIR/models" ]; then
   models="$models $CXR_SHARED_DIR/models/tf2onnx_plant_cnn224_nhwc.onnx"
   models="$models $CXR_SHARED_DIR/models/keras2onnx_mnist_cnn_nhwc.onnx"
