@@ -17,3 +17,8 @@ target_sources(cxrprep_lib PRIVATE
 target_link_libraries(cxrprep_lib PUBLIC PkgConfig::CURL)
 
 cxr_add_stage(cxrprep-fetch cmd/fetch_main.c)
+
+# The network tests run the loopback server (tests/fetch_server.py); a hang
+# must fail, not block the suite.
+cxr_add_unit_test(fetch_transfer tests/fetch_test_transfer.c)
+set_tests_properties(fetch_transfer PROPERTIES TIMEOUT 120)

@@ -18,7 +18,9 @@ wants a fresh counter uses another path):
   /wrong/NAME                 same length, one byte changed
   /wrongonce/NAME             wrong bytes once, then the file
   /slow/BPS/NAME              the file at BPS bytes per second
+  /slowonce/BPS/NAME          the first request slow, then the file
   /stall/N/NAME               N bytes, then silence for 30 s
+  /stallonce/N/NAME           the first request stalls after N bytes
 --latency-ms adds a delay before every response.
 """
 import argparse
@@ -30,6 +32,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -97,8 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
         self.logged(code, len(body))
+        self.wfile.write(body)
 
     def logged(self, code, nbytes):
         self.server.state.write_log([self.path, code, self.headers.get("Range", "-"),
@@ -108,7 +111,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         if st.latency:
             time.sleep(st.latency / 1000.0)
-        parts = self.path.lstrip("/").split("/")
+        parts = urllib.parse.urlsplit(self.path).path.lstrip("/").split("/")
         mode, args, name = parts[0], parts[1:-1], parts[-1]
         full = os.path.join(st.root, name)
         if "/" in name or name.startswith(".") or not os.path.isfile(full):
@@ -144,10 +147,12 @@ class Handler(BaseHTTPRequestHandler):
             return self.serve(full, corrupt=True)
         if mode == "wrongonce":
             return self.serve(full)
-        if mode == "slow":
+        if mode == "slow" or (mode == "slowonce" and n == 1):
             return self.serve(full, bps=int(args[0]))
-        if mode == "stall":
+        if mode == "stall" or (mode == "stallonce" and n == 1):
             return self.serve(full, stall_after=int(args[0]))
+        if mode in ("slowonce", "stallonce"):
+            return self.serve(full)
         return self.send_simple(400, body=b"unknown mode\n")
 
     def serve(self, full, honour_range=True, cut_after=None, cut_at=None,
@@ -177,8 +182,11 @@ class Handler(BaseHTTPRequestHandler):
             limit = min(limit, cut_after)
         if cut_at is not None:
             limit = max(0, min(limit, cut_at - start))
-        sent = self.send_body(full, start, limit, corrupt, bps, stall_after, size)
-        self.logged(code, sent)
+        if stall_after is not None:
+            limit = min(limit, stall_after)
+        # Logged before the body, so a client that has read it all finds the line.
+        self.logged(code, limit)
+        sent = self.send_body(full, start, limit, corrupt, bps, stall_after is not None, size)
         if sent < end - start + 1:
             self.close_connection = True
             try:
@@ -187,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
 
-    def send_body(self, full, start, limit, corrupt, bps, stall_after, size):
+    def send_body(self, full, start, limit, corrupt, bps, stall, size):
         sent = 0
         chunk = 65536 if not bps else max(1, bps // 10)
         with open(full, "rb") as f:
@@ -202,10 +210,9 @@ class Handler(BaseHTTPRequestHandler):
                 sent += len(data)
                 if bps:
                     time.sleep(len(data) / bps)
-                if stall_after is not None and sent >= stall_after:
-                    self.wfile.flush()
-                    time.sleep(30)
-                    break
+        if stall:
+            self.wfile.flush()
+            time.sleep(30)
         return sent
 
 
