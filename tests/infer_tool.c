@@ -4,7 +4,8 @@
  *
  *   infer_tool info MODEL
  *   infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl|dnnl-direct] [THREADS]
- *   infer_tool bench MODEL N_RUNS [THREADS]      (prints median ms per image) */
+ *   infer_tool bench MODEL N_RUNS [THREADS] [dnnl|dnnl-direct|ref]
+ *                                        (prints the median ms per image) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: infer_tool info MODEL\n"
                     "       infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl|dnnl-direct] [THREADS]\n"
-                    "       infer_tool bench MODEL N_RUNS [THREADS]\n");
+                    "       infer_tool bench MODEL N_RUNS [THREADS] [dnnl|dnnl-direct|ref]\n");
     return 2;
 }
 
@@ -96,7 +97,7 @@ static int bench(int argc, char **argv)
 {
     if (argc < 4)
         return usage();
-    cxrinfer_model *m = load(argv[2], "dnnl", argc > 4 ? atoi(argv[4]) : 0);
+    cxrinfer_model *m = load(argv[2], argc > 5 ? argv[5] : "dnnl", argc > 4 ? atoi(argv[4]) : 0);
     cxrinfer_model_info info;
     if (!m)
         return 1;
