@@ -18,7 +18,11 @@ target_link_libraries(cxrprep_lib PUBLIC PkgConfig::CURL)
 
 cxr_add_stage(cxrprep-fetch cmd/fetch_main.c)
 
+cxr_add_unit_test(fetch_unit tests/fetch_test_unit.c)
+
 # The network tests run the loopback server (tests/fetch_server.py); a hang
 # must fail, not block the suite.
 cxr_add_unit_test(fetch_transfer tests/fetch_test_transfer.c)
 set_tests_properties(fetch_transfer PROPERTIES TIMEOUT 120)
+cxr_add_unit_test(fetch_stage tests/fetch_test_stage.c)
+set_tests_properties(fetch_stage PROPERTIES TIMEOUT 120)

@@ -78,7 +78,8 @@ const cxr_schema_key cxr_config_schema[] = {
     {"fetch", CXR_T_MAP, OPT, NULL, NULL, 0, 0, "how sources are downloaded"},
     {"fetch.parallel", CXR_T_INT, OPT, "8", NULL, 1, 64, "transfers at once"},
     {"fetch.retries", CXR_T_INT, OPT, "5", NULL, 0, 100,
-     "retries per file after connection errors, timeouts, 408, 429 and 5xx"},
+     "retries per file after connection errors, timeouts, 408, 429 and 5xx; "
+     "a cut that moved the file forward is resumed without using one (0: none)"},
     {"fetch.backoff_ms", CXR_T_INT, OPT, "500", NULL, 0, 600000,
      "first retry delay; doubles each retry (with jitter)"},
     {"fetch.max_backoff_ms", CXR_T_INT, OPT, "30000", NULL, 0, 3600000,
@@ -164,6 +165,8 @@ const cxr_schema_key cxr_config_schema[] = {
      "threads decoding and resizing images while the engine runs"},
     {"score.engine_threads", CXR_T_INT, OPT, "0", NULL, 0, 256,
      "threads of the inference engine (0: all cores)"},
+    {"score.decode_priority", CXR_T_ENUM, OPT, "low", "low|normal", 0, 0,
+     "low: decoding threads yield the cores to the engine (nice 19) and use what it leaves"},
     {"score.batch", CXR_T_INT, OPT, "4", NULL, 1, 1024, "images per engine call"},
     {"score.max_dimension", CXR_T_INT, OPT, "16384", NULL, 1, 65535,
      "images with a wider or taller side are reported as failed"},

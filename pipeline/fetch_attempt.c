@@ -57,6 +57,11 @@ static void write_validator(const cxr_xfer_job *job, const char *value)
     free(path);
 }
 
+void cxr_attempt_forget(const cxr_xfer_job *job)
+{
+    write_validator(job, "");
+}
+
 void cxr_attempt_discard(const cxr_xfer_job *job)
 {
     unlink(job->partial_path);

@@ -55,5 +55,7 @@ cxr_status cxr_attempt_setup(cxr_attempt *a, const cxr_xfer_options *o,
 void cxr_attempt_close(cxr_attempt *a);
 /* Removes the partial file and its validator (restart from zero). */
 void cxr_attempt_discard(const cxr_xfer_job *job);
+/* Removes the validator once the file is complete. */
+void cxr_attempt_forget(const cxr_xfer_job *job);
 
 #endif

@@ -101,6 +101,8 @@ static void verify_job(xfer *x, size_t i)
     }
     if (st == CXR_ERR_INTEGRITY)
         cxr_attempt_discard(&x->jobs[i]);
+    else if (st == CXR_OK)
+        cxr_attempt_forget(&x->jobs[i]);
     finish_job(x, i, st, st == CXR_OK ? "" : err.msg);
 }
 
@@ -157,7 +159,10 @@ static void handle_done(xfer *x, cxr_attempt *a, int code)
         long d = cxr_xfer_backoff_ms(retry, x->o->backoff_ms, x->o->max_backoff_ms,
                                      (long)retry_after, x->o->max_retry_after_s,
                                      next_random(x));
-        /* A cut that still moved the file forward does not use up a retry. */
+        /* A cut that still moved the file forward does not use up a retry
+         * (but retries: 0 means none at all). */
+        if (x->o->retries == 0)
+            progressed = 0;
         schedule_retry(x, i, progressed ? 0 : d, reason, !progressed);
         break;
     }

@@ -112,7 +112,7 @@ class Handler(BaseHTTPRequestHandler):
         if st.latency:
             time.sleep(st.latency / 1000.0)
         parts = urllib.parse.urlsplit(self.path).path.lstrip("/").split("/")
-        mode, args, name = parts[0], parts[1:-1], parts[-1]
+        mode, args, name = parts[0], parts[1:-1], urllib.parse.unquote(parts[-1])
         full = os.path.join(st.root, name)
         if "/" in name or name.startswith(".") or not os.path.isfile(full):
             return self.send_simple(404, body=b"not found\n")

@@ -25,7 +25,7 @@ typedef struct test_server {
 
 /* Starts the server on a new directory under 'dir'; 0 on success. Exits 77
  * (skip) when python3 or the script is unavailable. */
-static int test_server_start(test_server *s, const char *dir, int latency_ms)
+static inline int test_server_start(test_server *s, const char *dir, int latency_ms)
 {
     const char *src = getenv("CXR_SOURCE_DIR");
     char script[1024], portfile[1100], lat[32];
@@ -68,7 +68,7 @@ static int test_server_start(test_server *s, const char *dir, int latency_ms)
     return -1;
 }
 
-static void test_server_stop(test_server *s)
+static inline void test_server_stop(test_server *s)
 {
     if (s->pid > 0) {
         kill(s->pid, SIGTERM);
@@ -79,7 +79,7 @@ static void test_server_stop(test_server *s)
 
 /* Writes 'len' deterministic pseudo-random bytes (seeded by 'seed') to the
  * server's root as 'name'. */
-static void test_server_file(const test_server *s, const char *name, size_t len,
+static inline void test_server_file(const test_server *s, const char *name, size_t len,
                              uint32_t seed)
 {
     char path[1200];
@@ -101,7 +101,7 @@ static void test_server_file(const test_server *s, const char *name, size_t len,
 /* Counts the logged requests whose path ends with 'suffix'; sums their body
  * bytes into *bytes and counts those with a Range header into *ranged (both
  * may be NULL). */
-static int test_server_requests(const test_server *s, const char *suffix,
+static inline int test_server_requests(const test_server *s, const char *suffix,
                                 long long *bytes, int *ranged)
 {
     char line[4096];
@@ -134,7 +134,7 @@ static int test_server_requests(const test_server *s, const char *suffix,
     return n;
 }
 
-static double test_now(void)
+static inline double test_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
