@@ -29,7 +29,8 @@ done
 ort="$build/ort"
 if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
   mkdir -p "$ort"
-  (cd "$ort" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund onnxruntime-node@1.30.0 >"$ort/npm.log" 2>&1) ||
+  (cd "$ort" && ONNXRUNTIME_NODE_INSTALL=skip timeout 600 npm install --no-audit --no-fund \
+     --fetch-retries=1 --fetch-timeout=60000 onnxruntime-node@1.30.0 >"$ort/npm.log" 2>&1) ||
     { echo "infer_bench: npm install onnxruntime-node@1.30.0 failed (see $ort/npm.log)"; exit 1; }
 fi
 model="$build/bench-vgg16-head.onnx"

@@ -32,8 +32,9 @@ have_ort=0
 if command -v node >/dev/null 2>&1; then
   if [ ! -d "$ort_dir/node_modules/onnxruntime-node" ] && command -v npm >/dev/null 2>&1; then
     mkdir -p "$ort_dir"
-    (cd "$ort_dir" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund \
-       onnxruntime-node@1.30.0 >"$ort_dir/npm.log" 2>&1) || echo "note: npm install failed, see $ort_dir/npm.log"
+    (cd "$ort_dir" && ONNXRUNTIME_NODE_INSTALL=skip timeout 600 npm install --no-audit --no-fund \
+       --fetch-retries=1 --fetch-timeout=60000 onnxruntime-node@1.30.0 >"$ort_dir/npm.log" 2>&1) ||
+      echo "note: npm install failed, see $ort_dir/npm.log"
   fi
   if NODE_PATH="$ort_dir/node_modules" node -e 'require("onnxruntime-node")' 2>/dev/null; then
     have_ort=1
