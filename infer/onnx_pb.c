@@ -278,111 +278,116 @@ static cxrinfer_status raw_convert(ci_tensor *t, int dt, const uint8_t *raw, siz
     return CXRINFER_OK;
 }
 
+/* The fields of one TensorProto, as read (not yet checked). */
+typedef struct tensor_fields {
+    i64vec dims, ints;
+    f32vec floats;
+    const uint8_t *raw;
+    size_t raw_len;
+    int has_raw;
+    uint64_t dt;
+    char *name;
+} tensor_fields;
+
 /* TensorProto: dims=1, data_type=2, float_data=4, int32_data=5,
  * int64_data=7, name=8, raw_data=9, double_data=10, data_location=14. */
-static cxrinfer_status rd_tensor(pb *r, ci_tensor *t, char **name_out, ci_err *err)
+static cxrinfer_status rd_tensor_fields(pb *r, tensor_fields *tf, ci_err *err)
 {
-    i64vec dims = {0}, ints = {0};
-    f32vec floats = {0};
-    const uint8_t *raw = NULL;
-    size_t raw_len = 0;
-    int has_raw = 0;
-    uint64_t dt = 0, v;
-    char *name = NULL;
-    cxrinfer_status st = CXRINFER_OK;
-    memset(t, 0, sizeof(*t));
-    while (r->p < r->end && st == CXRINFER_OK) {
+    uint64_t v;
+    while (r->p < r->end) {
         uint32_t f;
         int wt;
         pb s;
-        if (rd_key(r, &f, &wt)) {
-            st = BAD("bad field key in a tensor");
-            break;
-        }
-        if (f == 1 && rd_rep_varint(r, wt, &dims) == 0)
+        if (rd_key(r, &f, &wt))
+            return BAD("bad field key in a tensor");
+        if ((f == 1 && rd_rep_varint(r, wt, &tf->dims) == 0) ||
+            (f == 2 && wt == WT_VARINT && rd_varint(r, &tf->dt) == 0) ||
+            (f == 4 && rd_rep_float(r, wt, &tf->floats) == 0) ||
+            ((f == 5 || f == 7) && rd_rep_varint(r, wt, &tf->ints) == 0) ||
+            (f == 10 && rd_rep_double(r, wt, &tf->floats) == 0))
             continue;
-        if (f == 2 && wt == WT_VARINT && rd_varint(r, &dt) == 0)
-            continue;
-        if (f == 4 && rd_rep_float(r, wt, &floats) == 0)
-            continue;
-        if ((f == 5 || f == 7) && rd_rep_varint(r, wt, &ints) == 0)
-            continue;
-        if (f == 10 && rd_rep_double(r, wt, &floats) == 0)
-            continue;
-        if (f == 8 && wt == WT_LEN && !name) {
-            if (!(name = rd_string(r)))
-                st = BAD("tensor name overruns the buffer");
-            continue;
-        }
-        if (f == 9 && wt == WT_LEN && rd_len(r, &s) == 0) {
-            raw = s.p;
-            raw_len = (size_t)(s.end - s.p);
-            has_raw = 1;
-            continue;
-        }
-        if (f == 14 && wt == WT_VARINT && rd_varint(r, &v) == 0) {
+        if (f == 8 && wt == WT_LEN && !tf->name) {
+            if (!(tf->name = rd_string(r)))
+                return BAD("tensor name overruns the buffer");
+        } else if (f == 9 && wt == WT_LEN && rd_len(r, &s) == 0) {
+            tf->raw = s.p;
+            tf->raw_len = (size_t)(s.end - s.p);
+            tf->has_raw = 1;
+        } else if (f == 14 && wt == WT_VARINT && rd_varint(r, &v) == 0) {
             if (v == 1)
-                st = ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
-                             "unsupported model: tensor data stored in an external file");
-            continue;
+                return ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
+                               "unsupported model: tensor data stored in an external file");
+        } else if ((f <= 10 && f != 3 && f != 6) || rd_skip(r, wt)) {
+            return BAD("a tensor field overruns the buffer or has the wrong wire type");
         }
-        if ((f <= 10 && f != 3 && f != 6) || rd_skip(r, wt))
-            st = BAD("a tensor field overruns the buffer or has the wrong wire type");
     }
-    const char *nm = name ? name : "";
-    if (st == CXRINFER_OK && dims.n > CXRINFER_MAX_RANK)
-        st = ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
-                     "unsupported model: tensor '%s' has rank %zu (at most %d)", nm, dims.n,
-                     CXRINFER_MAX_RANK);
-    if (st == CXRINFER_OK && ci_tensor_set_shape(t, (int)dims.n, dims.v))
-        st = ci_fail(err, CXRINFER_ERR_MODEL, "malformed model: tensor '%s' has bad dims", nm);
-    if (st == CXRINFER_OK) {
-        if (dt == TP_FLOAT || dt == TP_DOUBLE || dt == TP_FLOAT16 || dt == TP_BFLOAT16)
-            t->dtype = CXRINFER_FLOAT;
-        else if (dt == TP_INT64 || dt == TP_INT32 || dt == TP_INT8 || dt == TP_UINT8 ||
-                 dt == TP_BOOL)
-            t->dtype = CXRINFER_INT64;
-        else
-            st = ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
-                         "unsupported model: tensor '%s' has element type %d", nm, (int)dt);
-    }
+    return CXRINFER_OK;
+}
+
+/* Checks the fields' shape, type and data count, and fills 't'. */
+static cxrinfer_status tensor_build(const tensor_fields *tf, ci_tensor *t, ci_err *err)
+{
+    const char *nm = tf->name ? tf->name : "";
+    uint64_t dt = tf->dt;
+    if (tf->dims.n > CXRINFER_MAX_RANK)
+        return ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
+                       "unsupported model: tensor '%s' has rank %zu (at most %d)", nm,
+                       tf->dims.n, CXRINFER_MAX_RANK);
+    if (ci_tensor_set_shape(t, (int)tf->dims.n, tf->dims.v))
+        return ci_fail(err, CXRINFER_ERR_MODEL, "malformed model: tensor '%s' has bad dims", nm);
+    if (dt == TP_FLOAT || dt == TP_DOUBLE || dt == TP_FLOAT16 || dt == TP_BFLOAT16)
+        t->dtype = CXRINFER_FLOAT;
+    else if (dt == TP_INT64 || dt == TP_INT32 || dt == TP_INT8 || dt == TP_UINT8 || dt == TP_BOOL)
+        t->dtype = CXRINFER_INT64;
+    else
+        return ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
+                       "unsupported model: tensor '%s' has element type %d", nm, (int)dt);
     /* the count must match the values present, so a forged shape can
      * never make the reader allocate more than the file holds */
     size_t esz = tp_size(dt);
     int half = dt == TP_FLOAT16 || dt == TP_BFLOAT16; /* int32_data holds their bits */
-    size_t have = has_raw ? raw_len / esz : t->dtype == CXRINFER_FLOAT && !half ? floats.n : ints.n;
-    if (st == CXRINFER_OK && (have != t->count || (has_raw && raw_len % esz)))
-        st = ci_fail(err, CXRINFER_ERR_MODEL,
-                     "malformed model: tensor '%s' holds %zu values, its shape needs %zu", nm,
-                     have, t->count);
+    size_t have = tf->has_raw ? tf->raw_len / esz
+                : t->dtype == CXRINFER_FLOAT && !half ? tf->floats.n : tf->ints.n;
+    if (have != t->count || (tf->has_raw && tf->raw_len % esz))
+        return ci_fail(err, CXRINFER_ERR_MODEL,
+                       "malformed model: tensor '%s' holds %zu values, its shape needs %zu", nm,
+                       have, t->count);
+    cxrinfer_status st = ci_tensor_alloc(t, err);
+    if (st != CXRINFER_OK || tf->has_raw)
+        return st ? st : raw_convert(t, (int)dt, tf->raw, tf->raw_len, nm, err);
+    if (half)
+        for (size_t i = 0; i < t->count; i++)
+            ((float *)t->data)[i] = half_float((uint32_t)tf->ints.v[i], (int)dt);
+    else if (t->count && t->dtype == CXRINFER_FLOAT)
+        memcpy(t->data, tf->floats.v, t->count * sizeof(float));
+    else if (t->count)
+        memcpy(t->data, tf->ints.v, t->count * sizeof(int64_t));
+    return CXRINFER_OK;
+}
+
+/* Reads a TensorProto into 't'; its name goes to *name_out (or is dropped). */
+static cxrinfer_status rd_tensor(pb *r, ci_tensor *t, char **name_out, ci_err *err)
+{
+    tensor_fields tf;
+    memset(&tf, 0, sizeof(tf));
+    memset(t, 0, sizeof(*t));
+    cxrinfer_status st = rd_tensor_fields(r, &tf, err);
     if (st == CXRINFER_OK)
-        st = ci_tensor_alloc(t, err);
-    if (st == CXRINFER_OK) {
-        if (has_raw)
-            st = raw_convert(t, (int)dt, raw, raw_len, nm, err);
-        else if (half)
-            for (size_t i = 0; i < t->count; i++)
-                ((float *)t->data)[i] = half_float((uint32_t)ints.v[i], (int)dt);
-        else if (t->count && t->dtype == CXRINFER_FLOAT)
-            memcpy(t->data, floats.v, t->count * sizeof(float));
-        else if (t->count)
-            memcpy(t->data, ints.v, t->count * sizeof(int64_t));
-    }
-    free(dims.v);
-    free(ints.v);
-    free(floats.v);
+        st = tensor_build(&tf, t, err);
+    free(tf.dims.v);
+    free(tf.ints.v);
+    free(tf.floats.v);
     if (st != CXRINFER_OK) {
         ci_tensor_clear(t);
-        free(name);
+        free(tf.name);
         return st;
     }
-    if (name_out)
-        *name_out = name ? name : strdup("");
-    else
-        free(name);
-    if (name_out && !*name_out)
-        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
-    return CXRINFER_OK;
+    if (!name_out) {
+        free(tf.name);
+        return CXRINFER_OK;
+    }
+    *name_out = tf.name ? tf.name : strdup("");
+    return *name_out ? CXRINFER_OK : ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
 }
 
 /* AttributeProto: name=1, f=2, i=3, s=4, t=5, floats=7, ints=8, type=20. */
@@ -499,76 +504,95 @@ static cxrinfer_status rd_node(pb *r, ci_node *n, ci_err *err)
     return st;
 }
 
-/* ValueInfoProto: name=1, type=2 > TypeProto tensor_type=1 > elem_type=1,
- * shape=2 > dim=1 > dim_value=1 | dim_param=2. */
+/* TensorShapeProto: dim=1 > dim_value=1 | dim_param=2 (symbolic: -1). */
+static cxrinfer_status rd_shape(pb *sh, ci_value *v, ci_err *err)
+{
+    uint32_t f;
+    int wt;
+    uint64_t x;
+    pb dm;
+    v->rank = 0;
+    while (sh->p < sh->end) {
+        if (rd_key(sh, &f, &wt))
+            return BAD("bad field key in a shape");
+        if (!(f == 1 && wt == WT_LEN)) {
+            if (rd_skip(sh, wt))
+                return BAD("a shape field overruns the buffer");
+            continue;
+        }
+        if (rd_len(sh, &dm))
+            return BAD("a dimension overruns the buffer");
+        if (v->rank >= CXRINFER_MAX_RANK)
+            return ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
+                           "unsupported model: an input has rank over %d", CXRINFER_MAX_RANK);
+        int64_t d = -1;
+        while (dm.p < dm.end) {
+            if (rd_key(&dm, &f, &wt))
+                return BAD("bad field key in a dimension");
+            if (f == 1 && wt == WT_VARINT && rd_varint(&dm, &x) == 0)
+                d = (int64_t)x > 0 ? (int64_t)x : -1;
+            else if (rd_skip(&dm, wt))
+                return BAD("a dimension field overruns the buffer");
+        }
+        v->dims[v->rank++] = d;
+    }
+    return CXRINFER_OK;
+}
+
+/* TypeProto: tensor_type=1 > elem_type=1, shape=2. */
+static cxrinfer_status rd_type(pb *tp, ci_value *v, ci_err *err)
+{
+    uint32_t f;
+    int wt;
+    uint64_t x;
+    pb tt, sh;
+    while (tp->p < tp->end) {
+        if (rd_key(tp, &f, &wt))
+            return BAD("bad field key in a type");
+        if (!(f == 1 && wt == WT_LEN)) {
+            if (rd_skip(tp, wt))
+                return BAD("a type field overruns the buffer");
+            continue;
+        }
+        if (rd_len(tp, &tt))
+            return BAD("a tensor type overruns the buffer");
+        while (tt.p < tt.end) {
+            cxrinfer_status st;
+            if (rd_key(&tt, &f, &wt))
+                return BAD("bad field key in a tensor type");
+            if (f == 1 && wt == WT_VARINT && rd_varint(&tt, &x) == 0)
+                v->elem_type = (int)x;
+            else if (f == 2 && wt == WT_LEN && rd_len(&tt, &sh) == 0) {
+                if ((st = rd_shape(&sh, v, err)))
+                    return st;
+            } else if (rd_skip(&tt, wt))
+                return BAD("a tensor type field overruns the buffer");
+        }
+    }
+    return CXRINFER_OK;
+}
+
+/* ValueInfoProto: name=1, type=2. */
 static cxrinfer_status rd_value_info(pb *r, ci_value *v, char **name, ci_err *err)
 {
     v->rank = -1;
     while (r->p < r->end) {
         uint32_t f;
         int wt;
-        pb tp, tt, sh, dm;
+        pb tp;
+        cxrinfer_status st;
         if (rd_key(r, &f, &wt))
             return BAD("bad field key in a value info");
         if (f == 1 && wt == WT_LEN && !*name) {
             if (!(*name = rd_string(r)))
                 return BAD("a value name overruns the buffer");
-            continue;
-        }
-        if (!(f == 2 && wt == WT_LEN)) {
-            if (f <= 2 || rd_skip(r, wt))
-                return BAD("a value info field overruns the buffer");
-            continue;
-        }
-        if (rd_len(r, &tp))
-            return BAD("a value type overruns the buffer");
-        while (tp.p < tp.end) {
-            if (rd_key(&tp, &f, &wt))
-                return BAD("bad field key in a type");
-            if (!(f == 1 && wt == WT_LEN)) {
-                if (rd_skip(&tp, wt))
-                    return BAD("a type field overruns the buffer");
-                continue;
-            }
-            if (rd_len(&tp, &tt))
-                return BAD("a tensor type overruns the buffer");
-            while (tt.p < tt.end) {
-                uint64_t x;
-                if (rd_key(&tt, &f, &wt))
-                    return BAD("bad field key in a tensor type");
-                if (f == 1 && wt == WT_VARINT && rd_varint(&tt, &x) == 0) {
-                    v->elem_type = (int)x;
-                } else if (f == 2 && wt == WT_LEN && rd_len(&tt, &sh) == 0) {
-                    v->rank = 0;
-                    while (sh.p < sh.end) {
-                        if (rd_key(&sh, &f, &wt))
-                            return BAD("bad field key in a shape");
-                        if (!(f == 1 && wt == WT_LEN)) {
-                            if (rd_skip(&sh, wt))
-                                return BAD("a shape field overruns the buffer");
-                            continue;
-                        }
-                        if (rd_len(&sh, &dm))
-                            return BAD("a dimension overruns the buffer");
-                        if (v->rank >= CXRINFER_MAX_RANK)
-                            return ci_fail(err, CXRINFER_ERR_UNSUPPORTED,
-                                           "unsupported model: an input has rank over %d",
-                                           CXRINFER_MAX_RANK);
-                        int64_t d = -1;
-                        while (dm.p < dm.end) {
-                            if (rd_key(&dm, &f, &wt))
-                                return BAD("bad field key in a dimension");
-                            if (f == 1 && wt == WT_VARINT && rd_varint(&dm, &x) == 0)
-                                d = (int64_t)x > 0 ? (int64_t)x : -1;
-                            else if (rd_skip(&dm, wt))
-                                return BAD("a dimension field overruns the buffer");
-                        }
-                        v->dims[v->rank++] = d;
-                    }
-                } else if (rd_skip(&tt, wt)) {
-                    return BAD("a tensor type field overruns the buffer");
-                }
-            }
+        } else if (f == 2 && wt == WT_LEN) {
+            if (rd_len(r, &tp))
+                return BAD("a value type overruns the buffer");
+            if ((st = rd_type(&tp, v, err)))
+                return st;
+        } else if (f <= 2 || rd_skip(r, wt)) {
+            return BAD("a value info field overruns the buffer");
         }
     }
     if (!*name)
