@@ -31,6 +31,11 @@ if(TARGET cxrinfer)
 
   cxr_add_stage(cxrprep-score cmd/score_main.c)
   target_link_libraries(cxrprep-score PRIVATE cxrprep_score)
+  # bench helper: the engine-alone rate on preprocessed images (not installed)
+  add_executable(score_engine_rate bench/score_engine_rate.c)
+  target_link_libraries(score_engine_rate PRIVATE cxrprep_score)
+  set_target_properties(score_engine_rate PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bin)
+
   cxr_add_script_test(score_cli tests/score_cli.sh)
   cxr_add_script_test(report_render tests/report_render.sh)
   set_tests_properties(report_render PROPERTIES TIMEOUT 600)

@@ -104,6 +104,7 @@ cxr_status cxr_score_run(const cxr_config *conf, const cxr_score_options *opt,
     cfg.threads = (int)cxr_config_int(conf, "score.threads");
     cfg.batch = (int)cxr_config_int(conf, "score.batch");
     cfg.max_dimension = (int)cxr_config_int(conf, "score.max_dimension");
+    cfg.low_priority = strcmp(cxr_config_str(conf, "score.decode_priority"), "low") == 0;
     cfg.limits.max_entries = (uint64_t)cxr_config_int(conf, "sources.kermany.max_entries");
     cfg.limits.max_total_size = (uint64_t)cxr_config_int(conf, "sources.kermany.max_total_size");
     if (rc == CXR_OK)

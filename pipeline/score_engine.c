@@ -1,7 +1,7 @@
 /* score_engine.c: the score stage's one link to libcxrinfer: loads the
  * model, checks its input and output against what scoring needs, and turns
  * the engine's outputs into scores (probability of the positive class;
- * logits go through a softmax first). */
+ * logits go through a softmax first; a single output must be a sigmoid). */
 #include "score_internal.h"
 
 #include <math.h>
@@ -72,11 +72,13 @@ cxr_status score_engine_open(const char *path, int threads, int positive_index,
     return CXR_OK;
 }
 
-/* The positive class's probability from one image's outputs. */
+/* The positive class's probability from one image's outputs: a softmax
+ * output as it is, logits through a softmax, and a single output (a
+ * sigmoid) as it is; the caller checks the range. */
 static double positive_probability(const score_engine *e, const float *o)
 {
     double max = o[0], sum = 0;
-    if (e->softmax)
+    if (e->softmax || e->classes == 1)
         return o[e->positive_index];
     for (int c = 1; c < e->classes; c++)
         max = o[c] > max ? o[c] : max;
@@ -100,7 +102,11 @@ cxr_status score_engine_run(score_engine *e, const float *images, size_t n, doub
                         cxrinfer_model_error(e->model));
     for (size_t i = 0; i < n; i++) {
         double p = positive_probability(e, e->out + i * (size_t)e->classes);
-        /* a probability; clamp rounding just outside [0, 1] */
+        if (!isnan(p) && (p < -1e-4 || p > 1 + 1e-4))
+            return cxr_fail(err, CXR_ERR_UNSUPPORTED,
+                            "the model's output %g is not a probability (a model with one "
+                            "output must end in a sigmoid)", p);
+        /* clamp float rounding just outside [0, 1] */
         scores[i] = isnan(p) ? p : p < 0 ? 0 : p > 1 ? 1 : p;
     }
     return CXR_OK;

@@ -84,6 +84,7 @@ typedef struct score_timing {
 } score_timing;
 typedef struct score_pipeline_cfg {
     int threads, batch, max_dimension;
+    int low_priority;    /* decoding threads run at nice 19 */
     cxr_archive_limits limits;
 } score_pipeline_cfg;
 cxr_status score_pipeline_run(score_plan *plan, score_engine *engine,

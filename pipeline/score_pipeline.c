@@ -1,7 +1,8 @@
 /* score_pipeline.c: decoding overlaps inference. A producer thread hands
  * out the images (file paths, or bytes read from the archive in one pass),
- * 'threads' workers decode and preprocess them, and the calling thread runs
- * the engine on batches of ready images. Two bounded queues keep memory
+ * 'threads' workers decode and preprocess them (at low priority by default,
+ * so that they never slow the engine's threads), and the calling thread
+ * runs the engine on batches of ready images. Two bounded queues keep memory
  * flat; every result lands in its own item, so the output order never
  * depends on thread timing. */
 #include "score_internal.h"
@@ -10,7 +11,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 
@@ -239,6 +243,10 @@ static void *worker(void *arg)
     job *j;
     int last;
 
+    /* Linux applies nice per thread: the engine's threads keep the cores,
+     * decoding fills what they leave idle (best effort: errors ignored) */
+    if (sh->cfg->low_priority)
+        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
     while (queue_pop(&sh->todo, &j, 1) && j) {
         if (should_stop(sh)) {
             free(j->data);

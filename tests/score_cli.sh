@@ -149,6 +149,13 @@ expect_exit 0 "real images" "$SCORE" --config real.yaml
 check "128 real ieee8023 images scored, none failed" grep -Eq '^ieee8023 +128 +0 ' "$T/stdout"
 check "20 Kermany images scored" grep -Eq '^kermany +20 +0 ' "$T/stdout"
 
+# an empty set, and a set name the report must escape
+mkdir -p work/datasets/empty
+expect_exit 0 "empty set" "$SCORE" --config c.yaml \
+  --set 'score.sets=[{name: "a<b>&c", folder: empty, truth: positive}]'
+check "empty set: n 0, no mean" "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j['n'] == 0 and j['mean'] is None))" "$M/a<b>&c.json"
+check "set names escaped in the report" sh -c "grep -q 'a&lt;b&gt;&amp;c' $M/report.html && ! grep -q 'a<b>&c' $M/report.html"
+
 # errors
 expect_exit 3 "no model" "$SCORE" --config c.yaml --set score.model=
 check "says how to give one" stderr_has "give --model FILE"

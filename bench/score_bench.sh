@@ -1,0 +1,68 @@
+#!/bin/sh
+# score_bench.sh: end-to-end images/s of cxrprep-score on the real images
+# (the 128 ieee8023 figures and the 40 Kermany JPEGs in ../shared) against
+# the engine-alone rate on the same images, preprocessed into memory first
+# (bench/score_engine_rate.c: same engine adapter, batch and threads), with
+# the recipe's model shape (bench/infer_vgg_model.py, the engine benchmark's
+# generator: VGG16 base, 224x224, 15,304,898 random parameters). Engine and end-to-end runs alternate, so
+# a load change on the machine hits both; medians and their ratio are
+# printed (target: end-to-end >= 85% of the engine alone).
+#
+# usage: bench/score_bench.sh [BUILD_DIR] [REPS]   (default: build, 3)
+# env:   ENGINE_THREADS (2), DECODE_THREADS (2), BATCH (4)
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-$SRC/build}" && pwd)
+REPS=${2:-3}
+ET=${ENGINE_THREADS:-2}; DT=${DECODE_THREADS:-2}; BATCH=${BATCH:-4}
+SHARED=$(cd "$SRC/../shared" 2>/dev/null && pwd) || { echo "needs ../shared (real images)"; exit 1; }
+PY=""
+for p in python3 /usr/bin/python3; do
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import onnx, numpy' 2>/dev/null; then PY=$p; break; fi
+done
+[ -n "$PY" ] || { echo "needs python3 with onnx and numpy (Debian python3-onnx)"; exit 1; }
+for b in cxrprep-score score_engine_rate; do
+  [ -x "$BUILD/bin/$b" ] || { echo "build $b first (cmake --build $BUILD)"; exit 1; }
+done
+W=$(mktemp -d "${TMPDIR:-/tmp}/cxr-score-bench-XXXXXX")
+trap 'rm -rf "$W"' EXIT
+"$PY" "$SRC/bench/infer_vgg_model.py" "$W/vgg16.onnx" >/dev/null
+I="$SHARED/data/ieee8023/images"
+KN="$SHARED/data/kermany-sample/chest_xray/train/NORMAL"
+KP="$SHARED/data/kermany-sample/chest_xray/train/PNEUMONIA"
+cat > "$W/bench.yaml" <<YAML
+version: 1
+workdir: $W/work
+sources: {metadata: {url: unused.csv}}
+select: {}
+score:
+  model: $W/vgg16.onnx
+  engine_threads: $ET
+  threads: $DT
+  batch: $BATCH
+  bootstrap: 0
+  sets:
+    - {name: ieee8023, folder: $I, truth: positive, source: ieee8023}
+    - {name: kermany_normal, folder: $KN, truth: negative, source: kermany}
+    - {name: kermany_pneumonia, folder: $KP, truth: negative, source: kermany}
+YAML
+rate() { sed -n 's/.*: \([0-9.]*\) images\/s.*/\1/p' | head -1; }
+median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+: > "$W/engine"; : > "$W/e2e"; : > "$W/e2e_normal"
+echo "cxrprep-score benchmark: $(nproc) cores, engine threads $ET, decode threads $DT, batch $BATCH, $REPS reps"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq "$REPS"); do
+  e=$("$BUILD/bin/score_engine_rate" "$W/vgg16.onnx" "$ET" "$BATCH" "$I" "$KN" "$KP" | rate)
+  s=$("$BUILD/bin/cxrprep-score" --config "$W/bench.yaml" | rate)
+  n=$("$BUILD/bin/cxrprep-score" --config "$W/bench.yaml" --set score.decode_priority=normal | rate)
+  echo "$e" >> "$W/engine"; echo "$s" >> "$W/e2e"; echo "$n" >> "$W/e2e_normal"
+  echo "rep $r: engine alone $e, end to end $s (decode priority low), $n (normal) images/s"
+done
+E=$(median < "$W/engine"); S=$(median < "$W/e2e"); N=$(median < "$W/e2e_normal")
+echo
+printf '%-44s %10s %8s\n' "measure (168 real images)" "images/s" "ratio"
+printf '%-44s %10.2f %8s\n' "engine alone (preprocessed in memory)" "$E" "1.00"
+printf '%-44s %10.2f %8.2f\n' "cxrprep-score end to end, decode prio low" "$S" "$(echo "$S $E" | awk '{print $1/$2}')"
+printf '%-44s %10.2f %8.2f\n' "cxrprep-score end to end, decode prio normal" "$N" "$(echo "$N $E" | awk '{print $1/$2}')"
+echo "medians of $REPS runs; target: end to end >= 0.85 of the engine alone"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
