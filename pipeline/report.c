@@ -144,6 +144,16 @@ static void provenance(FILE *f, const score_plan *plan, const score_stats *st)
     fputs("</table>\n", f);
 }
 
+/* One table cell per value, "&ndash;" for NaN. */
+static void cells(FILE *f, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fputs("<td>", f);
+        fnum(f, v[i]);
+        fputs("</td>", f);
+    }
+}
+
 static void numbers(FILE *f, const score_plan *plan, const score_stats *st)
 {
     fputs("<h2 id=\"sets\">Scores per set</h2>\n<table><tr><th>set</th><th>n</th>"
@@ -151,13 +161,12 @@ static void numbers(FILE *f, const score_plan *plan, const score_stats *st)
           "<th>min</th><th>max</th><th>sensitivity</th><th>specificity</th></tr>\n", f);
     for (size_t s = 0; s < plan->nsets; s++) {
         const score_set_stats *ss = &st->sets[s];
+        double v[6] = {ss->d.mean, ss->d.median, ss->d.q1, ss->d.q3, ss->d.min, ss->d.max};
         fputs("<tr><td>", f);
         esc(f, plan->sets[s].name);
-        fprintf(f, "</td><td>%zu</td><td>%zu</td><td>", ss->n, ss->positives);
-        fnum(f, ss->d.mean), fputs("</td><td>", f), fnum(f, ss->d.median);
-        fputs("</td><td>", f), fnum(f, ss->d.q1), fputs("</td><td>", f), fnum(f, ss->d.q3);
-        fputs("</td><td>", f), fnum(f, ss->d.min), fputs("</td><td>", f), fnum(f, ss->d.max);
-        fputs("</td><td>", f);
+        fprintf(f, "</td><td>%zu</td><td>%zu</td>", ss->n, ss->positives);
+        cells(f, v, 6);
+        fputs("<td>", f);
         if (ss->has_truth)
             fprop(f, &ss->conf.sensitivity);
         fputs("</td><td>", f);
@@ -214,7 +223,10 @@ static void comparisons(FILE *f, const score_stats *st)
         esc(f, st->cmp[c].label);
         fputs("</td><td>", f);
         fnum(f, st->cmp[c].auc);
-        fputs(" (", f), fnum(f, st->cmp[c].lo), fputs("&ndash;", f), fnum(f, st->cmp[c].hi);
+        fputs(" (", f);
+        fnum(f, st->cmp[c].lo);
+        fputs("&ndash;", f);
+        fnum(f, st->cmp[c].hi);
         fputs(")</td><td>", f);
         fprop(f, &st->cmp[c].conf.sensitivity);
         fputs("</td><td>", f);
