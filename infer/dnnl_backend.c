@@ -310,59 +310,84 @@ static void fuse_relu(ci_dnnl *d, const ci_graph *g, const ci_plan *p, int relu_
     skip[relu_step] = 1;
 }
 
-static cxrinfer_status build_conv(ci_dnnl *d, const ci_graph *g, ci_plan *p, int si, int *skip,
-                                  const char *where, ci_err *err)
+/* The descriptors of one convolution: formats 'any' for oneDNN to choose,
+ * the plain formats of the constant weights and bias. */
+typedef struct conv_mds {
+    dnnl_memory_desc_t src, w, w_plain, b, dst;
+    dnnl_dims_t strides, dil, pl, pr;
+    int winograd_ok;          /* 3x3, stride 1, no dilation, one group */
+} conv_mds;
+
+static cxrinfer_status conv_descs(const ci_node *n, const ci_tensor *x, const ci_tensor *w,
+                                  conv_mds *c, const char *where, ci_err *err)
 {
-    const ci_node *n = &g->nodes[p->steps[si]];
-    const ci_tensor *x = &p->vals[n->in[0]], *w = &p->vals[n->in[1]];
-    const ci_tensor *b = n->n_in > 2 && n->in[2] >= 0 ? &p->vals[n->in[2]] : NULL;
     ci_window win;
     cxrinfer_status st = ci_window_resolve(n, x, w->dims + 2, &win, err);
     if (st)
         return st;
     int64_t G = ci_attr_int(n, "group", 1), OC = w->dims[0];
-    int out = n->out[0];
-    dnnl_memory_desc_t src_any, w_any, b_md, dst_any, w_plain;
     dnnl_dims_t sd = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
     dnnl_dims_t dd = {x->dims[0], OC, win.out[0], win.out[1]};
-    dnnl_dims_t wd = {G, OC / G, w->dims[1], w->dims[2], w->dims[3]};
-    dnnl_dims_t wd1 = {OC, w->dims[1], w->dims[2], w->dims[3]};
+    dnnl_dims_t wg = {G, OC / G, w->dims[1], w->dims[2], w->dims[3]};
+    dnnl_dims_t w1 = {OC, w->dims[1], w->dims[2], w->dims[3]};
     dnnl_dims_t bd = {OC};
-    dnnl_dims_t strides = {win.stride[0], win.stride[1]};
-    dnnl_dims_t dil = {win.dilation[0] - 1, win.dilation[1] - 1};
-    dnnl_dims_t pl = {win.pad_lo[0], win.pad_lo[1]}, pr = {win.pad_hi[0], win.pad_hi[1]};
     int gi = G > 1;
-    DN(dnnl_memory_desc_init_by_tag(&src_any, 4, sd, dnnl_f32, dnnl_format_tag_any), "descriptor");
-    DN(dnnl_memory_desc_init_by_tag(&dst_any, 4, dd, dnnl_f32, dnnl_format_tag_any), "descriptor");
-    DN(dnnl_memory_desc_init_by_tag(&w_any, 4 + gi, gi ? wd : wd1, dnnl_f32,
-                                    dnnl_format_tag_any), "descriptor");
-    DN(dnnl_memory_desc_init_by_tag(&w_plain, 4 + gi, gi ? wd : wd1, dnnl_f32,
-                                    gi ? dnnl_goihw : dnnl_oihw), "descriptor");
-    DN(dnnl_memory_desc_init_by_tag(&b_md, 1, bd, dnnl_f32, dnnl_a), "descriptor");
-    dnnl_convolution_desc_t cd;
-    int relu = fusable_relu(g, p, d, si);
-    dnnl_primitive_attr_t attr;
-    dnnl_primitive_desc_t pd = NULL;
-    if ((st = relu_attr(&attr, relu >= 0, where, err)))
-        return st;
-    /* Winograd F(4x4,3x3) where oneDNN has it (3x3, stride 1, no dilation,
-     * AVX-512): about twice as fast on VGG; direct convolution otherwise */
-    if (d->winograd && G == 1 && wd1[2] == 3 && wd1[3] == 3 && strides[0] == 1 &&
-        strides[1] == 1 && dil[0] == 0 && dil[1] == 0 &&
-        dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
-                                                   dnnl_convolution_winograd, &src_any, &w_any,
-                                                   b ? &b_md : NULL, &dst_any, strides, dil, pl,
-                                                   pr) == dnnl_success &&
-        dnnl_primitive_desc_create(&pd, &cd, attr, d->eng, NULL) != dnnl_success)
-        pd = NULL;
-    if (!pd) {
-        dnnl_status_t s = dnnl_dilated_convolution_forward_desc_init(
-            &cd, dnnl_forward_inference, dnnl_convolution_direct, &src_any, &w_any,
-            b ? &b_md : NULL, &dst_any, strides, dil, pl, pr);
-        st = s == dnnl_success ? make_prim(d, &cd, attr, &pd, where, err)
-                               : ci_fail(err, CXRINFER_ERR_BACKEND, "%s: oneDNN convolution "
-                                         "descriptor failed (status %d)", where, (int)s);
+    for (int i = 0; i < 2; i++) {
+        c->strides[i] = win.stride[i];
+        c->dil[i] = win.dilation[i] - 1;
+        c->pl[i] = win.pad_lo[i];
+        c->pr[i] = win.pad_hi[i];
     }
+    c->winograd_ok = !gi && w1[2] == 3 && w1[3] == 3 && win.stride[0] == 1 &&
+                     win.stride[1] == 1 && win.dilation[0] == 1 && win.dilation[1] == 1;
+    DN(dnnl_memory_desc_init_by_tag(&c->src, 4, sd, dnnl_f32, dnnl_format_tag_any), "descriptor");
+    DN(dnnl_memory_desc_init_by_tag(&c->dst, 4, dd, dnnl_f32, dnnl_format_tag_any), "descriptor");
+    DN(dnnl_memory_desc_init_by_tag(&c->w, 4 + gi, gi ? wg : w1, dnnl_f32, dnnl_format_tag_any),
+       "descriptor");
+    DN(dnnl_memory_desc_init_by_tag(&c->w_plain, 4 + gi, gi ? wg : w1, dnnl_f32,
+                                    gi ? dnnl_goihw : dnnl_oihw), "descriptor");
+    DN(dnnl_memory_desc_init_by_tag(&c->b, 1, bd, dnnl_f32, dnnl_a), "descriptor");
+    return CXRINFER_OK;
+}
+
+/* Winograd F(4x4,3x3) where oneDNN has it (AVX-512; about twice as fast on
+ * VGG), direct convolution otherwise or when the option is off. */
+static cxrinfer_status conv_pd(ci_dnnl *d, conv_mds *c, int has_bias,
+                               const_dnnl_primitive_attr_t attr, dnnl_primitive_desc_t *pd,
+                               const char *where, ci_err *err)
+{
+    dnnl_convolution_desc_t cd;
+    const dnnl_memory_desc_t *b = has_bias ? &c->b : NULL;
+    *pd = NULL;
+    if (d->winograd && c->winograd_ok &&
+        dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+                                                   dnnl_convolution_winograd, &c->src, &c->w, b,
+                                                   &c->dst, c->strides, c->dil, c->pl,
+                                                   c->pr) == dnnl_success &&
+        dnnl_primitive_desc_create(pd, &cd, attr, d->eng, NULL) == dnnl_success)
+        return CXRINFER_OK;
+    *pd = NULL;
+    DN(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
+                                                  dnnl_convolution_direct, &c->src, &c->w, b,
+                                                  &c->dst, c->strides, c->dil, c->pl, c->pr),
+       "convolution descriptor");
+    return make_prim(d, &cd, attr, pd, where, err);
+}
+
+static cxrinfer_status build_conv(ci_dnnl *d, const ci_graph *g, ci_plan *p, int si, int *skip,
+                                  const char *where, ci_err *err)
+{
+    const ci_node *n = &g->nodes[p->steps[si]];
+    const ci_tensor *w = &p->vals[n->in[1]];
+    const ci_tensor *b = n->n_in > 2 && n->in[2] >= 0 ? &p->vals[n->in[2]] : NULL;
+    int out = n->out[0], relu = fusable_relu(g, p, d, si);
+    conv_mds c;
+    dnnl_primitive_attr_t attr;
+    dnnl_primitive_desc_t pd;
+    cxrinfer_status st = conv_descs(n, &p->vals[n->in[0]], w, &c, where, err);
+    if (st || (st = relu_attr(&attr, relu >= 0, where, err)))
+        return st;
+    st = conv_pd(d, &c, b != NULL, attr, &pd, where, err);
     dnnl_primitive_attr_destroy(attr);
     if (st)
         return st;
@@ -371,8 +396,8 @@ static cxrinfer_status build_conv(ci_dnnl *d, const ci_graph *g, ci_plan *p, int
     const dnnl_memory_desc_t *q_w = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *q_dst = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     if ((st = get_input(d, p, n->in[0], q_src, &src, where, err)) ||
-        (st = const_into(d, w, &w_plain, q_w, &wm, where, err)) ||
-        (b && (st = const_into(d, b, &b_md, &b_md, &bm, where, err))) ||
+        (st = const_into(d, w, &c.w_plain, q_w, &wm, where, err)) ||
+        (b && (st = const_into(d, b, &c.b, &c.b, &bm, where, err))) ||
         (st = set_output(d, p, out, q_dst, &dst, where, err))) {
         dnnl_primitive_desc_destroy(pd);
         return st;
@@ -636,21 +661,10 @@ static cxrinfer_status build_all(ci_dnnl *d, const ci_graph *g, ci_plan *p, int 
     return st;
 }
 
-cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int winograd,
-                               ci_dnnl **out, ci_err *err)
+/* Decides, before any builder runs, which step runs where, and so which
+ * values a reference step or the caller reads (they need a plain copy). */
+static void place_steps(ci_dnnl *d, const ci_graph *g, const ci_plan *p)
 {
-    const char *where = "oneDNN";
-    ci_dnnl *d = calloc(1, sizeof(*d));
-    int *skip = calloc((size_t)p->n_steps + 1, sizeof(int));
-    *out = NULL;
-    if (!d || !skip || !(d->vals = calloc((size_t)g->n_values + 1, sizeof(dval)))) {
-        free(skip);
-        ci_dnnl_free(d);
-        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
-    }
-    d->n_vals = g->n_values;
-    d->threads = threads;
-    d->winograd = winograd;
     for (int v = 0; v < g->n_values; v++) {
         d->vals[v].alias = -1;
         d->vals[v].need_plain = p->keep[v];
@@ -660,13 +674,6 @@ cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int w
         for (int j = 0; j < n->n_in; j++)
             if (n->in[j] >= 0)
                 d->vals[n->in[j]].consumers++;
-    }
-    /* which step runs where, and so which values a reference step reads
-     * (they need a plain copy): decided before any builder runs */
-    if (!(d->dnnl_made = calloc((size_t)g->n_values + 1, 1))) {
-        free(skip);
-        ci_dnnl_free(d);
-        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
     }
     for (int si = 0; si < p->n_steps; si++) {
         const ci_node *n = &g->nodes[p->steps[si]];
@@ -678,25 +685,51 @@ cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int w
             if (n->out[j] >= 0)
                 d->dnnl_made[n->out[j]] = 1;
     }
-    cxrinfer_status st = CXRINFER_OK;
-    dnnl_status_t s = dnnl_engine_create(&d->eng, dnnl_cpu, 0);
-    if (s == dnnl_success)
-        s = dnnl_stream_create(&d->stream, d->eng, dnnl_stream_default_flags);
-    if (s != dnnl_success)
-        st = ci_fail(err, CXRINFER_ERR_BACKEND, "%s: engine creation failed (status %d)", where,
-                     (int)s);
+}
+
+static cxrinfer_status build_steps(ci_dnnl *d, const ci_graph *g, ci_plan *p, ci_err *err)
+{
+    int *skip = calloc((size_t)p->n_steps + 1, sizeof(int));
+    if (!skip)
+        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
     int caller_threads = omp_get_max_threads();
-    if (threads > 0)
-        omp_set_num_threads(threads);
-    if (st == CXRINFER_OK)
-        st = build_all(d, g, p, skip, err);
+    if (d->threads > 0)
+        omp_set_num_threads(d->threads);
+    cxrinfer_status st = build_all(d, g, p, skip, err);
     omp_set_num_threads(caller_threads); /* the caller's own OpenMP setting */
+    free(skip);
+    /* graph outputs that are fused Relu outputs get their own copy */
     for (int i = 0; i < g->n_outputs && st == CXRINFER_OK; i++) {
         int v = g->outputs[i];
         if (d->vals[v].alias >= 0 && !p->vals[v].data)
             st = ci_tensor_alloc(&p->vals[v], err);
     }
-    free(skip);
+    return st;
+}
+
+cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int winograd,
+                               ci_dnnl **out, ci_err *err)
+{
+    ci_dnnl *d = calloc(1, sizeof(*d));
+    *out = NULL;
+    if (!d || !(d->vals = calloc((size_t)g->n_values + 1, sizeof(dval))) ||
+        !(d->dnnl_made = calloc((size_t)g->n_values + 1, 1))) {
+        ci_dnnl_free(d);
+        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
+    }
+    d->n_vals = g->n_values;
+    d->threads = threads;
+    d->winograd = winograd;
+    place_steps(d, g, p);
+    cxrinfer_status st = CXRINFER_OK;
+    dnnl_status_t s = dnnl_engine_create(&d->eng, dnnl_cpu, 0);
+    if (s == dnnl_success)
+        s = dnnl_stream_create(&d->stream, d->eng, dnnl_stream_default_flags);
+    if (s != dnnl_success)
+        st = ci_fail(err, CXRINFER_ERR_BACKEND, "oneDNN: engine creation failed (status %d)",
+                     (int)s);
+    if (st == CXRINFER_OK)
+        st = build_steps(d, g, p, err);
     if (st != CXRINFER_OK) {
         ci_dnnl_free(d);
         return st;

@@ -194,9 +194,10 @@ static int add_value(name_map *m, ci_graph *g, const char *name)
     return g->n_values - 1;
 }
 
-static cxrinfer_status link_values(ci_graph *g, name_map *m, ci_err *err)
+/* Initializers and graph inputs become values (an initializer listed as an
+ * input stays a constant). */
+static cxrinfer_status link_inputs(ci_graph *g, name_map *m, ci_err *err)
 {
-    char lb[300];
     for (int i = 0; i < g->n_raw_inits; i++) {
         int v = map_find(m, g, g->raw_init_names[i]);
         if (v < 0 && (v = add_value(m, g, g->raw_init_names[i])) < 0)
@@ -226,6 +227,13 @@ static cxrinfer_status link_values(ci_graph *g, name_map *m, ci_err *err)
         g->inputs = in;
         in[g->n_inputs++] = v;
     }
+    return CXRINFER_OK;
+}
+
+/* Node outputs become values; node inputs are looked up. */
+static cxrinfer_status link_nodes(ci_graph *g, name_map *m, ci_err *err)
+{
+    char lb[300];
     for (int k = 0; k < g->n_nodes; k++) {
         ci_node *n = &g->nodes[k];
         if (!(n->out = malloc((size_t)(n->n_out + 1) * sizeof(int))))
@@ -258,6 +266,16 @@ static cxrinfer_status link_values(ci_graph *g, name_map *m, ci_err *err)
                                ci_node_label(n, lb, sizeof lb), n->in_names[j]);
         }
     }
+    return CXRINFER_OK;
+}
+
+static cxrinfer_status link_values(ci_graph *g, name_map *m, ci_err *err)
+{
+    cxrinfer_status st = link_inputs(g, m, err);
+    if (st == CXRINFER_OK)
+        st = link_nodes(g, m, err);
+    if (st != CXRINFER_OK)
+        return st;
     if (!(g->outputs = malloc((size_t)(g->n_raw_outputs + 1) * sizeof(int))))
         return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
     for (int i = 0; i < g->n_raw_outputs; i++) {
