@@ -66,6 +66,7 @@ if(EXISTS ${CXRINFER_ROOT}/tests/infer_fuzz.c)
 endif()
 if(EXISTS ${CXRINFER_ROOT}/tests/infer_api.c)
   cxrinfer_add_test(infer_api tests/infer_api.c cxrinfer)
+  target_link_libraries(infer_api PRIVATE Threads::Threads)
 endif()
 if(EXISTS ${CXRINFER_ROOT}/tests/infer_tool.c)
   # infer_tool: runs a model on raw float32 files (used by the model tests

@@ -1,8 +1,10 @@
 /* infer_api.c: the contract of cxrinfer.h, linked against the shared
  * library like any user program: NULL handling, error statuses and
- * messages, model info of each exporter's layout, argument checks, and that
- * a batch gives the same results as its images one by one, on both paths. */
+ * messages, model info of each exporter's layout, argument checks, that
+ * a batch gives the same results as its images one by one, on both paths,
+ * and that handles used in parallel threads (one each) agree. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +127,53 @@ static void batch_equals_single(const char *dir)
     cxrinfer_model_free(r);
 }
 
+typedef struct job {
+    const char *path;
+    float out[4 * 4];
+    int rc;
+} job;
+
+/* Each thread loads its own handle and scores the same four images. */
+static void *thread_run(void *arg)
+{
+    job *j = arg;
+    cxrinfer_options opt;
+    cxrinfer_model *m;
+    char err[512];
+    cxrinfer_options_init(&opt);
+    opt.threads = 1;
+    j->rc = -1;
+    if (cxrinfer_model_load(j->path, &opt, &m, err, sizeof err) != CXRINFER_OK)
+        return NULL;
+    size_t img = 224 * 224 * 3;
+    float *x = malloc(4 * img * sizeof(float));
+    for (size_t i = 0; x && i < 4 * img; i++)
+        x[i] = (float)((i * 2654435761u) % 997) / 996.0f;
+    for (int rep = 0; x && rep < 3; rep++)
+        j->rc = (int)cxrinfer_run(m, x, 4, j->out, 4);
+    free(x);
+    cxrinfer_model_free(m);
+    return NULL;
+}
+
+static void parallel_handles(const char *dir)
+{
+    char path[4096];
+    job jobs[3];
+    pthread_t t[3];
+    snprintf(path, sizeof path, "%s/models/tf2onnx_plant_cnn224_nhwc.onnx", dir);
+    for (int i = 0; i < 3; i++) {
+        jobs[i].path = path;
+        CHECK(pthread_create(&t[i], NULL, thread_run, &jobs[i]) == 0);
+    }
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 3; i++) {
+        CHECK(jobs[i].rc == CXRINFER_OK);
+        CHECK(memcmp(jobs[i].out, jobs[0].out, sizeof jobs[0].out) == 0);
+    }
+}
+
 int main(void)
 {
     basics();
@@ -137,5 +186,6 @@ int main(void)
     check_info(dir, "pytorch_mnist_cnn_opset11.onnx", CXRINFER_LAYOUT_NCHW, 1, 28, 1, 10, 0);
     check_info(dir, "keras2onnx_mnist_cnn_nhwc.onnx", CXRINFER_LAYOUT_NHWC, 0, 28, 1, 10, 1);
     batch_equals_single(dir);
+    parallel_handles(dir);
     return test_finish();
 }
