@@ -120,14 +120,18 @@ static int find_cached(run *r, cxr_fetch_item *it)
 {
     char sha[CXR_SHA256_HEX];
     int verify = r->opts->verify;
+
     if (it->pin_origin != CXR_PIN_NONE)
-        return cxr_fetch_cache_has(r->conf, it->pin_sha256, it->pin_size, verify,
+        return cxr_fetch_cache_has(r->conf, it->pin_sha256, it->pin_size,
+                                   verify || it->pin_size < 0,
                                    &it->path)
                    ? (memcpy(it->sha256, it->pin_sha256, CXR_SHA256_HEX), 1)
                    : 0;
     if (r->opts->update_pins || !cxr_fetch_cache_url_get(r->conf, it->url, sha))
         return 0;
-    if (!cxr_fetch_cache_has(r->conf, sha, -1, verify, &it->path))
+    /* No pin to check the size against (the lock file lost it, or the run
+     * that fetched it died before recording it): rehash. */
+    if (!cxr_fetch_cache_has(r->conf, sha, -1, 1, &it->path))
         return 0;
     memcpy(it->sha256, sha, CXR_SHA256_HEX);
     return 1;
@@ -297,9 +301,11 @@ static cxr_status finish(run *r, cxr_error *err)
 {
     cxr_fetch_counts c;
     cxr_status st = CXR_OK;
-    if (cxr_fetch_lock_dirty(r->lock))
-        st = cxr_fetch_lock_save(r->lock, err);
     cxr_fetch_count(&r->plan, &c);
+    if (c.downloaded > 0)
+        st = cxr_fetch_cache_sync(r->conf, err);
+    if (st == CXR_OK && cxr_fetch_lock_dirty(r->lock))
+        st = cxr_fetch_lock_save(r->lock, err);
     c.bytes_received = r->received;
     if (st == CXR_OK)
         st = cxr_fetch_report_write(r->conf, &r->plan, &c, r->lock_path, r->opts, err);
@@ -308,10 +314,10 @@ static cxr_status finish(run *r, cxr_error *err)
         return st;
     if (r->opts->offline && c.failed == 0)
         return cxr_fail(err, CXR_ERR_MISSING,
-                        "fetch: --offline: %zu of %zu files are not in the cache",
+                        "--offline: %zu of %zu files are not in the cache",
                         c.missing_fatal, c.total);
     return cxr_fail(err, c.worst,
-                    "fetch: %zu of %zu files failed (%zu missing, %zu other errors); "
+                    "%zu of %zu files failed (%zu missing, %zu other errors); "
                     "see the list above",
                     c.failed + c.missing_fatal, c.total, c.missing_fatal, c.failed);
 }

@@ -1,7 +1,11 @@
 /* fetch_cache.c: the content-addressed download cache of the work directory
  * (layout in workdir.h): lookups by content hash or URL, partial-file names,
  * and moving a verified download into objects/. Nothing unverified is ever
- * written under objects/. */
+ * written under objects/. Durability is batched: objects are renamed into
+ * place without an fsync each, and cxr_fetch_cache_sync() flushes them all
+ * before the lock file records their pins; until then an object is trusted
+ * only by its pinned size or a rehash (see fetch.c). */
+#define _GNU_SOURCE /* syncfs */
 #include "fetch_internal.h"
 
 #include <errno.h>
@@ -66,34 +70,43 @@ int cxr_fetch_cache_url_get(const cxr_config *conf, const char *url,
     return ok;
 }
 
+/* The URL index is a hint: written by rename without fsync (cxr_fetch_cache_sync
+ * makes it durable); a torn file is not a valid hash and is ignored. */
 static cxr_status write_url_index(const cxr_config *conf, const char *url,
                                   const char *sha256, cxr_error *err)
 {
-    cxr_atomic_file af;
-    char *path = cxr_cache_url_index_path(conf, url);
-    cxr_status st;
-    memset(&af, 0, sizeof(af));
-    if (!path)
-        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    st = cxr_atomic_open(&af, path, err);
+    char *path = cxr_cache_url_index_path(conf, url), *tmp = NULL;
+    FILE *f = NULL;
+    cxr_status st = path ? cxr_mkdirs_parent(path, err)
+                         : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (st == CXR_OK) {
-        fprintf(af.fp, "%s\n", sha256);
-        st = cxr_atomic_commit(&af, err);
+        size_t n = strlen(path) + 32;
+        tmp = malloc(n);
+        if (tmp)
+            snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+        f = tmp ? fopen(tmp, "w") : NULL;
+        if (!f || fprintf(f, "%s\n", sha256) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+            st = cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+        if (st != CXR_OK && tmp)
+            unlink(tmp);
     }
+    free(tmp);
     free(path);
     return st;
 }
 
-/* The bytes must be on disk before the name says they are verified. */
-static cxr_status sync_file(const char *path, cxr_error *err)
+cxr_status cxr_fetch_cache_sync(const cxr_config *conf, cxr_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    int ok = fd >= 0 && fsync(fd) == 0;
-    int e = errno;
+    char *dir = cxr_path_join(cxr_config_str(conf, "workdir"), "cache");
+    int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int ok = fd >= 0 && syncfs(fd) == 0;
+    cxr_status st = ok ? CXR_OK
+                       : cxr_fail(err, CXR_ERR_IO, "cannot sync '%s': %s",
+                                  dir ? dir : "cache", strerror(errno));
     if (fd >= 0)
         close(fd);
-    return ok ? CXR_OK
-              : cxr_fail(err, CXR_ERR_IO, "cannot sync '%s': %s", path, strerror(e));
+    free(dir);
+    return st;
 }
 
 cxr_status cxr_fetch_cache_promote(const cxr_config *conf, const char *partial,
@@ -104,9 +117,7 @@ cxr_status cxr_fetch_cache_promote(const cxr_config *conf, const char *partial,
     cxr_status st;
     if (!obj)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    st = sync_file(partial, err);
-    if (st == CXR_OK)
-        st = cxr_mkdirs_parent(obj, err);
+    st = cxr_mkdirs_parent(obj, err);
     if (st == CXR_OK && rename(partial, obj) != 0)
         st = cxr_fail(err, CXR_ERR_IO, "cannot move '%s' to '%s': %s", partial, obj,
                       strerror(errno));

@@ -58,6 +58,9 @@ int cxr_fetch_cache_has(const cxr_config *conf, const char *sha256, int64_t size
 /* The content sha256 the URL index holds for 'url'; 0 when none. */
 int cxr_fetch_cache_url_get(const cxr_config *conf, const char *url,
                             char sha256[CXR_SHA256_HEX]);
+/* Flushes the cache's file system (syncfs), once per run, before pins are
+ * recorded. */
+cxr_status cxr_fetch_cache_sync(const cxr_config *conf, cxr_error *err);
 /* Moves a verified partial file to objects/ and records url -> sha256. */
 cxr_status cxr_fetch_cache_promote(const cxr_config *conf, const char *partial,
                                    const char *url, const char *sha256,

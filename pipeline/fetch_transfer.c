@@ -62,6 +62,8 @@ static void finish_job(xfer *x, size_t i, cxr_status status, const char *reason)
     snprintf(job->reason, sizeof(job->reason), "%s", reason ? reason : "");
     x->st[i].phase = JOB_DONE;
     x->done++;
+    if (x->o->on_tick) /* so the counts are current when the file is reported */
+        x->o->on_tick(x->o->ctx, x->received, (uint64_t)x->known);
     if (x->o->on_done)
         x->o->on_done(x->o->ctx, job);
 }
@@ -269,6 +271,7 @@ static cxr_status run_loop(xfer *x, cxr_error *err)
             read_messages(x);
             if (x->o->on_tick)
                 x->o->on_tick(x->o->ctx, x->received, (uint64_t)x->known);
+            wait = start_ready(x); /* fill freed slots before sleeping */
         }
         if (mc != CURLM_OK)
             return cxr_fail(err, CXR_ERR_INTERNAL, "transfer loop failed: %s",

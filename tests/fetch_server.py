@@ -197,6 +197,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_body(self, full, start, limit, corrupt, bps, stall, size):
         sent = 0
+        if not (corrupt or bps or stall):
+            self.wfile.flush()
+            with open(full, "rb") as f:
+                return self.connection.sendfile(f, start, limit)
         chunk = 65536 if not bps else max(1, bps // 10)
         with open(full, "rb") as f:
             f.seek(start)
@@ -223,6 +227,7 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--latency-ms", type=int, default=0)
     a = ap.parse_args()
+    ThreadingHTTPServer.request_queue_size = 128  # the default 5 drops parallel connects
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     srv.state = State(a.root, a.log, a.latency_ms)
