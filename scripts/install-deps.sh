@@ -7,8 +7,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 pkgs=$(cat "$top"/deps/*.txt | sed 's/#.*//' | tr -s ' \t' '\n' | sort -u | tr '\n' ' ')
 missing=""
 for p in $pkgs; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    missing="$missing $p"
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  # A tool already on PATH from elsewhere (npm bundled with another nodejs
+  # build, say) is not replaced: Debian's package would conflict with it.
+  command -v "$p" >/dev/null 2>&1 && continue
+  missing="$missing $p"
 done
 if [ -z "$missing" ]; then
   echo "install-deps: all packages present"
