@@ -173,6 +173,8 @@ static cxr_status resolve_all(run *r, cxr_error *err)
 {
     for (size_t i = 0; i < r->plan.n; i++) {
         cxr_fetch_item *it = &r->plan.items[i];
+        if (it->state != CXR_ITEM_TODO)
+            continue; /* refused while planning */
         apply_lock_pin(r, it);
         if (it->kind == CXR_URL_HTTP) {
             cxr_status st = resolve_remote(r, it, err);

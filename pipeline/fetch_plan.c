@@ -11,6 +11,7 @@
 
 #include "fsutil.h"
 #include "manifest.h"
+#include "safename.h"
 #include "workdir.h"
 
 static cxr_status grow(cxr_fetch_plan *plan, cxr_error *err)
@@ -112,12 +113,17 @@ static cxr_status add_images_from(const cxr_config *conf, cxr_fetch_plan *plan,
     col = cxr_manifest_column(m, "filename");
     for (size_t r = 0; st == CXR_OK && r < cxr_manifest_nrows(m); r++) {
         const char *name = cxr_manifest_get(m, r, col);
+        const char *problem = cxr_safename_problem(name);
         if (!name[0])
             continue;
         st = add_item(plan, CXR_FETCH_IMAGES, "images", name,
                       cxr_fetch_url_fill(tmpl, name, kind == CXR_URL_HTTP), err);
         if (st == CXR_OK)
             plan->items[plan->n - 1].allow_missing = allow;
+        if (st == CXR_OK && problem) /* select refuses these; never trust it */
+            cxr_fetch_item_set_reason(&plan->items[plan->n - 1], CXR_ITEM_FAILED,
+                                      CXR_ERR_INPUT, "unsafe file name in '%s': %s",
+                                      path, problem);
     }
     cxr_manifest_free(m);
     return st;
@@ -169,24 +175,29 @@ static int by_url(const void *a, const void *b)
 /* Keeps the first item of each URL, in plan order. */
 static cxr_status drop_duplicates(cxr_fetch_plan *plan, cxr_error *err)
 {
-    cxr_fetch_item **order = malloc((plan->n ? plan->n : 1) * sizeof(*order));
-    size_t kept = 0;
-    if (!order)
+    size_t n = plan->n ? plan->n : 1, kept = 0;
+    cxr_fetch_item **order = malloc(n * sizeof(*order));
+    char *dup = calloc(n, 1);
+    if (!order || !dup) {
+        free(order);
+        free(dup);
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     for (size_t i = 0; i < plan->n; i++)
         order[i] = &plan->items[i];
-    qsort(order, plan->n, sizeof(*order), by_url);
+    qsort(order, plan->n, sizeof(*order), by_url); /* ties in plan order */
     for (size_t i = 1; i < plan->n; i++)
         if (strcmp(order[i - 1]->url, order[i]->url) == 0)
-            order[i]->state = CXR_ITEM_FAILED; /* mark: a duplicate */
+            dup[order[i] - plan->items] = 1;
     free(order);
     for (size_t i = 0; i < plan->n; i++) {
-        if (plan->items[i].state == CXR_ITEM_FAILED)
+        if (dup[i])
             item_release(&plan->items[i]);
         else
             plan->items[kept++] = plan->items[i];
     }
     plan->n = kept;
+    free(dup);
     return CXR_OK;
 }
 

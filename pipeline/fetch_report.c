@@ -15,7 +15,7 @@
 static cxr_status worse(cxr_status a, cxr_status b)
 {
     static const cxr_status order[] = {CXR_ERR_INTEGRITY, CXR_ERR_NETWORK, CXR_ERR_IO,
-                                       CXR_ERR_CONFIG, CXR_ERR_MISSING};
+                                       CXR_ERR_CONFIG,    CXR_ERR_INPUT,   CXR_ERR_MISSING};
     if (a == CXR_OK)
         return b;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)

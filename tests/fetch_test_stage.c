@@ -309,6 +309,27 @@ static void test_images(void)
     cxr_config_free(conf);
 }
 
+static void test_unsafe_name(void)
+{
+    static const char *const train[] = {"img1.png", "../evil.png", NULL};
+    static const char *const none[] = {NULL};
+    char status[64], reason[512];
+    events e;
+    cxr_error err;
+    cxr_config *conf = config("w10", images_yaml, NULL);
+    write_select_manifest(conf, "covid_train.csv", train);
+    write_select_manifest(conf, "holdout.csv", none);
+    CHECK_INT(run(conf, NULL, &e, &err), CXR_ERR_INPUT);
+    CHECK_INT(e.failed, 1);
+    CHECK(manifest_row(conf, "../evil.png", status, reason));
+    CHECK_STR(status, "failed");
+    CHECK(test_contains(reason, "unsafe file name"));
+    CHECK_INT(test_server_requests(&srv, "evil.png", NULL, NULL), 0);
+    CHECK(manifest_row(conf, "img1.png", status, reason));
+    CHECK_STR(status, "downloaded");
+    cxr_config_free(conf);
+}
+
 static void test_offline(void)
 {
     cxr_fetch_options o = {0};
@@ -422,6 +443,7 @@ int main(void)
     test_wrong_bytes_not_cached();
     test_resume_next_run();
     test_images();
+    test_unsafe_name();
     test_offline();
     test_only_metadata();
     test_local_and_schemes();
