@@ -2,7 +2,8 @@
 """fetch_server.py: the loopback HTTP server the fetch tests and benchmark
 start and stop themselves. Binds 127.0.0.1 on an ephemeral port, writes the
 port to --port-file, serves the files under --root, and logs one line per
-request to --log: path, status, Range header, If-Range header, body bytes.
+request to --log: path, status, Range header, If-Range header, body bytes, client
+port (one port for many requests shows a reused connection).
 
 Behaviour is chosen by the path (counters are per whole path, so a test that
 wants a fresh counter uses another path):
@@ -105,7 +106,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def logged(self, code, nbytes):
         self.server.state.write_log([self.path, code, self.headers.get("Range", "-"),
-                                     self.headers.get("If-Range", "-"), nbytes])
+                                     self.headers.get("If-Range", "-"), nbytes,
+                                     self.client_address[1]])
 
     def do_GET(self):
         st = self.server.state

@@ -2,7 +2,8 @@
  * test per network behaviour: resume with Range, a cut connection, 500 then
  * 200, 429 with Retry-After, 404, other 4xx, redirects (and a refused one to
  * file://), wrong bytes, a slow server, a stalled one, a server that ignores
- * Range, a changed file (If-Range), retries running out, connection refused. */
+ * Range, a changed file (If-Range), retries running out, connection refused,
+ * and connection reuse. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -371,6 +372,43 @@ static void test_parallel_many(void)
     CHECK_INT(c.done, 12);
 }
 
+/* Sequential transfers share one kept-alive connection. */
+static void test_connection_reuse(void)
+{
+    ctx c = {0};
+    cxr_xfer_options o = options(&c);
+    cxr_xfer_job jobs[6];
+    char urls[6][256], parts[6][1200], line[4096], first[32] = "";
+    cxr_error err;
+    int requests = 0, same = 0;
+    FILE *f;
+    o.parallel = 1;
+    memset(jobs, 0, sizeof(jobs));
+    for (int i = 0; i < 6; i++) {
+        snprintf(urls[i], sizeof(urls[i]), "%s/f/b.bin?reuse%d", srv.base, i);
+        snprintf(parts[i], sizeof(parts[i]), "%s/partial/reuse%d", dir, i);
+        jobs[i].url = urls[i];
+        jobs[i].partial_path = parts[i];
+        jobs[i].expected_size = -1;
+    }
+    CHECK_INT(cxr_xfer_run(jobs, 6, &o, &err), CXR_OK);
+    f = fopen(srv.log, "r");
+    while (f && fgets(line, sizeof(line), f)) {
+        char *port = strrchr(line, '\t');
+        if (!strstr(line, "?reuse") || !port)
+            continue;
+        port[strcspn(port, "\n")] = '\0';
+        if (!first[0])
+            snprintf(first, sizeof(first), "%s", port);
+        requests++;
+        same += strcmp(port, first) == 0;
+    }
+    if (f)
+        fclose(f);
+    CHECK_INT(requests, 6);
+    CHECK_INT(same, 6);
+}
+
 int main(void)
 {
     char partial_dir[1200];
@@ -396,6 +434,7 @@ int main(void)
     test_retries_run_out();
     test_connection_refused();
     test_parallel_many();
+    test_connection_reuse();
     test_server_stop(&srv);
     if (!test_failures) {
         char cmd[1200];
