@@ -445,8 +445,13 @@ static cxrinfer_status build_pool(ci_dnnl *d, const ci_graph *g, ci_plan *p, int
     if (dv->prim) {
         DN(dnnl_memory_get_memory_desc(dv->prim, &have), "memory query");
         src_md = *have;
-    } else if ((st = plain_md(x, &src_md, where, err))) {
-        return st;
+    } else {
+        /* pooling on plain NCHW is oneDNN's slow reference kernel: a reorder
+         * to a blocked format (or NHWC) and the JIT kernel cost far less */
+        dnnl_dims_t sd = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
+        DN(dnnl_memory_desc_init_by_tag(&src_md, 4, sd, dnnl_f32,
+                                        x->dims[1] % 16 ? dnnl_acdb : dnnl_aBcd16b),
+           "descriptor");
     }
     DN(dnnl_memory_desc_init_by_tag(&dst_any, 4, dd, dnnl_f32, dnnl_format_tag_any), "descriptor");
     dnnl_pooling_v2_desc_t pdsc;
@@ -491,6 +496,66 @@ static cxrinfer_status build_relu(ci_dnnl *d, const ci_graph *g, ci_plan *p, int
     }
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, dv->prim}, {DNNL_ARG_DST, dst}};
     if ((st = finish_prim(d, pd, p->steps[si], 2, args, where, err)))
+        return st;
+    return publish(d, p, n->out[0], where, err);
+}
+
+/* x (oneDNN memory, 4-D) times or plus a constant per-channel tensor
+ * ([1,C,1,1] or [C,1,1]: Keras BatchNormalization after an activation, as
+ * tf2onnx exports it): a binary primitive in x's own format. */
+static int per_channel_const(const ci_plan *p, const ci_node *n)
+{
+    const ci_tensor *x = &p->vals[n->in[0]], *c = &p->vals[n->in[1]];
+    if (x->rank != 4 || !p->is_const[n->in[1]] || c->dtype != CXRINFER_FLOAT ||
+        c->count != (size_t)x->dims[1] || c->rank < 3 || c->rank > 4)
+        return 0;
+    for (int i = 0; i < c->rank; i++)
+        if (c->dims[i] != (i == c->rank - 3 ? x->dims[1] : 1))
+            return 0;
+    return 1;
+}
+
+static cxrinfer_status build_binary(ci_dnnl *d, const ci_graph *g, ci_plan *p, int si,
+                                    const char *where, ci_err *err)
+{
+    const ci_node *n = &g->nodes[p->steps[si]];
+    dval *dv = &d->vals[d->vals[n->in[0]].alias >= 0 ? d->vals[n->in[0]].alias : n->in[0]];
+    const ci_tensor *c = &p->vals[n->in[1]];
+    const dnnl_memory_desc_t *md;
+    dnnl_memory_desc_t c_md, c_any;
+    dnnl_dims_t cd = {1, p->vals[n->in[0]].dims[1], 1, 1};
+    dnnl_binary_desc_t bd;
+    dnnl_primitive_desc_t pd;
+    dnnl_memory_t cm, dst;
+    cxrinfer_status st;
+    DN(dnnl_memory_get_memory_desc(dv->prim, &md), "memory query");
+    DN(dnnl_memory_desc_init_by_tag(&c_md, 4, cd, dnnl_f32, dnnl_abcd), "descriptor");
+    /* the constant in x's own layout, so that the JIT kernel takes it */
+    static const dnnl_format_tag_t tags[] = {dnnl_aBcd16b, dnnl_aBcd8b, dnnl_acdb, dnnl_abcd};
+    dnnl_format_tag_t tag = dnnl_abcd;
+    for (size_t i = 0; i < sizeof tags / sizeof *tags; i++) {
+        dnnl_memory_desc_t probe;
+        dnnl_dims_t xd = {md->dims[0], md->dims[1], md->dims[2], md->dims[3]};
+        if (dnnl_memory_desc_init_by_tag(&probe, 4, xd, dnnl_f32, tags[i]) == dnnl_success &&
+            dnnl_memory_desc_equal(&probe, md)) {
+            tag = tags[i];
+            break;
+        }
+    }
+    DN(dnnl_memory_desc_init_by_tag(&c_any, 4, cd, dnnl_f32, tag), "descriptor");
+    DN(dnnl_binary_desc_init(&bd, n->op == CI_OP_MUL ? dnnl_binary_mul : dnnl_binary_add, md,
+                             &c_any, md), "binary descriptor");
+    if ((st = make_prim(d, &bd, NULL, &pd, where, err)))
+        return st;
+    const dnnl_memory_desc_t *q_c = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 1);
+    if ((st = const_into(d, c, &c_md, q_c, &cm, where, err)) ||
+        (st = set_output(d, p, n->out[0], md, &dst, where, err))) {
+        dnnl_primitive_desc_destroy(pd);
+        return st;
+    }
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC_0, dv->prim}, {DNNL_ARG_SRC_1, cm},
+                               {DNNL_ARG_DST, dst}};
+    if ((st = finish_prim(d, pd, p->steps[si], 3, args, where, err)))
         return st;
     return publish(d, p, n->out[0], where, err);
 }
@@ -565,6 +630,9 @@ static int dnnl_kind(const ci_dnnl *d, const ci_graph *g, const ci_plan *p, int 
     case CI_OP_GLOBALAVGPOOL: return x->rank == 4 ? 2 : 0;
     case CI_OP_RELU: /* on oneDNN memory only: a primitive made its input */
         return d->dnnl_made[n->in[0]] ? 3 : 0;
+    case CI_OP_MUL:
+    case CI_OP_ADD:
+        return d->dnnl_made[n->in[0]] && per_channel_const(p, n) ? 5 : 0;
     case CI_OP_GEMM:
         if (ci_attr_int(n, "transA", 0) || ci_attr_float(n, "alpha", 1.0f) != 1.0f ||
             ci_attr_float(n, "beta", 1.0f) != 1.0f)
@@ -650,6 +718,7 @@ static cxrinfer_status build_all(ci_dnnl *d, const ci_graph *g, ci_plan *p, int 
         case 1: st = build_conv(d, g, p, si, skip, where, err); break;
         case 2: st = build_pool(d, g, p, si, where, err); break;
         case 3: st = build_relu(d, g, p, si, where, err); break;
+        case 5: st = build_binary(d, g, p, si, where, err); break;
         case 4:
             st = build_dense(d, g, p, si, skip, where, err);
             if (st == CXRINFER_OK)
