@@ -2,7 +2,8 @@
 # fetch_cli.sh: cxrprep-fetch as users run it, against the loopback server:
 # a process killed midway resumes on the next run, log lines when stdout is
 # not a terminal, a live line when it is, --quiet, exit codes and messages
-# for 404, --offline, a bad --only and a typo in the fetch section.
+# for 404, --offline, a bad --only and a typo in the fetch section, and TLS
+# verification (an unknown certificate fails; fetch.ca_file trusts it).
 set -u
 bin="${CXR_BIN_DIR:?}/cxrprep-fetch"
 src="${CXR_SOURCE_DIR:?}"
@@ -113,6 +114,28 @@ rc=$?
 "$bin" --config "$tmp/plain.yaml" --set fetch.paralel=4 > /dev/null 2>&1
 [ $? -eq 3 ] || fail "a typo in the fetch section is not a config error"
 "$bin" --help | grep -q -- "--offline" || fail "--help lacks --offline"
+
+# --- TLS: verification is on; an unknown certificate fails, its CA passes ---
+if command -v openssl >/dev/null 2>&1 &&
+   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+     -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+  python3 "$src/tests/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/tlsport" \
+    --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" &
+  tls=$!
+  i=0
+  while [ ! -s "$tmp/tlsport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  config tls "https://127.0.0.1:$(cat "$tmp/tlsport")/f/meta.csv"
+  "$bin" --config "$tmp/tls.yaml" > /dev/null 2> "$tmp/tls.err"
+  rc=$?
+  [ $rc -eq 6 ] || fail "an untrusted certificate gave exit code $rc, want 6: $(cat "$tmp/tls.err")"
+  grep -qi "certificate" "$tmp/tls.err" || fail "no certificate error: $(cat "$tmp/tls.err")"
+  "$bin" --config "$tmp/tls.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err" ||
+    fail "https with the right CA failed: $(cat "$tmp/tls.err")"
+  kill "$tls" 2>/dev/null
+  wait "$tls" 2>/dev/null
+else
+  echo "note: openssl could not make a certificate; TLS checks skipped"
+fi
 
 [ $fails -eq 0 ] && echo "fetch_cli: all checks passed"
 exit $((fails > 0))

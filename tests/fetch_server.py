@@ -22,7 +22,8 @@ wants a fresh counter uses another path):
   /slowonce/BPS/NAME          the first request slow, then the file
   /stall/N/NAME               N bytes, then silence for 30 s
   /stallonce/N/NAME           the first request stalls after N bytes
---latency-ms adds a delay before every response.
+--latency-ms adds a delay before every response; --tls-cert and --tls-key
+serve HTTPS instead of HTTP.
 """
 import argparse
 import email.utils
@@ -30,6 +31,7 @@ import hashlib
 import os
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -228,10 +230,16 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
     ap.add_argument("--latency-ms", type=int, default=0)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    ap.add_argument("--tls-key", help="and this key (PEM)")
     a = ap.parse_args()
     ThreadingHTTPServer.request_queue_size = 128  # the default 5 drops parallel connects
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
+    if a.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls_cert, a.tls_key)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.state = State(a.root, a.log, a.latency_ms)
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
