@@ -80,13 +80,17 @@ static int selected(const run *r, const cxr_fetch_item *it)
 
 static void check_pins(cxr_fetch_item *it)
 {
+    const char *where = it->pin_origin == CXR_PIN_LOCK
+                            ? " in the lock file (--update-pins accepts the new bytes)"
+                            : " in the config";
     if (it->pin_size >= 0 && it->size != it->pin_size)
         cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, CXR_ERR_INTEGRITY,
-                                  "size %" PRId64 " bytes, pinned %" PRId64, it->size,
-                                  it->pin_size);
+                                  "size %" PRId64 " bytes, pinned %" PRId64 "%s", it->size,
+                                  it->pin_size, where);
     else if (it->pin_sha256[0] && strcmp(it->sha256, it->pin_sha256) != 0)
         cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, CXR_ERR_INTEGRITY,
-                                  "sha256 %s, pinned %s", it->sha256, it->pin_sha256);
+                                  "sha256 %s, pinned %s%s", it->sha256, it->pin_sha256,
+                                  where);
 }
 
 static void resolve_local(run *r, cxr_fetch_item *it)

@@ -396,6 +396,30 @@ static void test_local_and_schemes(void)
     cxr_config_free(conf);
 }
 
+static void test_local_images(void)
+{
+    static const char *const train[] = {"img1.png", "sp ace.png", "pc%41.png", NULL};
+    static const char *const none[] = {NULL};
+    char yaml[1500], status[64], reason[512];
+    events e;
+    cxr_error err;
+    cxr_config *conf;
+    snprintf(yaml, sizeof(yaml),
+             "  metadata:\n    url: %s/meta.csv\n"
+             "  images:\n    url_template: file://%s/{filename}\n",
+             srv.root, srv.root);
+    conf = config("w11", yaml, NULL);
+    write_select_manifest(conf, "covid_train.csv", train);
+    write_select_manifest(conf, "holdout.csv", none);
+    CHECK_INT(run(conf, NULL, &e, &err), CXR_OK);
+    CHECK(manifest_row(conf, "sp ace.png", status, reason));
+    CHECK_STR(status, "local");
+    CHECK(manifest_row(conf, "pc%41.png", status, reason)); /* not read as "pcA.png" */
+    CHECK_STR(status, "local");
+    CHECK_INT(count_files("w11/cache"), 0);
+    cxr_config_free(conf);
+}
+
 static void test_verify_cache(void)
 {
     char sha[CXR_SHA256_HEX], yaml[512];
@@ -438,6 +462,7 @@ int main(void)
     test_server_file(&srv, "img1.png", 30000, 3);
     test_server_file(&srv, "img2.png", 30000, 4);
     test_server_file(&srv, "sp ace.png", 1000, 5);
+    test_server_file(&srv, "pc%41.png", 1000, 6);
     test_pinned_metadata();
     test_lock_pins();
     test_wrong_bytes_not_cached();
@@ -447,6 +472,7 @@ int main(void)
     test_offline();
     test_only_metadata();
     test_local_and_schemes();
+    test_local_images();
     test_verify_cache();
     test_server_stop(&srv);
     if (!test_failures) {
