@@ -16,6 +16,7 @@ asymmetric weights, so that a flatten-order or layout mistake shows):
   dynamo_style.onnx    NHWC C=1 turned NCHW by a Reshape (allowzero), Shape
                        start/end, Conv without kernel_shape, Gather, Cast,
                        Squeeze with axes input, Sigmoid, Gemm (opset 17)
+  softmax_opset11/13   Softmax axis 1 on a 4-D tensor under both semantics
   bad_unsupported.onnx an op the engine lacks (Erf)
   bad_shape.onnx       a Conv whose weights do not fit its input
   bad_cycle.onnx       two nodes feeding each other
@@ -168,6 +169,18 @@ def dynamo_style():
     return model(nodes, inits, inp, out, 17, "dynamo_style")
 
 
+def softmax_4d(opset):
+    """Softmax over axis 1 of a 4-D tensor: before opset 13 it normalises the
+    whole [C,H,W] block (inputs coerced to 2-D), from 13 on only C."""
+    n = helper.make_node
+    nodes = [n("Transpose", ["x"], ["t"], perm=[0, 3, 1, 2]),
+             n("Conv", ["t", "k"], ["c"], kernel_shape=[1, 1]),
+             n("Softmax", ["c"], ["y"], axis=1)]
+    inp = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 5, 4, 3])
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 5, 4])
+    return model(nodes, [w("k", 3, 3, 1, 1, scale=2.0)], inp, out, opset, "softmax_%d" % opset)
+
+
 def bad_models():
     n = helper.make_node
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
@@ -192,7 +205,9 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     for name, fn in [("tf2onnx_style", tf2onnx_style), ("keras2onnx_style", keras2onnx_style),
-                     ("pytorch_style", pytorch_style), ("dynamo_style", dynamo_style)]:
+                     ("pytorch_style", pytorch_style), ("dynamo_style", dynamo_style),
+                     ("softmax_opset11", lambda: softmax_4d(11)),
+                     ("softmax_opset13", lambda: softmax_4d(13))]:
         save(fn(), os.path.join(out, name + ".onnx"))
     for name, m in zip(["bad_unsupported", "bad_shape", "bad_cycle"], bad_models()):
         save(m, os.path.join(out, name + ".onnx"))

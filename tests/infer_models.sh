@@ -45,6 +45,7 @@ fi
 "$PY" "$src/tests/infer_gen_models.py" "$work/gen" || { echo "FAIL: model generation"; exit 1; }
 
 models="$work/gen/tf2onnx_style.onnx $work/gen/keras2onnx_style.onnx $work/gen/pytorch_style.onnx $work/gen/dynamo_style.onnx"
+models="$models $work/gen/softmax_opset11.onnx $work/gen/softmax_opset13.onnx"
 # models from the real PyTorch exporter, where python3-torch is installed
 "$PY" "$src/tests/infer_torch_models.py" "$work/torch" >"$work/torch.log" 2>&1; rc=$?
 if [ $rc = 0 ]; then
