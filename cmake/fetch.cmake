@@ -10,6 +10,7 @@ target_sources(cxrprep_lib PRIVATE
   pipeline/fetch_plan.c
   pipeline/fetch_progress.c
   pipeline/fetch_report.c
+  pipeline/fetch_resolve.c
   pipeline/fetch_retry.c
   pipeline/fetch_transfer.c
   pipeline/fetch_url.c

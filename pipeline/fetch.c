@@ -1,19 +1,17 @@
-/* fetch.c: the fetch stage's run: resolve each planned file against the
- * lock file and the cache, download what is missing, verify it, and report
- * (events for the executable, manifest and summary for the next stages). */
+/* fetch.c: the fetch stage's run: plan, resolve (fetch_resolve.c), download
+ * what is missing through the transfer loop, then record the outcome; it
+ * also turns the run's progress into events for the executable. */
 #include "fetch.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "fetch_internal.h"
 #include "fetch_transfer.h"
 #include "fsutil.h"
-#include "workdir.h"
 
 typedef struct run {
     const cxr_config *conf;
@@ -71,122 +69,14 @@ static void file_done(run *r, cxr_fetch_item *it)
     emit(r, CXR_FETCH_EV_FILE, it);
 }
 
-/* --- resolving an item without the network --- */
-
-static int selected(const run *r, const cxr_fetch_item *it)
-{
-    return (r->only & it->group) != 0;
-}
-
-static void check_pins(cxr_fetch_item *it)
-{
-    const char *where = it->pin_origin == CXR_PIN_LOCK
-                            ? " in the lock file (--update-pins accepts the new bytes)"
-                            : " in the config";
-    if (it->pin_size >= 0 && it->size != it->pin_size)
-        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, CXR_ERR_INTEGRITY,
-                                  "size %" PRId64 " bytes, pinned %" PRId64 "%s", it->size,
-                                  it->pin_size, where);
-    else if (it->pin_sha256[0] && strcmp(it->sha256, it->pin_sha256) != 0)
-        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, CXR_ERR_INTEGRITY,
-                                  "sha256 %s, pinned %s%s", it->sha256, it->pin_sha256,
-                                  where);
-}
-
-static void resolve_local(run *r, cxr_fetch_item *it)
-{
-    cxr_error err;
-    uint64_t size = 0;
-    if (!selected(r, it)) {
-        cxr_fetch_item_set_reason(it, CXR_ITEM_SKIPPED, CXR_OK, "not in --only");
-        return;
-    }
-    if (cxr_source_local_path(r->conf, it->url, NULL, &it->path, &err) != CXR_OK) {
-        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err.status, "%s", err.msg);
-        return;
-    }
-    if (!cxr_is_file(it->path)) {
-        cxr_fetch_item_set_reason(it, CXR_ITEM_MISSING, CXR_ERR_MISSING,
-                                  "no such file '%s'", it->path);
-        return;
-    }
-    if (cxr_sha256_file(it->path, it->sha256, &size, &err) != CXR_OK) {
-        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err.status, "%s", err.msg);
-        return;
-    }
-    it->size = (int64_t)size;
-    it->state = CXR_ITEM_LOCAL;
-    check_pins(it);
-}
-
-/* Cached under its pin, or (unpinned) under the URL index. */
-static int find_cached(run *r, cxr_fetch_item *it)
-{
-    char sha[CXR_SHA256_HEX];
-    int verify = r->opts->verify;
-
-    if (it->pin_origin != CXR_PIN_NONE)
-        return cxr_fetch_cache_has(r->conf, it->pin_sha256, it->pin_size,
-                                   verify || it->pin_size < 0,
-                                   &it->path)
-                   ? (memcpy(it->sha256, it->pin_sha256, CXR_SHA256_HEX), 1)
-                   : 0;
-    if (r->opts->update_pins || !cxr_fetch_cache_url_get(r->conf, it->url, sha))
-        return 0;
-    /* No pin to check the size against (the lock file lost it, or the run
-     * that fetched it died before recording it): rehash. */
-    if (!cxr_fetch_cache_has(r->conf, sha, -1, 1, &it->path))
-        return 0;
-    memcpy(it->sha256, sha, CXR_SHA256_HEX);
-    return 1;
-}
-
-static cxr_status resolve_remote(run *r, cxr_fetch_item *it, cxr_error *err)
-{
-    struct stat sb;
-    if (find_cached(r, it)) {
-        it->state = CXR_ITEM_CACHED;
-        it->size = stat(it->path, &sb) == 0 ? (int64_t)sb.st_size : -1;
-        if (it->pin_origin == CXR_PIN_NONE)
-            return cxr_fetch_lock_set(r->lock, it->url, it->sha256, it->size, err);
-        return CXR_OK;
-    }
-    if (!selected(r, it))
-        cxr_fetch_item_set_reason(it, CXR_ITEM_SKIPPED, CXR_OK,
-                                  "not in --only and not cached");
-    else if (r->opts->offline)
-        cxr_fetch_item_set_reason(it, CXR_ITEM_MISSING, CXR_ERR_MISSING,
-                                  "not in the cache (--offline)");
-    return CXR_OK;
-}
-
-static void apply_lock_pin(run *r, cxr_fetch_item *it)
-{
-    const char *sha;
-    int64_t size;
-    if (it->kind != CXR_URL_HTTP || it->pin_origin != CXR_PIN_NONE || r->opts->update_pins)
-        return;
-    if (cxr_fetch_lock_find(r->lock, it->url, &sha, &size)) {
-        memcpy(it->pin_sha256, sha, CXR_SHA256_HEX);
-        it->pin_size = size;
-        it->pin_origin = CXR_PIN_LOCK;
-    }
-}
-
 static cxr_status resolve_all(run *r, cxr_error *err)
 {
+    cxr_fetch_resolver rs = {r->conf, r->opts, r->only, r->lock};
     for (size_t i = 0; i < r->plan.n; i++) {
         cxr_fetch_item *it = &r->plan.items[i];
-        if (it->state != CXR_ITEM_TODO)
-            continue; /* refused while planning */
-        apply_lock_pin(r, it);
-        if (it->kind == CXR_URL_HTTP) {
-            cxr_status st = resolve_remote(r, it, err);
-            if (st != CXR_OK)
-                return st;
-        } else {
-            resolve_local(r, it);
-        }
+        cxr_status st = cxr_fetch_resolve(&rs, it, err);
+        if (st != CXR_OK)
+            return st;
         if (it->state == CXR_ITEM_CACHED || it->state == CXR_ITEM_LOCAL)
             r->local_bytes_done += it->size > 0 ? (uint64_t)it->size : 0;
         if (it->state != CXR_ITEM_TODO && it->size > 0)
@@ -207,7 +97,7 @@ static cxr_status on_complete(void *ctx, cxr_xfer_job *job, cxr_error *err)
         return st;
     it->size = (int64_t)size;
     it->state = CXR_ITEM_DOWNLOADED;
-    check_pins(it);
+    cxr_fetch_check_pins(it);
     if (it->state == CXR_ITEM_FAILED) {
         it->state = CXR_ITEM_TODO;
         return cxr_fail(err, CXR_ERR_INTEGRITY, "%s", it->reason);

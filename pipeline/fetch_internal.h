@@ -119,6 +119,24 @@ void cxr_fetch_item_set_reason(cxr_fetch_item *it, cxr_item_state state,
     CXR_PRINTF(4, 5);
 const char *cxr_fetch_item_state_name(cxr_item_state state);
 
+/* --- resolving items before any transfer (fetch_resolve.c) --- */
+
+typedef struct cxr_fetch_resolver {
+    const cxr_config *conf;
+    const cxr_fetch_options *opts;
+    unsigned only;         /* CXR_FETCH_* groups this run may fetch */
+    cxr_fetch_lock *lock;  /* pins read here; cache hits of unpinned URLs added */
+} cxr_fetch_resolver;
+
+/* Leaves 'it' TODO (download it) or settles it: CACHED, LOCAL (verified in
+ * place), SKIPPED (not in --only), MISSING (--offline or no such local file)
+ * or FAILED (a local file that does not match its pin). */
+cxr_status cxr_fetch_resolve(const cxr_fetch_resolver *r, cxr_fetch_item *it,
+                             cxr_error *err);
+/* Sets 'it' FAILED (CXR_ERR_INTEGRITY) when its size or sha256 differ from
+ * its pin; the reason says where the pin came from. */
+void cxr_fetch_check_pins(cxr_fetch_item *it);
+
 /* --- the manifest and summary (fetch_report.c) --- */
 
 typedef struct cxr_fetch_counts {
