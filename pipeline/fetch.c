@@ -3,7 +3,6 @@
  * also turns the run's progress into events for the executable. */
 #include "fetch.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

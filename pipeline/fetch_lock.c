@@ -64,6 +64,33 @@ static cxr_status add(cxr_fetch_lock *lock, const char *url, const char *sha256,
     return CXR_OK;
 }
 
+/* Adds a pin where it keeps the array sorted, so that pinning every image
+ * of a large selection costs no sort per image. */
+static cxr_status insert_sorted(cxr_fetch_lock *lock, const char *url,
+                                const char *sha256, int64_t size, cxr_error *err)
+{
+    size_t lo = 0, hi;
+    pin added;
+    cxr_status st;
+    sort_pins(lock);
+    hi = lock->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(lock->pins[mid].url, url) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    st = add(lock, url, sha256, size, err); /* appended last */
+    if (st != CXR_OK)
+        return st;
+    added = lock->pins[lock->n - 1];
+    memmove(&lock->pins[lo + 1], &lock->pins[lo], (lock->n - 1 - lo) * sizeof(pin));
+    lock->pins[lo] = added;
+    lock->sorted = 1;
+    return CXR_OK;
+}
+
 /* "sha256 size url": the URL is the rest of the line. */
 static cxr_status parse_line(cxr_fetch_lock *lock, char *line, size_t lineno,
                              cxr_error *err)
@@ -160,7 +187,7 @@ cxr_status cxr_fetch_lock_set(cxr_fetch_lock *lock, const char *url,
         p->size = size;
         return CXR_OK;
     }
-    return add(lock, url, sha256, size, err);
+    return insert_sorted(lock, url, sha256, size, err);
 }
 
 int cxr_fetch_lock_dirty(const cxr_fetch_lock *lock)

@@ -133,6 +133,26 @@ static void test_lock(const char *dir)
     CHECK(!cxr_fetch_lock_find(lock, "https://h/c", &sha, &size));
     cxr_fetch_lock_free(lock);
 
+    /* many pins added one by one stay findable (kept sorted) */
+    CHECK_INT(cxr_fetch_lock_load(path, &lock, &err), CXR_OK);
+    for (int i = 999; i >= 0; i--) {
+        char url[64];
+        snprintf(url, sizeof(url), "https://h/img%d.png", (i * 7919) % 1000);
+        CHECK_INT(cxr_fetch_lock_set(lock, url, h1, i, &err), CXR_OK);
+    }
+    CHECK_INT(cxr_fetch_lock_count(lock), 1002);
+    {
+        int found = 0;
+        for (int i = 0; i < 1000; i++) {
+            char url[64];
+            snprintf(url, sizeof(url), "https://h/img%d.png", i);
+            found += cxr_fetch_lock_find(lock, url, &sha, &size);
+        }
+        CHECK_INT(found, 1000);
+    }
+    CHECK(cxr_fetch_lock_find(lock, "https://h/a b", &sha, &size));
+    cxr_fetch_lock_free(lock);
+
     snprintf(badpath, sizeof(badpath), "%s/bad.lock", dir);
     f = fopen(badpath, "w");
     fprintf(f, "# comment\n%s 10 https://h/a\nnot-a-hash 5 https://h/b\n", h1);
