@@ -55,10 +55,13 @@ static cxr_status add_item(cxr_fetch_plan *plan, unsigned group, const char *sou
                : cxr_error_prefix(err, "source '%s': ", source);
 }
 
-static const char *last_segment(const char *url)
+/* The file name in the URL ("metadata.csv"), or the source's name when the
+ * URL ends in something that is not a file name ("file_downloaded"). */
+static const char *display_name(const char *url, const char *source)
 {
     const char *s = strrchr(url, '/');
-    return s && s[1] ? s + 1 : url;
+    s = s && s[1] ? s + 1 : url;
+    return strchr(s, '.') && !strpbrk(s, "?#") ? s : source;
 }
 
 /* One source with url, sha256 and size keys ("sources.metadata"). */
@@ -74,7 +77,7 @@ static cxr_status add_single(const cxr_config *conf, cxr_fetch_plan *plan,
     url = cxr_config_str(conf, key);
     if (!url || !cxr_config_has(conf, key))
         return CXR_OK;
-    st = add_item(plan, group, source, last_segment(url), cxr_strdup(url), err);
+    st = add_item(plan, group, source, display_name(url, source), cxr_strdup(url), err);
     if (st != CXR_OK)
         return st;
     it = &plan->items[plan->n - 1];
