@@ -22,6 +22,8 @@ wants a fresh counter uses another path):
   /slowonce/BPS/NAME          the first request slow, then the file
   /stall/N/NAME               N bytes, then silence for 30 s
   /stallonce/N/NAME           the first request stalls after N bytes
+  /chaos/SEED/NAME            a seeded random fault per request (drop midway,
+                              5xx, 429, wrong bytes, Range ignored) or the file
 --latency-ms adds a delay before every response; --tls-cert and --tls-key
 serve HTTPS instead of HTTP.
 """
@@ -29,6 +31,7 @@ import argparse
 import email.utils
 import hashlib
 import os
+import random
 import signal
 import socket
 import ssl
@@ -126,9 +129,28 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
 
+    def chaos(self, seed, full, n):
+        """A seeded random fault per request: drop, error, wrong bytes..."""
+        rng = random.Random("%s/%s/%d" % (seed, full, n))
+        size = os.path.getsize(full)
+        pick = rng.random()
+        if pick < 0.25:
+            return self.serve(full, cut_after=rng.randrange(0, max(1, size)))
+        if pick < 0.35:
+            return self.send_simple(rng.choice([500, 502, 503]), body=b"oops\n")
+        if pick < 0.40:
+            return self.send_simple(429, {"Retry-After": "0"}, b"slow down\n")
+        if pick < 0.50:
+            return self.serve(full, corrupt=True)
+        if pick < 0.60:
+            return self.serve(full, honour_range=False)
+        return self.serve(full)
+
     def dispatch(self, mode, args, name, full, n):
         if mode == "f":
             return self.serve(full)
+        if mode == "chaos":
+            return self.chaos(args[0], full, n)
         if mode == "norange":
             return self.serve(full, honour_range=False)
         if mode == "cut":
