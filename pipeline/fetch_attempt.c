@@ -81,7 +81,8 @@ static cxr_status lock_partial(cxr_attempt *a, cxr_error *err)
         int e = errno;
         close(a->fd);
         a->fd = -1;
-        if (e == EWOULDBLOCK)
+        a->busy = e == EWOULDBLOCK;
+        if (a->busy)
             return cxr_fail(err, CXR_ERR_IO,
                             "'%s' is being downloaded by another process", path);
         return cxr_fail(err, CXR_ERR_IO, "cannot lock '%s': %s", path, strerror(e));

@@ -35,6 +35,7 @@ typedef struct cxr_attempt {
     int body_started;
     cxr_attempt_abort abort_reason;
     int io_errno;
+    int busy;                /* another process holds the partial file */
     uint64_t received;       /* body bytes in this attempt */
     uint64_t *run_received;  /* the run's counter (borrowed) */
     int64_t *run_known;      /* the run's sum of known sizes (borrowed) */

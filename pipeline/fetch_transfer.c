@@ -215,6 +215,11 @@ static void start_job(xfer *x, cxr_attempt *a, size_t i)
     if (st == CXR_OK) {
         x->jobs[i].attempts--; /* no request was made */
         verify_job(x, i);
+    } else if (a->busy) {  /* another run is fetching it: wait for it */
+        a->busy = 0;
+        schedule_retry(x, i, cxr_xfer_backoff_ms(x->st[i].retries_used + 1, x->o->backoff_ms,
+                                                 x->o->max_backoff_ms, 0, 0, next_random(x)),
+                       err.msg, 1);
     } else {
         finish_job(x, i, st, err.msg);
     }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 
 #include "fetch_testserver.h"
@@ -372,6 +373,45 @@ static void test_parallel_many(void)
     CHECK_INT(c.done, 12);
 }
 
+/* A partial file locked by another process: wait for it, then go on. */
+static void test_busy_partial(void)
+{
+    ctx c = {0};
+    cxr_xfer_options o = options(&c);
+    cxr_xfer_job j;
+    char path[1200];
+    int fd, ready[2];
+    pid_t pid;
+    snprintf(path, sizeof(path), "%s/partial/busy", dir);
+    if (pipe(ready) != 0)
+        abort();
+    pid = fork();
+    if (pid == 0) { /* the other run: holds the lock for 0.5 s */
+        fd = open(path, O_RDWR | O_CREAT, 0644);
+        if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(ready[1], "x", 1) != 1)
+            _exit(1);
+        usleep(500000);
+        _exit(0);
+    }
+    if (read(ready[0], path + sizeof(path) - 1, 1) != 1) /* wait for the lock */
+        abort();
+    path[sizeof(path) - 1] = '\0';
+    o.retries = 1;
+    o.backoff_ms = 10;
+    o.max_backoff_ms = 20;
+    j = run_one("/f/b.bin", "busy", -1, &c, &o); /* gives up while locked */
+    CHECK_INT(j.status, CXR_ERR_NETWORK);
+    CHECK(test_contains(j.reason, "another process"));
+    o.retries = 8;
+    o.backoff_ms = 200;
+    o.max_backoff_ms = 400;
+    j = run_one("/f/b.bin", "busy", -1, &c, &o); /* waits until it is free */
+    CHECK_INT(j.status, CXR_OK);
+    waitpid(pid, NULL, 0);
+    close(ready[0]);
+    close(ready[1]);
+}
+
 /* Sequential transfers share one kept-alive connection. */
 static void test_connection_reuse(void)
 {
@@ -435,6 +475,7 @@ int main(void)
     test_connection_refused();
     test_parallel_many();
     test_connection_reuse();
+    test_busy_partial();
     test_server_stop(&srv);
     if (!test_failures) {
         char cmd[1200];
