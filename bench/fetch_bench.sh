@@ -27,7 +27,7 @@ cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT HUP INT PIPE TERM
 
 mkdir -p "$tmp/srv" "$tmp/sel"
 python3 - "$tmp" "$NFILES" "$FILE_KB" <<'EOF'

@@ -15,7 +15,7 @@ cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   rm -rf "$tmp"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT HUP INT PIPE TERM
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 mkdir -p "$tmp/srv"

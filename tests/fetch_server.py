@@ -273,6 +273,14 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    parent = os.getppid()
+
+    def watch_parent():  # never outlive the test or benchmark that started us
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        srv.shutdown()
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     srv.serve_forever(poll_interval=0.1)
     srv.server_close()
     return 0
