@@ -386,11 +386,11 @@ static void test_busy_partial(void)
     if (pipe(ready) != 0)
         abort();
     pid = fork();
-    if (pid == 0) { /* the other run: holds the lock for 0.5 s */
+    if (pid == 0) { /* the other run: holds the lock for 1 s */
         fd = open(path, O_RDWR | O_CREAT, 0644);
         if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(ready[1], "x", 1) != 1)
             _exit(1);
-        usleep(500000);
+        usleep(1000000);
         _exit(0);
     }
     if (read(ready[0], path + sizeof(path) - 1, 1) != 1) /* wait for the lock */
