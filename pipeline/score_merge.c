@@ -166,9 +166,10 @@ static int cmp_item(const void *a, const void *b)
 static cxr_status finish_set(score_plan *plan, size_t s, cxr_error *err)
 {
     score_set *set = &plan->sets[s];
-    score_item *it = plan->items + set->first;
+    score_item *it = set->count ? plan->items + set->first : NULL;
 
-    qsort(it, set->count, sizeof(*it), cmp_item);
+    if (set->count)
+        qsort(it, set->count, sizeof(*it), cmp_item);
     for (size_t i = 1; i < set->count; i++)
         if (strcmp(it[i - 1].name, it[i].name) == 0)
             return cxr_fail(err, CXR_ERR_INPUT, "set '%s': image '%s' is in two shards",

@@ -118,7 +118,8 @@ static cxr_status list_folder(const char *set, const char *dir, name_list *out,
         free(p);
     }
     closedir(dp);
-    qsort(out->v, out->n, sizeof(*out->v), cmp_str);
+    if (out->n)
+        qsort(out->v, out->n, sizeof(*out->v), cmp_str);
     return CXR_OK;
 }
 
