@@ -102,6 +102,22 @@ class Writer:
         (self.z if self.fmt == "zip" else self.t).close()
 
 
+def add_bomb(path, name):
+    """Appends an entry of 50 MB of zeros whose local and central headers
+    both claim 100 bytes (a zip bomb that lies about its size)."""
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo(name, MTIME), b"\0" * (50 << 20))
+    data = bytearray(open(path, "rb").read())
+    raw = name.encode()
+    lo = data.rfind(b"PK\3\4" + b"\0" * 0, 0, data.rfind(raw))  # its local header
+    while lo >= 0 and data[lo + 30:lo + 30 + len(raw)] != raw:
+        lo = data.rfind(b"PK\3\4", 0, lo)
+    data[lo + 22:lo + 26] = (100).to_bytes(4, "little")
+    ce = data.rfind(b"PK\1\2", 0, data.rfind(raw))
+    data[ce + 24:ce + 28] = (100).to_bytes(4, "little")
+    open(path, "wb").write(bytes(data))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -111,6 +127,8 @@ def main():
     ap.add_argument("--junk", action="store_true")
     ap.add_argument("--hostile", action="store_true")
     ap.add_argument("--duplicate", action="store_true")
+    ap.add_argument("--bomb", action="store_true",
+                    help="add an entry whose headers declare 100 bytes for 50 MB")
     ap.add_argument("--counts")
     ap.add_argument("--level", type=int, default=6)
     a = ap.parse_args()
@@ -142,6 +160,8 @@ def main():
     if a.duplicate:
         w.file(first + files[-1][0], files[0][1])
     w.close()
+    if a.bomb:
+        add_bomb(a.out, first + "train/NORMAL/zz-bomb.jpeg")
     return 0
 
 

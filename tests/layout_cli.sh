@@ -154,4 +154,14 @@ printf 'patientid,filename\n1,../img/16654_1_1.png\n' > "$W/manifests/select/hol
 expect_exit 0 "unsafe name" layout
 check "unsafe name: quarantined" grep -q '^dataset_validation/covid_validation/../img/16654_1_1.png,.*,covid_holdout,' "$L/quarantine.csv"
 expect_exit 3 "bad link mode" layout --set layout.link=symlink
+# a zip bomb whose headers declare 100 bytes for 50 MB: refused while reading
+python3 "$SRC/tests/archive_make.py" "$T/bomb.zip" --src "$K" --bomb || exit 1
+before=$(digest)
+bomb() { "$@" --set "sources.kermany.url=$T/bomb.zip" \
+    --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: 21}]'; }
+expect_exit 0 "bomb: sampled (its header looks small)" bomb sample
+expect_exit 4 "bomb: refused at extraction" bomb layout --set 'layout.folders=[{path: all, draw: n}]'
+check "bomb: message" stderr_has "zz-bomb.jpeg' of '$T/bomb.zip' holds more bytes than its header declares (100)"
+check "bomb: tree unchanged" [ "$(digest)" = "$before" ]
+check "bomb: manifest still matches the tree" rows_match_files
 finish
