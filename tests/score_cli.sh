@@ -64,6 +64,16 @@ check "truncated image recorded, not scored" \
 check "archive set: names from the zip, junk skipped" sh -c \
   "[ \$(($(wc -l < $M/kermany_test_pneumonia.csv) - 1)) = 4 ] && ! grep -q '\._' $M/kermany_test_pneumonia.csv"
 
+# the same Kermany sets from a tar.gz give the same rows
+expect_exit 0 "archive sets from a tar.gz" "$SCORE" --config c.yaml --set workdir=work-tar \
+  --set sources.kermany.url=kermany.tar.gz \
+  --set 'score.sets=[{name: kermany_test_normal, archive_dir: test/NORMAL, truth: negative}]'
+check "tar.gz rows equal zip rows" cmp -s work-tar/manifests/score/kermany_test_normal.csv \
+  "$M/kermany_test_normal.csv"
+expect_exit 8 "an archive folder that is not there" "$SCORE" --config c.yaml --set workdir=work-tar \
+  --set 'score.sets=[{name: v, archive_dir: val/NORMAL}]'
+check "names the folder" stderr_has "no images under 'val/NORMAL'"
+
 # the JSON numbers follow from the CSV (independent recount)
 check "per-set JSON agrees with its CSV" "$PY" - "$M" <<'PYEOF'
 import csv, json, statistics, sys

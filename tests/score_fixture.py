@@ -13,14 +13,17 @@ OUTDIR:
   kermany.zip     chest_xray/test/{NORMAL,PNEUMONIA}/ with real Kermany
                   sample JPEGs (from ../shared when given) under new names,
                   plus __MACOSX/ and .DS_Store junk
+  kermany.tar.gz  the same entries in a gzipped tar
 
 usage: score_fixture.py OUTDIR [SHARED_DIR]
 Needs numpy and onnx (Debian python3-numpy, python3-onnx) for the model.
 """
 import math
 import os
+import io
 import struct
 import sys
+import tarfile
 import zipfile
 import zlib
 
@@ -112,16 +115,24 @@ def main():
         f.write("set,image,score\n" + "\n".join(rows) + "\n")
     if shared:
         sample = os.path.join(shared, "data", "kermany-sample", "chest_xray", "train")
+        entries = []
+        for cls, n in (("NORMAL", 3), ("PNEUMONIA", 4)):
+            names = sorted(os.listdir(os.path.join(sample, cls)))[:n]
+            for i, name in enumerate(names):
+                with open(os.path.join(sample, cls, name), "rb") as f:
+                    data = f.read()
+                entries.append(("chest_xray/test/%s/test-%d-%s" % (cls, i, name), data))
+                entries.append(("chest_xray/train/%s/%s" % (cls, name), data))
+                entries.append(("__MACOSX/chest_xray/test/%s/._%s" % (cls, name), b"junk"))
+        entries.append(("chest_xray/.DS_Store", b"junk"))
         with zipfile.ZipFile(os.path.join(out, "kermany.zip"), "w") as z:
-            for cls, n in (("NORMAL", 3), ("PNEUMONIA", 4)):
-                names = sorted(os.listdir(os.path.join(sample, cls)))[:n]
-                for i, name in enumerate(names):
-                    with open(os.path.join(sample, cls, name), "rb") as f:
-                        data = f.read()
-                    z.writestr("chest_xray/test/%s/test-%d-%s" % (cls, i, name), data)
-                    z.writestr("chest_xray/train/%s/%s" % (cls, name), data)
-                    z.writestr("__MACOSX/chest_xray/test/%s/._%s" % (cls, name), b"junk")
-            z.writestr("chest_xray/.DS_Store", b"junk")
+            for name, data in entries:
+                z.writestr(name, data)
+        with tarfile.open(os.path.join(out, "kermany.tar.gz"), "w:gz") as t:
+            for name, data in entries:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
 
 
 if __name__ == "__main__":
