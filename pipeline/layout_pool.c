@@ -31,6 +31,8 @@ static void *worker(void *arg)
         job j;
         cxr_error e;
         cxr_status st = CXR_OK;
+        e.status = CXR_OK;
+        e.msg[0] = '\0';
         pthread_mutex_lock(&p->mu);
         while (!p->count && !p->closing)
             pthread_cond_wait(&p->not_empty, &p->mu);
