@@ -117,6 +117,12 @@ static cxr_status jpeg_check(const unsigned char *d, size_t len, int *w, int *h,
         if ((m >= 0xC0 && m <= 0xCF) && m != 0xC4 && m != 0xC8 && m != 0xCC) {
             if (seglen < 8)
                 return cxr_fail(err, CXR_ERR_INPUT, "corrupt jpeg: short frame header");
+            if (m != 0xC0 && m != 0xC1 && m != 0xC2)
+                return cxr_fail(err, CXR_ERR_UNSUPPORTED, "unsupported jpeg: coding process "
+                                "0x%02x (lossless, hierarchical or arithmetic)", m);
+            if (d[pos + 2] != 8)
+                return cxr_fail(err, CXR_ERR_UNSUPPORTED, "unsupported jpeg: %d-bit samples",
+                                d[pos + 2]);
             if (!frames++) {
                 *h = (d[pos + 3] << 8) | d[pos + 4];
                 *w = (d[pos + 5] << 8) | d[pos + 6];

@@ -329,6 +329,23 @@ static void test_corrupt_jpeg(const char *shared)
         CHECK(test_contains(err.msg, "corrupt jpeg"));
         d[4] = save[0], d[5] = save[1];
     }
+    /* an arithmetic-coded frame and 12-bit samples: recognised, unsupported */
+    for (size_t i = 2; i + 4 < len; i++) {
+        if (d[i] == 0xFF && (d[i + 1] == 0xC0 || d[i + 1] == 0xC2)) {
+            unsigned char sof = d[i + 1], prec = d[i + 4];
+            d[i + 1] = 0xC9;
+            CHECK_INT(cxr_image_decode(d, len, 0, 3, &img, &err), CXR_ERR_UNSUPPORTED);
+            CHECK(test_contains(err.msg, "coding process 0xc9"));
+            d[i + 1] = sof;
+            d[i + 4] = 12;
+            CHECK_INT(cxr_image_decode(d, len, 0, 3, &img, &err), CXR_ERR_UNSUPPORTED);
+            CHECK(test_contains(err.msg, "12-bit"));
+            d[i + 4] = prec;
+            break;
+        }
+    }
+    CHECK_INT(cxr_image_decode(d, len, 0, 3, &img, &err), CXR_OK);
+    cxr_image_release(&img);
     /* the SOI and nothing else, and garbage after SOI */
     CHECK_INT(cxr_image_decode(d, 3, 0, 3, &img, &err), CXR_ERR_INPUT);
     memset(d + 2, 0x5A, len - 2);
