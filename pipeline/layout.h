@@ -17,8 +17,9 @@
  * source, entry, draw; sorted by path; path relative to layout.root),
  * quarantine.csv (path, source, entry, draw, reason), tree.sha256 (the
  * sha256 of layout.csv, one line) and summary.json, which records a
- * fingerprint of every input: a rerun whose inputs and tree are unchanged
- * touches nothing. */
+ * fingerprint of every input: a rerun whose inputs are unchanged, and whose
+ * tree still holds exactly the manifest's files (sizes, and no file modified
+ * after layout.csv was written), touches nothing. */
 #ifndef CXR_LAYOUT_H
 #define CXR_LAYOUT_H
 

@@ -189,19 +189,30 @@ static long count_files(int dirfd, const char *name)
     return total;
 }
 
+static int newer(const struct stat *a, const struct stat *b)
+{
+    return a->st_mtim.tv_sec > b->st_mtim.tv_sec ||
+           (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
+}
+
 int layout_tree_matches(const layout_ctx *c, const char *layout_csv)
 {
     static const char *const cols[] = {"path", "size", NULL};
     cxr_manifest *m;
+    struct stat made;
     int ok = 1, pcol, scol;
-    if (cxr_manifest_load(layout_csv, cols, &m, NULL) != CXR_OK)
+    if (stat(layout_csv, &made) != 0 ||
+        cxr_manifest_load(layout_csv, cols, &m, NULL) != CXR_OK)
         return 0;
     pcol = cxr_manifest_column(m, "path");
     scol = cxr_manifest_column(m, "size");
     for (size_t r = 0; ok && r < cxr_manifest_nrows(m); r++) {
         char *p = cxr_path_join(c->root, cxr_manifest_get(m, r, pcol));
         struct stat sb;
+        /* written before layout.csv was, so a later mtime means an edit;
+         * hard links keep their source's mtime (the fingerprint has it) */
         ok = p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+             (sb.st_nlink > 1 || !newer(&sb, &made)) &&
              (unsigned long long)sb.st_size == strtoull(cxr_manifest_get(m, r, scol), NULL, 10);
         free(p);
     }

@@ -97,6 +97,12 @@ expect_exit 0 "rerun with a stray file" layout
 check "stray file gone" [ ! -e "$D/10_dataset/normal/stray.jpeg" ]
 check "stale staging gone" [ ! -e "$W/.datasets.staging.999999" ]
 check "same digest after rebuild" [ "$(digest)" = "$first" ]
+# a file edited in place (same size) is noticed and rebuilt
+f=$(ls "$D/10_dataset/normal" | head -1)
+sleep 0.05; printf 'X' | dd of="$D/10_dataset/normal/$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+expect_exit 0 "rerun after an edit" layout
+check "edit: rebuilt" grep -q "quarantined" "$T/stdout"
+check "edit: original bytes back" cmp -s "$K/chest_xray/train/NORMAL/$f" "$D/10_dataset/normal/$f"
 expect_exit 0 "force" layout --force
 check "force: same digest" [ "$(digest)" = "$first" ]
 # another work directory, same inputs: same digest
