@@ -2,9 +2,12 @@
  * archive, draws each sample and writes the manifests (see sample.h). */
 #include "sample.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -325,6 +328,28 @@ static cxr_status write_summary(const sample_ctx *c, const char *note, cxr_error
     return st;
 }
 
+/* Removes the manifests of draws no longer in the config, so that no later
+ * stage can take an old draw for a current one. */
+static void remove_stale(const sample_ctx *c)
+{
+    char *dir = cxr_stage_path(c->conf, "sample", NULL);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        size_t n = strlen(de->d_name), i;
+        if (n < 5 || strcmp(de->d_name + n - 4, ".csv") || !strcmp(de->d_name, "refused.csv"))
+            continue;
+        for (i = 0; i < c->ndraws; i++)
+            if (strlen(c->draws[i].name) == n - 4 && !strncmp(de->d_name, c->draws[i].name, n - 4))
+                break;
+        if (i == c->ndraws)
+            (void)unlinkat(dirfd(d), de->d_name, 0);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 static void ctx_release(sample_ctx *c)
 {
     for (size_t i = 0; c->draws && i < c->ndraws; i++)
@@ -352,6 +377,8 @@ cxr_status cxr_sample_run(const cxr_config *conf, cxr_sample_result *res, cxr_er
         st = write_refused(&c, err);
     if (st == CXR_OK)
         st = write_summary(&c, res->note, err);
+    if (st == CXR_OK)
+        remove_stale(&c);
     if (st == CXR_OK) {
         res->ndraws = c.ndraws;
         res->nrefused = c.ls->nrefused;

@@ -11,7 +11,8 @@
  *
  * Writes <workdir>/manifests/sample/<draw>.csv (columns: filename, patient,
  * split, class, entry, size, source, draw; rows sorted by filename),
- * refused.csv (hostile archive entries: entry, reason) and summary.json. */
+ * refused.csv (hostile archive entries: entry, reason) and summary.json,
+ * and removes the manifests of draws the config no longer has. */
 #ifndef CXR_SAMPLE_H
 #define CXR_SAMPLE_H
 

@@ -70,6 +70,8 @@ check "other seed: other sample" not_same "$T/first/normal_train.csv" "$M/normal
 expect_exit 0 "added draw" run --set 'sample.draws=[{name: extra, split: train, class: NORMAL, count: 3}, {name: normal_train, split: train, class: NORMAL, count: 8}, {name: pneumonia_train, split: train, class: PNEUMONIA, count: 8}]'
 check "added draw: normal_train unchanged" cmp -s "$T/first/normal_train.csv" "$M/normal_train.csv"
 check "added draw: pneumonia_train unchanged" cmp -s "$T/first/pneumonia_train.csv" "$M/pneumonia_train.csv"
+check "dropped draw: its manifest removed" [ ! -e "$M/normal_validation.csv" ]
+check "refused.csv kept" [ -e "$M/refused.csv" ]
 expect_exit 0 "tar.gz with two identical roots" run --set "sources.kermany.url=$T/k.tgz"
 check "tar.gz: root choice said" grep -q "under 2 roots.*using 'chest_xray'" "$T/stdout"
 check "tar.gz: same sample as zip" cmp -s "$T/first/normal_validation.csv" "$M/normal_validation.csv"
