@@ -33,8 +33,9 @@ static void report(const cxr_layout_result *res)
     if (res->up_to_date)
         printf("layout: up to date (%zu files)\n", res->nfiles);
     else
-        printf("layout: %zu files (%zu hard links), %zu quarantined\n", res->nfiles,
-               res->nlinked, res->nquarantined);
+        printf("layout: %zu files (%zu hard links), %zu quarantined, %zu images verified "
+               "by an earlier run\n", res->nfiles, res->nlinked, res->nquarantined,
+               res->nverified_before);
     printf("layout: tree sha256 %s\n", res->tree_digest);
 }
 

@@ -186,10 +186,11 @@ static cxr_status write_summary(const layout_ctx *c, const char *fingerprint,
                             "draw", c->folders[f].draw, "files", n, "quarantined", q));
     }
     json_object_set_new(body, "folders", folders);
-    json_object_set_new(body, "counts", json_pack("{s:I, s:I, s:I}",
+    json_object_set_new(body, "counts", json_pack("{s:I, s:I, s:I, s:I}",
                         "files", (json_int_t)res->nfiles,
                         "quarantined", (json_int_t)res->nquarantined,
-                        "hard_links", (json_int_t)res->nlinked));
+                        "hard_links", (json_int_t)res->nlinked,
+                        "verified_before", (json_int_t)res->nverified_before));
     json_object_set_new(body, "tree_sha256", json_string(res->tree_digest));
     json_object_set_new(body, "inputs_fingerprint", json_string(fingerprint));
     json_object_set_new(body, "images", json_string(c->png ? "png" : "original"));
@@ -232,6 +233,8 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
     layout_pool *pool = NULL;
     cxr_error e2;
     cxr_status st = layout_staging_create(c, err);
+    if (st == CXR_OK && c->verify && !c->png)
+        st = cxr_mkdirs(c->verified_dir, err);
     if (st == CXR_OK)
         st = layout_pool_start(c, (int)cxr_config_int(c->conf, "layout.threads"), &pool, err);
     if (st == CXR_OK)
@@ -247,6 +250,7 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
     for (size_t i = 0; i < c->nrecords; i++)
         *(c->records[i].reason ? &res->nquarantined : &res->nfiles) += 1;
     res->nlinked = c->nlinked;
+    res->nverified_before = c->ncached;
     if (st == CXR_OK)
         st = write_records(c, 0, err);
     if (st == CXR_OK)

@@ -8,7 +8,10 @@
  * in a staging directory beside layout.root and swapped into place in one
  * rename, so a crash never leaves a half-built tree and no file outside the
  * manifests survives. Every image is decoded first (image.h): truncated,
- * corrupt, unsupported or oversized ones are quarantined, not laid out.
+ * corrupt, unsupported or oversized ones are quarantined, not laid out; a
+ * marker named by the sha256 of the bytes, the dimension cap and the tool
+ * version (<workdir>/cache/verified/) spares decoding the same bytes again
+ * in later runs.
  * Originals keep their bytes (covid images hard-linked from their source
  * when layout.link allows, else copied); layout.images: png writes decoded
  * images resized to layout.image_size instead.
@@ -35,6 +38,8 @@ typedef struct cxr_layout_result {
     size_t nfiles;                  /* files in the tree */
     size_t nquarantined;
     size_t nlinked;                 /* of nfiles, hard links to source files */
+    size_t nverified_before;        /* images not decoded again: verified by an
+                                       earlier run (cache/verified) */
     char tree_digest[CXR_SHA256_HEX];
 } cxr_layout_result;
 

@@ -50,9 +50,11 @@ typedef struct layout_ctx {
     layout_record *records;  /* outputs and quarantined items */
     size_t nrecords, rcap;
     size_t nlinked;
+    size_t ncached;          /* images whose verification a marker vouched for */
+    char *verified_dir;      /* owned: <workdir>/cache/verified */
     int png, image_size, max_dimension, verify, allow_missing;
     layout_link link;
-    pthread_mutex_t lock;    /* guards records and nlinked */
+    pthread_mutex_t lock;    /* guards records, nlinked and ncached */
 } layout_ctx;
 
 /* layout_plan.c: folders and items from the config and the manifests. */

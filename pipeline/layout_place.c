@@ -92,31 +92,51 @@ static cxr_status place_original(layout_ctx *c, const layout_item *it, const cha
     return write_bytes(dst, data, len, err);
 }
 
+/* "<verified_dir>/<sha256>.<max_dimension>.<version>": a marker that these
+ * bytes decoded under this dimension cap with this version of cxrprep. */
+static void marker_path(const layout_ctx *c, const char *sha, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s.%d.%s", c->verified_dir, sha, c->max_dimension, CXR_VERSION);
+}
+
 /* Decodes for verification (and for PNG output); a bad image is a reason
- * in *why (malloc'd), not an error. */
-static cxr_status verify(const layout_ctx *c, const unsigned char *data, size_t len,
-                         cxr_image *img, char **why, cxr_error *err)
+ * in *why (malloc'd), not an error. Original bytes verified before (a
+ * marker in the verified cache) are not decoded again. */
+static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
+                         const char *sha, cxr_image *img, char **why, cxr_error *err)
 {
     cxr_error e2;
     cxr_image raw = {0};
     cxr_status st;
+    char marker[4096];
     *why = NULL;
     if (!c->verify)
         return CXR_OK;
-    st = cxr_image_decode(data, len, c->max_dimension, 0, &raw, &e2);
-    if (st == CXR_OK && c->png) {
-        st = cxr_image_resize(&raw, c->image_size, c->image_size, img, &e2);
-        cxr_image_release(&raw);
-    } else {
-        cxr_image_release(&raw);
+    marker_path(c, sha, marker, sizeof(marker));
+    if (!c->png && access(marker, F_OK) == 0) {
+        pthread_mutex_lock(&c->lock);
+        c->ncached++;
+        pthread_mutex_unlock(&c->lock);
+        return CXR_OK;
     }
+    st = cxr_image_decode(data, len, c->max_dimension, 0, &raw, &e2);
+    if (st == CXR_OK && c->png)
+        st = cxr_image_resize(&raw, c->image_size, c->image_size, img, &e2);
+    cxr_image_release(&raw);
     if (st == CXR_ERR_INPUT || st == CXR_ERR_UNSUPPORTED) {
         *why = cxr_strdup(e2.msg);
         return CXR_OK;
     }
-    if (st != CXR_OK)
+    if (st != CXR_OK) {
         *err = e2;
-    return st;
+        return st;
+    }
+    if (!c->png) { /* a cache: failing to leave the marker only costs time */
+        int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd >= 0)
+            close(fd);
+    }
+    return CXR_OK;
 }
 
 cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned char *data,
@@ -130,15 +150,14 @@ cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned ch
         layout_quarantine(c, first, n, bad);
         return CXR_OK;
     }
-    if ((st = verify(c, data, len, &img, &why, err)) != CXR_OK)
+    cxr_sha256_buf(data, len, sha);
+    if ((st = verify(c, data, len, sha, &img, &why, err)) != CXR_OK)
         return st;
     if (why) {
         layout_quarantine(c, first, n, why);
         free(why);
         return CXR_OK;
     }
-    if (!c->png)
-        cxr_sha256_buf(data, len, sha);
     for (size_t k = first; st == CXR_OK && k < first + n; k++) {
         const layout_item *it = &c->items[k];
         char *rel = layout_out_path(c, it), *dst = cxr_path_join(c->staging, rel);

@@ -273,6 +273,15 @@ static int item_cmp(const void *pa, const void *pb)
     return a->folder < b->folder ? -1 : a->folder > b->folder;
 }
 
+static char *layout_verified_dir(const cxr_config *conf)
+{
+    const char *wd = cxr_config_str(conf, "workdir");
+    char *p = cxr_path_join(wd && *wd ? wd : ".", "cache/verified");
+    if (!p)
+        abort();
+    return p;
+}
+
 static char *tree_root(const cxr_config *conf)
 {
     const char *root = cxr_config_str(conf, "layout.root");
@@ -289,6 +298,7 @@ cxr_status layout_plan(layout_ctx *c, cxr_error *err)
     size_t cap = 0;
     cxr_status st;
     c->root = tree_root(c->conf);
+    c->verified_dir = layout_verified_dir(c->conf);
     c->png = !strcmp(cxr_config_str(c->conf, "layout.images"), "png");
     c->image_size = (int)cxr_config_int(c->conf, "layout.image_size");
     c->max_dimension = (int)cxr_config_int(c->conf, "layout.max_dimension");
@@ -388,4 +398,5 @@ void layout_ctx_release(layout_ctx *c)
     free(c->root);
     free(c->staging);
     free(c->archive);
+    free(c->verified_dir);
 }

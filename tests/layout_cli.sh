@@ -18,7 +18,8 @@ for f in $good 03BF7561-A9BA-4C3C-B8A0-D3E585F73F3C.jpeg 1312A392-67A3-4EBF-9319
 done
 head -c 3000 "$I/01E392EE-69F9-4E33-BFCE-E5C968654078.jpeg" > "$T/img/truncated.jpeg"
 head -c 4096 /dev/urandom > "$T/img/corrupt.png"
-cp "$I/1-s2.0-S0140673620303706-fx1_lrg.jpg" "$T/img/jpeg-named.png"   # format by magic bytes
+# format by magic bytes; its own bytes (a byte after the end marker)
+{ cat "$I/1-s2.0-S0140673620303706-fx1_lrg.jpg"; printf x; } > "$T/img/jpeg-named.png"
 { echo "patientid,filename"; n=0
   for f in $good truncated.jpeg corrupt.png jpeg-named.png; do n=$((n + 1)); echo "$n,$f"; done
 } > "$T/work/manifests/select/covid_train.csv"
@@ -84,6 +85,8 @@ check "tree digest is the manifest's sha256" [ "$(digest)" = "$(sha256sum < "$L/
 check "classes are folder names" [ "$(tail -n +2 "$L/layout.csv" | cut -d, -f4 | sort -u | tr '\n' ' ')" = "covid covid_validation non_covid_pneumonia_validation normal normal_validation pneumo " ]
 check "covid images hard-linked (auto)" [ "$(links)" -ge 3 ]
 check "no staging left" [ -z "$(ls -A "$W" | grep staging)" ]
+check "first run decoded everything" grep -q ", 0 images verified by an earlier run" "$T/stdout"
+check "verified markers: one per good image" [ "$(ls "$W/cache/verified" | wc -l)" = 25 ]
 first=$(digest)
 
 # rerun: nothing to do, nothing touched
@@ -105,6 +108,9 @@ check "edit: rebuilt" grep -q "quarantined" "$T/stdout"
 check "edit: original bytes back" cmp -s "$K/chest_xray/train/NORMAL/$f" "$D/10_dataset/normal/$f"
 expect_exit 0 "force" layout --force
 check "force: same digest" [ "$(digest)" = "$first" ]
+check "force: nothing decoded again" grep -q ", 25 images verified by an earlier run" "$T/stdout"
+expect_exit 0 "other cap: decoded again" layout --set layout.max_dimension=9999
+check "other cap: 0 from markers" grep -q ", 0 images verified by an earlier run" "$T/stdout"
 # another work directory, same inputs: same digest
 mkdir -p "$T/work2/manifests"; cp -r "$W/manifests/select" "$T/work2/manifests/"
 "$BIN/cxrprep-sample" --config "$T/c2.yaml" >/dev/null
