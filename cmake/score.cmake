@@ -2,14 +2,16 @@
 # in cxrprep_lib; the score stage (cxrprep-score) and its HTML report in
 # cxrprep_score, the only part of the pipeline that links libcxrinfer.
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
+pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
 
 target_sources(cxrprep_lib PRIVATE
   pipeline/image.c
+  pipeline/image_jpeg.c
   pipeline/preprocess.c
   pipeline/stats.c
   pipeline/stats_binary.c
 )
-target_link_libraries(cxrprep_lib PUBLIC PkgConfig::STB)
+target_link_libraries(cxrprep_lib PUBLIC PkgConfig::STB PkgConfig::JPEG)
 
 cxr_add_unit_test(test_image tests/test_image.c)
 cxr_add_unit_test(image_preprocess tests/image_preprocess.c)

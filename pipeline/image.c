@@ -1,9 +1,11 @@
 /* image.c: image decoding for layout verification and scoring, on Debian's
- * compiled stb_image (libstb): the format comes from the magic bytes, the
- * container structure is walked before decoding (stb_image accepts a
- * truncated JPEG silently and never checks PNG CRCs), and a dimension cap is
- * applied before any pixel buffer is allocated. Also bilinear resizing and
- * atomic PNG writing (stb_image_write). */
+ * compiled stb_image (libstb), with JPEGs of one or three components
+ * decoded by libjpeg-turbo (image_jpeg.c): the format comes from the magic
+ * bytes, the container structure is walked before decoding (decoders
+ * accept a truncated JPEG silently, stb_image never checks PNG CRCs), and a
+ * dimension cap is applied before any pixel buffer is allocated. Also
+ * bilinear resizing and atomic PNG writing (stb_image_write). Decoding is
+ * thread-safe (stb_image's error text is thread-local). */
 #include "image.h"
 
 #include <limits.h>
@@ -16,6 +18,7 @@
 #include <stb_image_write.h>
 
 #include "fsutil.h"
+#include "image_jpeg.h"
 
 cxr_image_format cxr_image_sniff(const unsigned char *d, size_t len)
 {
@@ -248,6 +251,11 @@ cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimen
                         w, h, max_dimension);
     if (len > INT_MAX)
         return cxr_fail(err, CXR_ERR_INPUT, "image file too large (%zu bytes)", len);
+    if (fmt == CXR_IMG_JPEG) {
+        st = cxr_jpeg_decode(data, len, want_channels, out, err);
+        if (st != CXR_ERR_UNSUPPORTED)
+            return st;
+    }
     /* stb_image allocates with malloc (Debian builds it with no allocator
      * macros), so cxr_image_release frees with free(). */
     px = stbi_load_from_memory(data, (int)len, &w, &h, &n, want_channels);

@@ -1,6 +1,7 @@
-/* image.h: image decoding for layout verification and scoring (stb_image):
- * format from magic bytes, never from the name; a dimension cap; 8-bit
- * output (16-bit inputs are reduced); bilinear resize; PNG writing. */
+/* image.h: image decoding for layout verification and scoring (stb_image;
+ * JPEG by libjpeg-turbo): format from magic bytes, never from the name; a
+ * dimension cap; 8-bit output (16-bit inputs are reduced); bilinear resize;
+ * PNG writing. */
 #ifndef CXR_IMAGE_H
 #define CXR_IMAGE_H
 

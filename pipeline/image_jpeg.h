@@ -1,0 +1,17 @@
+/* image_jpeg.h (internal): JPEG decoding with libjpeg-turbo for image.c. */
+#ifndef CXR_IMAGE_JPEG_H
+#define CXR_IMAGE_JPEG_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "image.h"
+
+/* Decodes a JPEG whose structure image.c has checked. want_channels 0
+ * (the file's: 1 or 3), 1 (grey) or 3 (RGB). CXR_ERR_UNSUPPORTED means
+ * "not handled here" (CMYK/YCCK, 2 or 4 channels wanted): the caller falls
+ * back to stb_image. Corrupt data is CXR_ERR_INPUT with libjpeg's message. */
+cxr_status cxr_jpeg_decode(const unsigned char *data, size_t len, int want_channels,
+                           cxr_image *out, cxr_error *err);
+
+#endif
