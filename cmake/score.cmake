@@ -3,6 +3,7 @@
 # cxrprep_score, the only part of the pipeline that links libcxrinfer.
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
+pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 
 target_sources(cxrprep_lib PRIVATE
   pipeline/image.c
@@ -11,7 +12,7 @@ target_sources(cxrprep_lib PRIVATE
   pipeline/stats.c
   pipeline/stats_binary.c
 )
-target_link_libraries(cxrprep_lib PUBLIC PkgConfig::STB PkgConfig::JPEG)
+target_link_libraries(cxrprep_lib PUBLIC PkgConfig::STB PkgConfig::JPEG PkgConfig::ZLIB)
 
 cxr_add_unit_test(test_image tests/test_image.c)
 cxr_add_unit_test(image_preprocess tests/image_preprocess.c)
