@@ -109,6 +109,8 @@ check "edit: original bytes back" cmp -s "$K/chest_xray/train/NORMAL/$f" "$D/10_
 expect_exit 0 "force" layout --force
 check "force: same digest" [ "$(digest)" = "$first" ]
 check "force: nothing decoded again" grep -q ", 25 images verified by an earlier run" "$T/stdout"
+expect_exit 0 "one thread" layout --force --set layout.threads=1
+check "one thread: same digest" [ "$(digest)" = "$first" ]
 expect_exit 0 "other cap: decoded again" layout --set layout.max_dimension=9999
 check "other cap: 0 from markers" grep -q ", 0 images verified by an earlier run" "$T/stdout"
 # another work directory, same inputs: same digest
