@@ -22,11 +22,6 @@ typedef enum cxr_url_kind {
 
 /* Refuses any scheme but http, https and file (CXR_ERR_CONFIG). */
 cxr_status cxr_fetch_url_kind(const char *url, cxr_url_kind *kind, cxr_error *err);
-/* Replaces every "{filename}" in 'tmpl'; 'encode' percent-encodes every byte
- * but A-Z a-z 0-9 - . _ ~ (for URLs with a scheme, not for plain paths; the
- * layout stage fills the template the same way to find the cached file).
- * malloc'd; NULL when out of memory. */
-char *cxr_fetch_url_fill(const char *tmpl, const char *filename, int encode);
 
 /* --- the lock file of pins (fetch_lock.c) --- */
 

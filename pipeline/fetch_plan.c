@@ -120,7 +120,7 @@ static cxr_status add_images_from(const cxr_config *conf, cxr_fetch_plan *plan,
         if (!name[0])
             continue;
         st = add_item(plan, CXR_FETCH_IMAGES, "images", name,
-                      cxr_fetch_url_fill(tmpl, name, kind != CXR_URL_PATH), err);
+                      cxr_source_url_fill(tmpl, name), err);
         if (st == CXR_OK)
             plan->items[plan->n - 1].allow_missing = allow;
         if (st == CXR_OK && problem) /* select refuses these; never trust it */

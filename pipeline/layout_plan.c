@@ -97,44 +97,6 @@ static cxr_status read_folders(layout_ctx *c, cxr_error *err)
     return CXR_OK;
 }
 
-static int unreserved(unsigned char ch)
-{
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
-           (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_' || ch == '~';
-}
-
-/* Fills "{filename}" in the images URL template, percent-encoding the name
- * for URLs exactly as the fetch stage does (so the cache index matches). */
-static char *fill_template(const char *tmpl, const char *name)
-{
-    static const char key[] = "{filename}", hex[] = "0123456789ABCDEF";
-    int encode = strstr(tmpl, "://") != NULL;
-    size_t cap = strlen(tmpl) + 1, len = 0;
-    char *out;
-    for (const char *s = strstr(tmpl, key); s; s = strstr(s + 10, key))
-        cap += 3 * strlen(name);
-    if (!(out = malloc(cap)))
-        abort();
-    for (const char *s = tmpl; *s;) {
-        if (strncmp(s, key, 10) != 0) {
-            out[len++] = *s++;
-            continue;
-        }
-        for (const unsigned char *n = (const unsigned char *)name; *n; n++) {
-            if (!encode || unreserved(*n)) {
-                out[len++] = (char)*n;
-            } else {
-                out[len++] = '%';
-                out[len++] = hex[*n >> 4];
-                out[len++] = hex[*n & 15];
-            }
-        }
-        s += 10;
-    }
-    out[len] = '\0';
-    return out;
-}
-
 static layout_item *new_item(layout_ctx *c, size_t *cap)
 {
     if (c->nitems == *cap) {
@@ -160,7 +122,7 @@ static cxr_status plan_covid(layout_ctx *c, size_t fi, const cxr_manifest *m,
     for (size_t r = 0; r < cxr_manifest_nrows(m); r++) {
         layout_item *it = new_item(c, cap);
         const char *name = cxr_manifest_get(m, r, col);
-        char *url = fill_template(tmpl, name);
+        char *url = cxr_source_url_fill(tmpl, name);
         cxr_error e2;
         it->folder = fi;
         it->src = SRC_IEEE8023;

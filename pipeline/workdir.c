@@ -2,6 +2,7 @@
  * local files to read. */
 #include "workdir.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,4 +130,62 @@ cxr_status cxr_source_local_path(const cxr_config *conf, const char *url,
                         "unsupported URL scheme in '%s' (http, https and file only)", url);
     *path = cxr_strdup(url);
     return CXR_OK;
+}
+
+/* --- filling the images URL template --- */
+
+static int unreserved(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+static size_t encoded_len(const char *s, int encode)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += (!encode || unreserved((unsigned char)*s)) ? 1 : 3;
+    return n;
+}
+
+static char *append_name(char *p, const char *s, int encode)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!encode || unreserved(c)) {
+            *p++ = (char)c;
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    return p;
+}
+
+char *cxr_source_url_fill(const char *tmpl, const char *filename)
+{
+    int encode = strstr(tmpl, "://") != NULL;
+    static const char key[] = "{filename}";
+    const size_t klen = sizeof(key) - 1;
+    size_t count = 0, len;
+    const char *s;
+    char *out, *p;
+
+    for (s = strstr(tmpl, key); s; s = strstr(s + klen, key))
+        count++;
+    len = strlen(tmpl) - count * klen + count * encoded_len(filename, encode);
+    out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    for (p = out, s = tmpl; *s;) {
+        if (strncmp(s, key, klen) == 0) {
+            p = append_name(p, filename, encode);
+            s += klen;
+        } else {
+            *p++ = *s++;
+        }
+    }
+    *p = '\0';
+    return out;
 }

@@ -2,6 +2,8 @@
  *
  *     <workdir>/cache/objects/<aa>/<sha256>   verified downloads (fetch)
  *     <workdir>/cache/urls/<sha256 of url>    url -> content sha256 (fetch)
+ *     <workdir>/cache/partial/                 downloads in progress (fetch)
+ *     <workdir>/cache/verified/                images already decoded (layout)
  *     <workdir>/manifests/<stage>/...         manifests and summary.json
  *     <workdir>/<layout.root>/...             the dataset trees (layout)
  *
@@ -26,5 +28,12 @@ char *cxr_cache_url_index_path(const cxr_config *conf, const char *url);
  * index. CXR_ERR_MISSING when not cached ("run 'cxrprep fetch' first"). */
 cxr_status cxr_source_local_path(const cxr_config *conf, const char *url,
                                  const char *sha256, char **path, cxr_error *err);
+
+/* Replaces every "{filename}" in 'tmpl' with 'filename', percent-encoded
+ * (every byte but A-Z a-z 0-9 - . _ ~) when the template is a URL with a
+ * scheme, verbatim when it is a plain path. The fetch stage and the layout
+ * stage both fill the template here, so they name the same cached file.
+ * malloc'd (caller frees); NULL when out of memory. */
+char *cxr_source_url_fill(const char *tmpl, const char *filename);
 
 #endif

@@ -10,6 +10,7 @@
 #include "fetch_transfer.h"
 #include "fsutil.h"
 #include "testutil.h"
+#include "workdir.h"
 
 static void test_classify(void)
 {
@@ -90,13 +91,13 @@ static void test_urls(void)
     CHECK_INT(cxr_fetch_url_kind("ftp://example.org/a", &k, &err), CXR_ERR_CONFIG);
     CHECK(test_contains(err.msg, "'ftp'"));
     CHECK_INT(cxr_fetch_url_kind("scp://h/a", &k, &err), CXR_ERR_CONFIG);
-    u = cxr_fetch_url_fill("https://h/x/images/{filename}", "a b(1)+é.png", 1);
+    u = cxr_source_url_fill("https://h/x/images/{filename}", "a b(1)+é.png");
     CHECK_STR(u, "https://h/x/images/a%20b%281%29%2B%C3%A9.png");
     free(u);
-    u = cxr_fetch_url_fill("/mirror/{filename}/{filename}", "a b.png", 0);
+    u = cxr_source_url_fill("/mirror/{filename}/{filename}", "a b.png");
     CHECK_STR(u, "/mirror/a b.png/a b.png");
     free(u);
-    u = cxr_fetch_url_fill("https://h/static", "x.png", 1);
+    u = cxr_source_url_fill("https://h/static", "x.png");
     CHECK_STR(u, "https://h/static");
     free(u);
 }
