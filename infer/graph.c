@@ -47,8 +47,9 @@ int ci_tensor_set_shape(ci_tensor *t, int rank, const int64_t *dims)
 cxrinfer_status ci_tensor_alloc(ci_tensor *t, ci_err *err)
 {
     size_t esz = ci_tensor_elem_size(t->dtype);
-    if (t->count > ((size_t)1 << 36) / esz)
-        return ci_fail(err, CXRINFER_ERR_NOMEM, "a tensor of %zu values is too large", t->count);
+    if (t->count > ((size_t)1 << 32) / esz) /* 4 GiB: no image classifier comes near */
+        return ci_fail(err, CXRINFER_ERR_NOMEM, "a tensor of %zu values is over 4 GiB",
+                       t->count);
     t->data = calloc(t->count ? t->count : 1, esz);
     if (!t->data)
         return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory for a tensor of %zu values",
@@ -331,7 +332,7 @@ static cxrinfer_status topo_sort(ci_graph *g, ci_err *err)
                              ci_node_label(&g->nodes[k], lb, sizeof lb));
                 break;
             }
-    } else {
+    } else if (n > 0) {
         memcpy(g->nodes, sorted, (size_t)n * sizeof(*sorted));
         for (int k = 0; k < n; k++)
             for (int j = 0; j < g->nodes[k].n_out; j++)
