@@ -163,6 +163,33 @@ static void model_with_tensor(out *m, const out *tensor)
     put_bytes(m, 8, &opset);
 }
 
+/* A graph without nodes whose output is its input: loads, and runs as a copy. */
+static void empty_graph(void)
+{
+    out graph = {{0}, 0}, vi = {{0}, 0}, opset = {{0}, 0}, m = {{0}, 0};
+    put_str(&vi, 1, "x");
+    put_bytes(&graph, 11, &vi);
+    put_bytes(&graph, 12, &vi);
+    put_key(&opset, 2, 0);
+    put_varint(&opset, 13);
+    put_bytes(&m, 7, &graph);
+    put_bytes(&m, 8, &opset);
+    cxrinfer_model *model = NULL;
+    char err[256];
+    CHECK(cxrinfer_model_load_buffer(m.b, m.n, NULL, &model, err, sizeof err) == CXRINFER_OK);
+    if (!model)
+        return;
+    float v[3] = {1.5f, -2.0f, 3.0f};
+    cxrinfer_tensor in = {CXRINFER_FLOAT, 1, {3}, v}, o;
+    CHECK(cxrinfer_run_tensors(model, &in, 1, &o, 1) == CXRINFER_OK);
+    CHECK(o.rank == 1 && o.dims[0] == 3 && o.data && memcmp(o.data, v, sizeof v) == 0);
+    cxrinfer_tensor_release(&o);
+    cxrinfer_model_info info;
+    CHECK(cxrinfer_model_get_info(model, &info) == CXRINFER_ERR_UNSUPPORTED);
+    CHECK(cxrinfer_run(model, v, 1, v, 3) == CXRINFER_ERR_UNSUPPORTED);
+    cxrinfer_model_free(model);
+}
+
 static void hostile(void)
 {
     out t = {{0}, 0}, m;
@@ -232,6 +259,7 @@ static void hostile(void)
 int main(void)
 {
     hostile();
+    empty_graph();
     const char *shared = test_shared_dir();
     if (!shared) {
         fprintf(stderr, "skip: real models not tested (no shared data)\n");
