@@ -20,7 +20,8 @@ cxr_status cxr_summary_write(const char *path, const char *stage,
     json_object_set_new(body, "config_hash", json_string(hash));
     if (cxr_atomic_open(&af, path, err) != CXR_OK)
         return err->status;
-    if (json_dumpf(body, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+    /* 12 significant digits: 0.1, not 0.10000000000000001 */
+    if (json_dumpf(body, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12)) != 0 ||
         fputc('\n', af.fp) == EOF) {
         cxr_atomic_abort(&af);
         return cxr_fail(err, CXR_ERR_IO, "cannot write '%s'", path);
