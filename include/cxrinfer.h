@@ -55,13 +55,16 @@ typedef enum cxrinfer_status {
 const char *cxrinfer_strerror(cxrinfer_status status);
 
 typedef enum cxrinfer_backend {
-    CXRINFER_BACKEND_AUTO = 0,  /* oneDNN where it is usable, else reference */
+    CXRINFER_BACKEND_AUTO = 0,  /* oneDNN where it is usable (for this model and
+                                   these shapes), else the reference path */
     CXRINFER_BACKEND_DNNL,      /* oneDNN; loading fails if it is unusable */
     CXRINFER_BACKEND_REFERENCE  /* plain C, single-threaded: a second opinion for tests */
 } cxrinfer_backend;
 
 typedef struct cxrinfer_options {
-    int threads;                /* 0: all cores the process may use */
+    int threads;                /* threads of the oneDNN path; 0: the OpenMP default
+                                   (OMP_NUM_THREADS, else all cores). The caller's
+                                   own OpenMP setting is left as it was */
     cxrinfer_backend backend;
     int winograd;               /* 1: oneDNN may run 3x3 stride-1 convolutions with
                                    Winograd F(4x4,3x3) (about 2x faster on VGG; results
@@ -119,7 +122,9 @@ cxrinfer_status cxrinfer_model_get_info(const cxrinfer_model *model,
  * NHWC order (RGB when channels is 3), whatever the model's own layout;
  * 'out' receives n * n_classes floats (n_classes must equal info.classes).
  * Images are run in chunks of the model's batch size (1 when symbolic), so
- * an image's result never depends on the others. Both pointers borrowed. */
+ * an image's result never depends on the others. Both pointers borrowed.
+ * The values are the model's output as is: probabilities when
+ * info.softmax_output is 1, else raw scores (apply a softmax or sigmoid). */
 cxrinfer_status cxrinfer_run(cxrinfer_model *model, const float *images, size_t n,
                              float *out, size_t n_classes);
 
