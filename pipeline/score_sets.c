@@ -178,7 +178,8 @@ static cxr_status open_archive_listing(const cxr_config *conf, score_plan *plan,
     lim.max_total_size = (uint64_t)cxr_config_int(conf, "sources.kermany.max_total_size");
     st = cxr_archive_list(plan->archive, &lim, ls, err);
     if (st == CXR_OK)
-        st = cxr_archive_choose_root(*ls, "auto", root, note, sizeof(note), err);
+        st = cxr_archive_choose_root(*ls, cxr_config_str(conf, "sample.archive_root"), root,
+                                     note, sizeof(note), err); /* the root sample drew from */
     return st;
 }
 

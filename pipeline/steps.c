@@ -24,7 +24,7 @@ const cxr_step cxr_steps[] = {
      "sample", 0, 1, 0, 0, "sources.kermany.url"},
     {"layout", "layout", LIST(NULL), LIST("sources", "layout"),
      LIST("select", "fetch", "sample"), "layout", 0, 1, 0, 1, NULL},
-    {"score", "score", LIST(NULL), LIST("sources", "layout", "score"), LIST("layout"),
+    {"score", "score", LIST(NULL), LIST("sources", "sample", "layout", "score"), LIST("layout"),
      "score", 0, 1, 1, 0, "score.model"},
 };
 const size_t cxr_nsteps = sizeof(cxr_steps) / sizeof(cxr_steps[0]);
