@@ -17,6 +17,7 @@ asymmetric weights, so that a flatten-order or layout mistake shows):
                        start/end, Conv without kernel_shape, Gather, Cast,
                        Squeeze with axes input, Sigmoid, Gemm (opset 17)
   softmax_opset11/13   Softmax axis 1 on a 4-D tensor under both semantics
+  relu_out_conv/dense  a fused Relu (after Conv, after Gemm) as the graph output
   bad_unsupported.onnx an op the engine lacks (Erf)
   bad_shape.onnx       a Conv whose weights do not fit its input
   bad_cycle.onnx       two nodes feeding each other
@@ -181,6 +182,23 @@ def softmax_4d(opset):
     return model(nodes, [w("k", 3, 3, 1, 1, scale=2.0)], inp, out, opset, "softmax_%d" % opset)
 
 
+def relu_outputs(dense):
+    """The graph's output is a Relu that oneDNN fuses into its producer:
+    a convolution's (dense=0) or a Gemm's (dense=1)."""
+    n = helper.make_node
+    nodes = [n("Conv", ["x", "k", "kb"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             n("Relu", ["c"], ["r" if dense else "y"])]
+    inits = [w("k", 4, 3, 3, 3), w("kb", 4)]
+    if dense:
+        nodes += [n("GlobalAveragePool", ["r"], ["g"]), n("Flatten", ["g"], ["f"]),
+                  n("Gemm", ["f", "fw", "fb"], ["d"], transB=1), n("Relu", ["d"], ["y"])]
+        inits += [w("fw", 6, 4), w("fb", 6)]
+    inp = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 6, 5])
+    out = helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                        ["N", 6] if dense else ["N", 4, 6, 5])
+    return model(nodes, inits, inp, out, 13, "relu_out")
+
+
 def bad_models():
     n = helper.make_node
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
@@ -207,7 +225,9 @@ def main():
     for name, fn in [("tf2onnx_style", tf2onnx_style), ("keras2onnx_style", keras2onnx_style),
                      ("pytorch_style", pytorch_style), ("dynamo_style", dynamo_style),
                      ("softmax_opset11", lambda: softmax_4d(11)),
-                     ("softmax_opset13", lambda: softmax_4d(13))]:
+                     ("softmax_opset13", lambda: softmax_4d(13)),
+                     ("relu_out_conv", lambda: relu_outputs(0)),
+                     ("relu_out_dense", lambda: relu_outputs(1))]:
         save(fn(), os.path.join(out, name + ".onnx"))
     for name, m in zip(["bad_unsupported", "bad_shape", "bad_cycle"], bad_models()):
         save(m, os.path.join(out, name + ".onnx"))

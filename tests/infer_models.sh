@@ -46,6 +46,7 @@ fi
 
 models="$work/gen/tf2onnx_style.onnx $work/gen/keras2onnx_style.onnx $work/gen/pytorch_style.onnx $work/gen/dynamo_style.onnx"
 models="$models $work/gen/softmax_opset11.onnx $work/gen/softmax_opset13.onnx"
+models="$models $work/gen/relu_out_conv.onnx $work/gen/relu_out_dense.onnx"
 # models from the real PyTorch exporter, where python3-torch is installed
 "$PY" "$src/tests/infer_torch_models.py" "$work/torch" >"$work/torch.log" 2>&1; rc=$?
 if [ $rc = 0 ]; then
