@@ -42,9 +42,13 @@ cxr_status score_engine_open(const char *path, int threads, int positive_index,
         return cxr_fail(err, rc == CXRINFER_ERR_IO ? CXR_ERR_IO
                              : rc == CXRINFER_ERR_UNSUPPORTED ? CXR_ERR_UNSUPPORTED
                              : rc == CXRINFER_ERR_NOMEM ? CXR_ERR_NOMEM : CXR_ERR_INPUT,
-                        "model '%s': %s", path, msg);
+                        "%s", msg); /* the engine's message names the model */
     }
-    cxrinfer_model_get_info(e->model, &mi);
+    if (cxrinfer_model_get_info(e->model, &mi) != CXRINFER_OK) {
+        cxr_fail(err, CXR_ERR_UNSUPPORTED, "%s", cxrinfer_model_error(e->model));
+        score_engine_free(e);
+        return CXR_ERR_UNSUPPORTED;
+    }
     if (positive_index >= mi.classes) {
         score_engine_free(e);
         return cxr_fail(err, CXR_ERR_CONFIG,
