@@ -1,5 +1,6 @@
 /* driver.c: `cxrprep run` and `cxrprep status`: the plan, the up-to-date
  * checks against the lock file, and running each step in turn. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "driver.h"
 #include "fsutil.h"
 #include "runstate.h"
+#include "workdir.h"
 #include "steps.h"
 
 int driver_spawn_stage(const char *self, const char *stage, char **argv);
@@ -76,6 +78,51 @@ static const char *why_run(plan *p, const cxr_step *step, const cxr_fingerprints
     cxr_fingerprints_release(&then_in);
     cxr_fingerprints_release(&then_out);
     return why;
+}
+
+/* Rows of a CSV file (lines less the header), or -1 when unreadable. */
+static long csv_rows(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long lines = 0;
+    int c, last = '\n';
+
+    if (!f)
+        return -1;
+    while ((c = getc(f)) != EOF) {
+        lines += c == '\n';
+        last = c;
+    }
+    fclose(f);
+    return lines + (last != '\n') - 1;
+}
+
+/* For the plan: how many rows the manifests a step reads hold now. */
+static void print_input_counts(const plan *p, const cxr_step *step)
+{
+    const char *url = cxr_config_str(p->conf, "sources.metadata.url");
+    char *meta = NULL;
+
+    if (step->reads_metadata && url &&
+        cxr_source_local_path(p->conf, url, NULL, &meta, NULL) == CXR_OK && csv_rows(meta) >= 0)
+        printf("%9s reads %s: %ld rows\n", "", meta, csv_rows(meta));
+    free(meta);
+    for (const char *const *r = step->reads; *r; r++) {
+        char *dir = cxr_stage_path(p->conf, *r, NULL);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            size_t n = strlen(e->d_name);
+            if (n < 4 || strcmp(e->d_name + n - 4, ".csv") != 0)
+                continue;
+            char *path = cxr_path_join(dir, e->d_name);
+            printf("%9s reads %s: %ld rows\n", "", path, csv_rows(path));
+            free(path);
+        }
+        if (d)
+            closedir(d);
+        free(dir);
+    }
 }
 
 static char **stage_argv(const plan *p, const cxr_step *step)
@@ -150,6 +197,8 @@ static int walk_steps(plan *p, const char *self, cxr_error *err)
                 printf("%-7s up to date\n", step->name);
         } else if (o->dry_run || o->status_only) {
             printf("%-7s %s: %s\n", step->name, o->status_only ? "out of date" : "would run", why);
+            if (o->dry_run)
+                print_input_counts(p, step);
             pending = 1;
         } else {
             if (!o->quiet)

@@ -30,6 +30,7 @@ expect_exit 0 "status" "$D" status "$T/c.yaml" --from select --to select
 check "status names the changed input" grep -q "out of date: '$T/m.csv' changed" "$T/stdout"
 expect_exit 0 "dry run" run_select --dry-run
 check "dry run plans" grep -q "would run" "$T/stdout"
+check "dry run counts" grep -q "reads $T/m.csv: 3 rows" "$T/stdout"
 check "dry run wrote nothing" [ "$(rows "$T/work/manifests/select/covid_train.csv")" = 1 ]
 expect_exit 0 "input changed" run_select
 check "input change reran" [ "$(rows "$T/work/manifests/select/covid_train.csv")" = 2 ]
