@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 
@@ -382,22 +383,36 @@ void cxr_config_hash(const cxr_config *conf, const char *section, char hex[CXR_S
     json_decref(json);
 }
 
-static void dump_node(const cfg_node *node, FILE *out, int indent);
+static void dump_node(const cfg_node *node, FILE *out, int indent, int first_inline);
 
+/* Plain when YAML reads it back as the same string, else JSON-quoted (a
+ * JSON string is a valid YAML scalar). */
 static void dump_scalar(const char *s, FILE *out)
 {
+    int plain = *s && strchr("-?:,[]{}#&*!|>'\"%@` ", *s) == NULL &&
+                s[strlen(s) - 1] != ' ' && !strstr(s, ": ") && !strstr(s, " #") &&
+                strcmp(s, "~") && strcasecmp(s, "null"); /* those would read as null */
+    for (const char *p = s; plain && *p; p++)
+        plain = (unsigned char)*p >= 0x20 && *p != 0x7f;
+    if (plain) {
+        fputs(s, out);
+        return;
+    }
     json_t *str = json_string(s);
     char *text = json_dumps(str, JSON_ENCODE_ANY);
-    fputs(text ? text : "\"\"", out); /* a JSON string is a valid YAML scalar */
+    fputs(text ? text : "\"\"", out);
     free(text);
     json_decref(str);
 }
 
-static void dump_node(const cfg_node *node, FILE *out, int indent)
+/* Writes the items of a map or a list; with 'first_inline' the first line
+ * continues a "- " already written. */
+static void dump_node(const cfg_node *node, FILE *out, int indent, int first_inline)
 {
     for (size_t i = 0; i < node->n; i++) {
         const cfg_node *child = node->items[i];
-        fprintf(out, "%*s", indent, "");
+        if (!(first_inline && i == 0))
+            fprintf(out, "%*s", indent, "");
         if (node->kind == NODE_MAP)
             fprintf(out, "%s:", node->keys[i]);
         else
@@ -408,9 +423,12 @@ static void dump_node(const cfg_node *node, FILE *out, int indent)
             fputc('\n', out);
         } else if (child->n == 0)
             fputs(child->kind == NODE_MAP ? " {}\n" : " []\n", out);
-        else {
+        else if (node->kind == NODE_SEQ && child->kind == NODE_MAP) {
+            fputc(' ', out); /* "- key: value" then the other keys below it */
+            dump_node(child, out, indent + 2, 1);
+        } else {
             fputc('\n', out);
-            dump_node(child, out, indent + 2);
+            dump_node(child, out, indent + 2, 0);
         }
     }
 }
@@ -418,7 +436,7 @@ static void dump_node(const cfg_node *node, FILE *out, int indent)
 cxr_status cxr_config_dump(const cxr_config *conf, FILE *out, cxr_error *err)
 {
     fprintf(out, "# effective config of '%s' (defaults filled in)\n", conf->file);
-    dump_node(conf->root, out, 0);
+    dump_node(conf->root, out, 0, 0);
     if (ferror(out))
         return cxr_fail(err, CXR_ERR_IO, "cannot write the config dump");
     return CXR_OK;

@@ -142,9 +142,41 @@ static void test_hash(void)
     cxr_config_free(c);
 }
 
+/* --print-config's output reads back as the same config. */
+static void test_dump_round_trip(void)
+{
+    cxr_error err = {0};
+    cxr_config *a = NULL, *b = NULL;
+    char *text = NULL, ha[CXR_SHA256_HEX], hb[CXR_SHA256_HEX];
+    size_t len = 0;
+    FILE *mem;
+
+    CHECK(try_config(BASE "  columns: {date: '~', view: 'a: b', folder: ' x'}\n"
+                     "  holdout: {files: [null-ish, '#x', 'null'], mode: files}\n",
+                     NULL, &err, &a) == CXR_OK);
+    if (!a)
+        return;
+    mem = open_memstream(&text, &len);
+    CHECK(cxr_config_dump(a, mem, &err) == CXR_OK);
+    fclose(mem);
+    CHECK(cxr_config_load_string(text, "dump.yaml", &b, &err) == CXR_OK);
+    CHECK(b && cxr_config_validate(b, &err) == CXR_OK);
+    if (b) {
+        cxr_config_hash(a, NULL, ha);
+        cxr_config_hash(b, NULL, hb);
+        CHECK_STR(ha, hb);
+        CHECK_STR(cxr_config_str(b, "select.columns.date"), "~");
+        CHECK_STR(cxr_config_list_str(b, "select.holdout.files", 2), "null");
+    }
+    free(text);
+    cxr_config_free(a);
+    cxr_config_free(b);
+}
+
 int main(void)
 {
     test_errors();
+    test_dump_round_trip();
     test_values_and_defaults();
     test_hash();
     return test_finish();
