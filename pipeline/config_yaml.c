@@ -55,6 +55,12 @@ static cxr_status parse_map(builder *b, cfg_node *map, int depth)
             cfg_node_free(value);
             return st;
         }
+        if (value->kind != NODE_SCALAR && value->line != key->line) {
+            /* a block collection starts at its first item, a line below:
+             * messages about it name its key */
+            value->line = key->line;
+            value->column = key->column;
+        }
         cfg_node_append(map, key->value, value);
         cfg_node_free(key);
     }

@@ -60,6 +60,11 @@ static void test_errors(void)
                  (const char *[]){"test.yaml:1:10:", "'version' must be between 1 and 1", NULL});
     expect_error(BASE "select:\n  filters: {}\n", NULL, (const char *[]){"duplicate key 'select'", NULL});
     expect_error(BASE "  filters2: x\n", NULL, (const char *[]){"unknown key 'select.filters2'", NULL});
+    /* a block mapping's key is named where it is, not its first item */
+    expect_error(BASE "selectt:\n  filters: {}\n", NULL,
+                 (const char *[]){"test.yaml:8:1:", "unknown key 'selectt'", NULL});
+    expect_error(BASE "  columns:\n    - a\n", NULL,
+                 (const char *[]){"test.yaml:8:3:", "'select.columns' must be a mapping", NULL});
     expect_error(BASE "sources:\n", NULL, (const char *[]){"duplicate key", NULL});
     expect_error(BASE "  columns: [a, b]\n", NULL,
                  (const char *[]){"'select.columns' must be a mapping", NULL});
