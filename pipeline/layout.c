@@ -279,6 +279,8 @@ cxr_status cxr_layout_run(const cxr_config *conf, int force, cxr_layout_result *
     st = layout_plan(&c, err);
     if (st == CXR_OK)
         st = layout_fingerprint(&c, fingerprint, err);
+    if (st == CXR_OK)
+        layout_staging_clean(&c); /* also when nothing is rebuilt */
     if (st == CXR_OK && (force || !up_to_date(&c, fingerprint, res)))
         st = build(&c, fingerprint, res, err);
     if (st != CXR_OK)

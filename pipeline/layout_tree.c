@@ -88,6 +88,16 @@ static void remove_stale(const char *parent, const char *base)
     closedir(d);
 }
 
+void layout_staging_clean(const layout_ctx *c)
+{
+    char *parent;
+    const char *base;
+    split_root(c->root, &parent, &base);
+    if (*base && strcmp(base, ".") && strcmp(base, ".."))
+        remove_stale(parent, base);
+    free(parent);
+}
+
 cxr_status layout_staging_create(layout_ctx *c, cxr_error *err)
 {
     char *parent;

@@ -58,6 +58,15 @@ check "nothing written in the source tree" test ! -e "$SRC/config/demo.lock"
 expect_exit 0 "a second run" run
 check "the second run skips every step" sh -c "! grep -q ' running ' '$T/stdout'"
 
+# A staging tree left by a layout run that was killed goes with the next
+# run, also when the tree is up to date and nothing is rebuilt.
+mkdir -p "$W/.datasets.staging.2147483646/10_dataset/covid"
+: > "$W/.datasets.staging.2147483646/10_dataset/covid/half.jpeg"
+expect_exit 0 "layout after a killed run" "$BIN/cxrprep-layout" --config "$SRC/config/demo.yaml" \
+  --set "workdir=$W" --set "fetch.lock_file=$W/demo.lock"
+check "layout: the tree was up to date" grep -q 'up to date' "$T/stdout"
+check "layout: the dead run's staging tree is removed" test ! -e "$W/.datasets.staging.2147483646"
+
 # The same sources as file:// URLs, into another work dir: the same trees.
 U="file://$BUILD/demo/mirror"
 "$BIN/cxrprep" run "$SRC/config/demo.yaml" --set "workdir=$T/work2" \
