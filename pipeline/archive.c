@@ -48,19 +48,27 @@ static cxr_entry_type entry_type(struct archive_entry *e)
 }
 
 /* Next header; CXR_OK with *e NULL at the end. Warnings are tolerated (the
- * name checks catch what matters), failures are input errors. */
-static cxr_status next_header(struct archive *a, const char *path,
+ * name checks catch what matters), failures are input errors. '*last'
+ * (malloc'd, NULL before the first) names the entry before, for the message;
+ * the caller frees it. */
+static cxr_status next_header(struct archive *a, const char *path, char **last,
                               struct archive_entry **e, cxr_error *err)
 {
     int r = archive_read_next_header(a, e);
+    const char *why = archive_error_string(a) ? archive_error_string(a) : "read error";
     if (r == ARCHIVE_EOF) {
         *e = NULL;
         return CXR_OK;
     }
-    if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
+    if (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        free(*last);
+        *last = cxr_strdup(archive_entry_pathname(*e));
         return CXR_OK;
-    return cxr_fail(err, CXR_ERR_INPUT, "archive '%s' is damaged: %s", path,
-                    archive_error_string(a) ? archive_error_string(a) : "read error");
+    }
+    if (*last)
+        return cxr_fail(err, CXR_ERR_INPUT, "archive '%s' is damaged after entry '%s': %s",
+                        path, *last, why);
+    return cxr_fail(err, CXR_ERR_INPUT, "archive '%s' is damaged: %s", path, why);
 }
 
 static cxr_status check_limits(const cxr_archive_limits *lim, size_t nentries,
@@ -139,14 +147,14 @@ static void refuse_duplicates(cxr_archive_listing *ls, size_t *rcap)
 
 static cxr_status list_entries(struct archive *a, const char *path,
                                const cxr_archive_limits *lim, cxr_archive_listing *ls,
-                               size_t *rcap, cxr_error *err)
+                               size_t *rcap, char **last, cxr_error *err)
 {
     size_t icap = 0;
     for (;;) {
         struct archive_entry *e;
         cxr_archive_image img = {0};
         const char *reason, *name;
-        cxr_status st = next_header(a, path, &e, err);
+        cxr_status st = next_header(a, path, last, &e, err);
         if (st != CXR_OK || !e)
             return st;
         ls->nentries++;
@@ -180,6 +188,7 @@ cxr_status cxr_archive_list(const char *path, const cxr_archive_limits *lim,
     struct archive *a;
     cxr_archive_listing *ls;
     size_t rcap = 0;
+    char *last = NULL;
     cxr_status st = open_archive(path, &a, err);
     *out = NULL;
     if (st != CXR_OK)
@@ -189,7 +198,8 @@ cxr_status cxr_archive_list(const char *path, const cxr_archive_limits *lim,
         archive_read_free(a);
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing '%s'", path);
     }
-    st = list_entries(a, path, lim, ls, &rcap, err);
+    st = list_entries(a, path, lim, ls, &rcap, &last, err);
+    free(last);
     snprintf(ls->format, sizeof(ls->format), "%s",
              archive_format_name(a) ? archive_format_name(a) : "unknown");
     archive_read_free(a);
@@ -317,6 +327,7 @@ cxr_status cxr_archive_extract(const char *path, const cxr_archive_limits *lim,
     extract_state s = {path, lim, wanted, nwanted, NULL, NULL, 0, 0};
     struct archive *a;
     size_t nentries = 0;
+    char *last = NULL;
     cxr_status st = open_archive(path, &a, err);
     if (st != CXR_OK)
         return st;
@@ -327,7 +338,7 @@ cxr_status cxr_archive_extract(const char *path, const cxr_archive_limits *lim,
     }
     for (;;) {
         struct archive_entry *e;
-        if ((st = next_header(a, path, &e, err)) != CXR_OK || !e)
+        if ((st = next_header(a, path, &last, &e, err)) != CXR_OK || !e)
             break;
         if (lim && lim->max_entries && ++nentries > lim->max_entries) {
             st = check_limits(lim, nentries, 0, path, err);
@@ -341,6 +352,7 @@ cxr_status cxr_archive_extract(const char *path, const cxr_archive_limits *lim,
             st = cxr_fail(err, CXR_ERR_MISSING, "entry '%s' is not in archive '%s'",
                           wanted[i], path);
     archive_read_free(a);
+    free(last);
     free(s.seen);
     free(s.buf);
     return st;

@@ -121,6 +121,13 @@ expect_exit 4 "size cap" run --set sources.kermany.max_total_size=1MiB
 check "size cap: message" stderr_has "sources.kermany.max_total_size"
 expect_exit 4 "not an archive" run --set "sources.kermany.url=$T/bad.zip"
 check "not an archive: message" stderr_has "cannot read archive"
+# a truncated archive: the entry where it breaks is named, the manifests stay
+head -c $(( $(wc -c < "$T/k.zip") / 2 )) "$T/k.zip" > "$T/trunc.zip"
+cp "$M/normal_train.csv" "$T/before.csv"
+expect_exit 4 "truncated archive" run --set "sources.kermany.url=$T/trunc.zip"
+check "truncated archive: names the entry" stderr_has "archive '$T/trunc.zip' is damaged after entry '"
+check "truncated archive: manifests untouched" cmp -s "$M/normal_train.csv" "$T/before.csv"
+check "truncated archive: no temporary files" [ -z "$(find "$T/work" -name '*.tmp.*')" ]
 expect_exit 8 "absent archive" run --set "sources.kermany.url=$T/absent.zip"
 expect_exit 3 "bad class" run --set 'sample.draws=[{name: n, split: train, class: COVID, count: 1}]'
 expect_exit 3 "bad count" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: many}]'
