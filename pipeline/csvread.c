@@ -16,6 +16,7 @@ typedef struct reader {
     const char *name;
     size_t line;           /* line being fed */
     size_t row_line;       /* line where the current record began */
+    int between_records;   /* the last line fed ended a record (or none was fed) */
     size_t header_fields;  /* 0 until the header is read */
     char **fields;
     size_t nfields, cap;
@@ -81,7 +82,7 @@ static void on_row_end(int terminator, void *data)
         r->status = r->on_row(r->ctx, &row, r->err);
     }
     clear_fields(r);
-    r->row_line = r->line + 1;
+    r->between_records = 1;
 }
 
 /* Checks one raw line (with its '\n', if any) before libcsv sees it. */
@@ -110,8 +111,15 @@ static cxr_status check_line(reader *r, const char *text, size_t len)
 
 static cxr_status feed(reader *r, struct csv_parser *p, const char *text, size_t len)
 {
-    if (check_line(r, text, len) != CXR_OK)
-        return r->err->status;
+    cxr_status st = check_line(r, text, len);
+    if (st != CXR_OK)
+        return st;
+    /* The next record starts on the first line that is not blank: libcsv
+     * skips blank lines without a word. */
+    if (r->between_records && !(len == 1 && text[0] == '\n')) {
+        r->row_line = r->line;
+        r->between_records = 0;
+    }
     if (csv_parse(p, text, len, on_field, on_row_end, r) != len && r->status == CXR_OK)
         return cxr_fail(r->err, CXR_ERR_INPUT, "'%s' line %zu: %s", r->name, r->line,
                         csv_error(p) == CSV_EPARSE
@@ -147,6 +155,7 @@ cxr_status cxr_csv_read(const char *path, const char *display_name,
 
     r.name = display_name ? display_name : path;
     r.line = r.row_line = 1;
+    r.between_records = 1;
     r.on_row = on_row;
     r.ctx = ctx;
     r.err = err;

@@ -111,7 +111,7 @@ static cxr_date_kind parse_named(const char *p, cxr_date *out)
     n1 = read_number(&p, 4, &first);
     if (n1 == 4) { /* "March 2003" */
         skip_blanks(&p);
-        if (*p)
+        if (*p || first < 1)
             return CXR_DATE_INVALID;
         out->year = first;
         out->month = month;
@@ -184,7 +184,7 @@ static long day_number(int y, int m, int d)
 static int days_in_month(int y, int m)
 {
     int d = 31;
-    while (!cxr_date_valid(y, m, d))
+    while (d > 28 && !cxr_date_valid(y, m, d))
         d--;
     return d;
 }

@@ -28,6 +28,9 @@ typedef struct select_run {
     int writing;                      /* 0: first pass (patients only), 1: writing */
     cxr_strmap *seen_files;           /* kept file name -> line */
     cxr_strmap *holdout_patients;     /* patient ids with a held-out row */
+    cxr_strmap *holdout_matched;      /* select.holdout.files names that matched */
+    char sha256[CXR_SHA256_HEX];      /* of the metadata file read */
+    uint64_t size;
     cxr_manifest_writer *out[3];      /* by row_split */
     cxr_select_counts counts;
 } select_run;
@@ -54,8 +57,9 @@ static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_
     }
     if (cxr_strmap_add(run->seen_files, filename, row->line) < 0)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    if (v->split == SPLIT_HOLDOUT && *patient && !run->writing &&
-        cxr_strmap_add(run->holdout_patients, patient, row->line) < 0)
+    if (v->split == SPLIT_HOLDOUT && !run->writing &&
+        ((*patient && cxr_strmap_add(run->holdout_patients, patient, row->line) < 0) ||
+         cxr_strmap_add(run->holdout_matched, filename, row->line) < 0))
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (v->split == SPLIT_TRAIN && *patient &&
         cxr_strmap_get(run->holdout_patients, patient, NULL)) {
@@ -120,17 +124,15 @@ static cxr_status on_row(void *ctx, const cxr_csv_row *row, cxr_error *err)
 {
     select_run *run = ctx;
     row_verdict v;
-    int passed_filters;
 
     if (row->line == 1)
         return select_rules_bind(&run->rules, row, run->display, err);
     select_rules_classify(&run->rules, row, &v);
-    passed_filters = v.split != SPLIT_REJECTED || !strncmp(v.reason, "unsafe", 6);
     if (apply_file_rules(run, row, &v, err) != CXR_OK)
         return err->status;
     if (!run->writing)
         return CXR_OK;
-    if (passed_filters)
+    if (v.passed_filters)
         run->counts.date_kinds[v.date_kind]++;
     count(run, &v);
     return write_row(run, row, &v, err);
@@ -164,24 +166,39 @@ static cxr_status commit_outputs(select_run *run, cxr_error *err)
     return st;
 }
 
-static json_t *summary_body(const select_run *run, const char *metadata, const char *url)
+/* The summary names the input by its URL, sha256 and size: not by the path
+ * it was read from, which for a cached download depends on the work dir. */
+static json_t *summary_body(const select_run *run, const char *url)
 {
     const cxr_select_counts *c = &run->counts;
-    char hex[CXR_SHA256_HEX] = "";
-    uint64_t size = 0;
     json_t *dates = json_object();
 
-    cxr_sha256_file(metadata, hex, &size, NULL);
     for (int k = 0; k < 6; k++)
         json_object_set_new(dates, cxr_date_kind_name((cxr_date_kind)k),
                             json_integer((json_int_t)c->date_kinds[k]));
-    return json_pack("{s:{s:s,s:s,s:s,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
-                     "input", "url", url, "path", metadata, "sha256", hex, "size", (json_int_t)size,
+    return json_pack("{s:{s:s,s:s,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+                     "input", "url", url, "sha256", run->sha256, "size", (json_int_t)run->size,
                      "counts", "rows", (json_int_t)c->rows, "train", (json_int_t)c->train,
                      "holdout", (json_int_t)c->holdout, "rejected", (json_int_t)c->rejected,
                      "duplicates", (json_int_t)c->duplicates, "undated", (json_int_t)c->undated,
                      "patient_overlap", (json_int_t)c->patient_overlap,
                      "date_kinds", dates);
+}
+
+/* A name in select.holdout.files that no kept row has is a typo or a row the
+ * filters dropped: either way the hold-out is not what the config says. */
+static cxr_status check_holdout_files(const select_run *run, const cxr_config *conf,
+                                      cxr_error *err)
+{
+    size_t n = run->rules.mode == HOLDOUT_FILES ? cxr_config_len(conf, "select.holdout.files") : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = cxr_config_list_str(conf, "select.holdout.files", i);
+        if (!cxr_strmap_get(run->holdout_matched, name, NULL))
+            return cxr_fail(err, CXR_ERR_CONFIG,
+                            "%s: 'select.holdout.files' names '%s', which is not a selected row of '%s'",
+                            cxr_config_file(conf), name, run->display);
+    }
+    return CXR_OK;
 }
 
 static cxr_status run_passes(select_run *run, const cxr_config *conf, const char *metadata,
@@ -191,6 +208,8 @@ static cxr_status run_passes(select_run *run, const cxr_config *conf, const char
     /* A first pass finds the held-out patients, so that training rows of the
      * same patients can be counted, dropped or moved in file order. */
     st = cxr_csv_read(metadata, run->display, on_row, run, err);
+    if (st == CXR_OK)
+        st = check_holdout_files(run, conf, err);
     if (st != CXR_OK)
         return st;
     cxr_strmap_free(run->seen_files);
@@ -210,21 +229,20 @@ static cxr_status run_passes(select_run *run, const cxr_config *conf, const char
     return st;
 }
 
-/* A pinned metadata file must be the pinned bytes, wherever it is read from. */
-static cxr_status check_pin(const cxr_config *conf, const char *metadata, cxr_error *err)
+/* Hashes the metadata file once, for the summary; a pinned file must be the
+ * pinned bytes, wherever it is read from. */
+static cxr_status hash_input(select_run *run, const cxr_config *conf, const char *metadata,
+                             cxr_error *err)
 {
     const char *pin = cxr_config_str(conf, "sources.metadata.sha256");
-    char hex[CXR_SHA256_HEX];
 
-    if (!pin)
-        return CXR_OK;
-    if (cxr_sha256_file(metadata, hex, NULL, err) != CXR_OK)
+    if (cxr_sha256_file(metadata, run->sha256, &run->size, err) != CXR_OK)
         return err->status;
-    if (strcmp(hex, pin) != 0)
+    if (pin && strcmp(run->sha256, pin) != 0)
         return cxr_fail(err, CXR_ERR_INTEGRITY,
                         "'%s' has sha256 %s, the config pins %s (to read another version, "
                         "--set sources.metadata.sha256= drops the pin)",
-                        metadata, hex, pin);
+                        metadata, run->sha256, pin);
     return CXR_OK;
 }
 
@@ -239,18 +257,19 @@ cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr
     st = cxr_source_local_path(conf, url, cxr_config_str(conf, "sources.metadata.sha256"),
                                &metadata, err);
     if (st == CXR_OK)
-        st = check_pin(conf, metadata, err);
+        st = hash_input(&run, conf, metadata, err);
     if (st == CXR_OK)
         st = select_rules_init(&run.rules, conf, err);
     run.display = metadata;
     run.seen_files = cxr_strmap_new();
     run.holdout_patients = cxr_strmap_new();
-    if (st == CXR_OK && (!run.seen_files || !run.holdout_patients))
+    run.holdout_matched = cxr_strmap_new();
+    if (st == CXR_OK && (!run.seen_files || !run.holdout_patients || !run.holdout_matched))
         st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (st == CXR_OK)
         st = run_passes(&run, conf, metadata, err);
     if (st == CXR_OK) {
-        json_t *body = summary_body(&run, metadata, url);
+        json_t *body = summary_body(&run, url);
         summary_path = cxr_stage_path(conf, "select", "summary.json");
         st = cxr_summary_write(summary_path, "select", conf, "select", body, err);
         json_decref(body);
@@ -261,6 +280,7 @@ cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr
     select_rules_release(&run.rules);
     cxr_strmap_free(run.seen_files);
     cxr_strmap_free(run.holdout_patients);
+    cxr_strmap_free(run.holdout_matched);
     free(metadata);
     return st;
 }

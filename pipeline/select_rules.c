@@ -110,13 +110,11 @@ cxr_status select_rules_bind(select_rules *rules, const cxr_csv_row *header,
                              const char *file, cxr_error *err)
 {
     for (int c = 0; c < NCOLS; c++) {
-        if (!rules->needed[c])
-            continue;
         for (size_t i = 0; i < header->nfields && rules->column_index[c] < 0; i++)
             if (strcmp(header->fields[i], rules->column_name[c]) == 0)
                 rules->column_index[c] = (int)i;
-        if (rules->column_index[c] >= 0)
-            continue;
+        if (rules->column_index[c] >= 0 || !rules->needed[c])
+            continue; /* a column nothing depends on may be absent */
         char found[1536] = "";
         for (size_t i = 0; i < header->nfields; i++) {
             size_t used = strlen(found);
@@ -189,6 +187,7 @@ void select_rules_classify(const select_rules *rules, const cxr_csv_row *row,
             return;
         }
     }
+    v->passed_filters = 1;
     if ((problem = cxr_safename_problem(filename)) != NULL) {
         snprintf(v->reason, sizeof(v->reason), "unsafe file name: %s", problem);
         v->split = SPLIT_REJECTED;

@@ -42,11 +42,13 @@ typedef struct row_verdict {
     cxr_date_kind date_kind;
     cxr_date date;
     int undated;                     /* the window could not place the date */
+    int passed_filters;              /* every filter accepted the row */
 } row_verdict;
 
 cxr_status select_rules_init(select_rules *rules, const cxr_config *conf, cxr_error *err);
-/* Finds the needed columns in the header row; names the missing one and
- * lists those found. */
+/* Finds the columns in the header row. One the config depends on (filters,
+ * hold-out, file name, patient) must be there: the error names it and lists
+ * those found; the others are written empty when absent. */
 cxr_status select_rules_bind(select_rules *rules, const cxr_csv_row *header,
                              const char *file, cxr_error *err);
 /* Filters, file-name safety and hold-out placement for one row. Duplicates

@@ -67,6 +67,13 @@ check "overlap: a2 dropped" grep -q "a2.jpg.*patient '1' has held-out images" "$
 expect_exit 0 "files" "$BIN/cxrprep-select" --config "$T/c.yaml" --set select.holdout.mode=files --set 'select.holdout.files=[e1.jpg, i1.jpg]'
 check "files: held out e1 and i1" [ "$(cut -d, -f3 "$M/holdout.csv" | tail -n +2 | tr '\n' ' ')" = "e1.jpg i1.jpg " ]
 
+# a listed hold-out file that no selected row has is an error, not a silent no-op
+expect_exit 3 "files: unmatched" "$BIN/cxrprep-select" --config "$T/c.yaml" --set select.holdout.mode=files --set 'select.holdout.files=[e1.jpg, c1.jpg]'
+check "files: unmatched named" stderr_has "names 'c1.jpg', which is not a selected row"
+# columns nothing depends on are still written
+expect_exit 0 "few filters" "$BIN/cxrprep-select" --config "$T/c.yaml" --set 'select.filters={finding: [COVID-19]}' --set select.holdout.mode=none
+check "unused columns written" grep -q '^13,331a,i1.jpg,COVID-19,PA,X-ray,images,"Feb 21, 2020",full,2020-02-21,train' "$M/covid_train.csv"
+
 # new 30-column format with hierarchical findings
 expect_exit 0 "new format" "$BIN/cxrprep-select" --config "$T/c.yaml" --set "sources.metadata.url=$T/new.csv"
 check "new: a1 held out" grep -q "a1.jpg" "$M/holdout.csv"

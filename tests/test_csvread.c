@@ -60,6 +60,14 @@ int main(void)
     CHECK_INT(t.fields, 4);
     CHECK_INT(t.last_line, 5); /* the quoted newline moves the next record down */
     CHECK_STR(t.third, "multi\nline");
+    {   /* blank lines are skipped, and do not shift the line numbers */
+        const char blank[] = "a,b\n1,2\n\n3,4\n\n\n5,6\n";
+        CHECK(read_text(dir, blank, strlen(blank), &t, &err) == CXR_OK);
+        CHECK_INT(t.rows, 4);
+        CHECK_INT(t.last_line, 7);
+        CHECK(read_text(dir, "a,b\n\n1\n", 7, &t, &err) == CXR_ERR_INPUT);
+        CHECK(test_contains(err.msg, "line 3: 1 fields"));
+    }
     CHECK(read_text(dir, "a,b\n1,2", 7, &t, &err) == CXR_OK); /* no final newline */
     CHECK_INT(t.rows, 2);
 

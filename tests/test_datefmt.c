@@ -56,6 +56,11 @@ static void test_impossible(void)
     expect_kind("March 4, 2020 x", CXR_DATE_INVALID);
     expect_kind("unknown", CXR_DATE_INVALID);
     expect_kind("-5", CXR_DATE_INVALID);
+    expect_kind("March 0000", CXR_DATE_INVALID);
+    expect_kind("0000", CXR_DATE_INVALID);
+    expect_kind("March 4, 0000", CXR_DATE_INVALID);
+    expect_kind("2/29/0000", CXR_DATE_INVALID);
+    expect_kind("March 10000", CXR_DATE_INVALID);
 }
 
 static void test_window(void)
