@@ -155,9 +155,21 @@ cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err)
         if (!old)
             abort();
         snprintf(old, n, "%s.old", c->staging);
-        if (rename(c->root, old) != 0 || rename(c->staging, c->root) != 0) {
+        if (rename(c->root, old) != 0) {
             cxr_fail(err, CXR_ERR_IO, "cannot move the new tree into '%s': %s", c->root,
                      strerror(errno));
+            free(old);
+            return err->status;
+        }
+        if (rename(c->staging, c->root) != 0) {
+            int e = errno;
+            if (rename(old, c->root) != 0) /* the live tree goes back in place */
+                cxr_fail(err, CXR_ERR_IO, "cannot move the new tree into '%s' (%s), nor "
+                         "the old tree back from '%s': %s", c->root, strerror(e), old,
+                         strerror(errno));
+            else
+                cxr_fail(err, CXR_ERR_IO, "cannot move the new tree into '%s': %s",
+                         c->root, strerror(e));
             free(old);
             return err->status;
         }

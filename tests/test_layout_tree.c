@@ -1,0 +1,121 @@
+/* test_layout_tree.c: the staging directory, the swap into place and the
+ * up-to-date check of the layout stage (pipeline/layout_tree.c, compiled in
+ * here with rename, renameat2 and kill replaced so that their failures can
+ * be injected). */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "layout_internal.h"
+#include "manifest.h"
+#include "testutil.h"
+
+static int fail_exchange;            /* renameat2(RENAME_EXCHANGE) fails */
+static const char *fail_rename_from; /* rename() of this path fails */
+static pid_t eperm_pid;              /* kill(eperm_pid, 0) says EPERM */
+
+static int fake_renameat2(int ofd, const char *o, int nfd, const char *n, unsigned flags)
+{
+    if (fail_exchange) {
+        errno = EINVAL;
+        return -1;
+    }
+    return renameat2(ofd, o, nfd, n, flags);
+}
+
+static int fake_rename(const char *o, const char *n)
+{
+    if (fail_rename_from && !strcmp(o, fail_rename_from)) {
+        errno = EXDEV;
+        return -1;
+    }
+    return rename(o, n);
+}
+
+static int fake_kill(pid_t pid, int sig)
+{
+    if (eperm_pid && pid == eperm_pid) {
+        errno = EPERM;
+        return -1;
+    }
+    return kill(pid, sig);
+}
+
+#define renameat2 fake_renameat2
+#define rename fake_rename
+#define kill fake_kill
+#include "layout_tree.c"
+#undef renameat2
+#undef rename
+#undef kill
+
+static char *join(const char *a, const char *b)
+{
+    char *p = cxr_path_join(a, b);
+    if (!p)
+        abort();
+    return p;
+}
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* An exchange the kernel refuses falls back to two renames; when the second
+ * fails, the old tree is put back (it was lost: only '<staging>.old' held it). */
+static void test_swap_fallback(const char *dir)
+{
+    layout_ctx c;
+    cxr_error err;
+    char *oldf, *newf;
+    memset(&c, 0, sizeof(c));
+    c.root = join(dir, "tree");
+    c.staging = join(dir, ".tree.staging.h.1");
+    CHECK(mkdir(c.root, 0755) == 0 && mkdir(c.staging, 0755) == 0);
+    oldf = join(c.root, "old.txt");
+    newf = join(c.root, "new.txt");
+    put(oldf, "old");
+    {
+        char *p = join(c.staging, "new.txt");
+        put(p, "new");
+        free(p);
+    }
+    fail_exchange = 1;
+    fail_rename_from = c.staging;
+    CHECK(layout_swap_into_place(&c, &err) == CXR_ERR_IO);
+    CHECK(test_contains(err.msg, "cannot move the new tree"));
+    CHECK(cxr_is_file(oldf));      /* the live tree is still in place */
+    CHECK(!cxr_is_file(newf));
+    fail_rename_from = NULL;         /* the fallback that works */
+    CHECK(layout_swap_into_place(&c, &err) == CXR_OK);
+    CHECK(cxr_is_file(newf) && !cxr_is_file(oldf));
+    CHECK(access(c.staging, F_OK) != 0);
+    fail_exchange = 0;
+    free(oldf);
+    free(newf);
+    free(c.root);
+    free(c.staging);
+}
+
+int main(void)
+{
+    char *dir = test_tmpdir("layout_tree");
+    if (!dir)
+        return 1;
+    test_swap_fallback(dir);
+    free(dir);
+    return test_finish();
+}
