@@ -76,7 +76,8 @@ void layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason
 
 /* layout_tree.c: the staging directory and the swap into place. */
 cxr_status layout_staging_create(layout_ctx *c, cxr_error *err);
-/* Removes the staging trees of runs that died (their process is gone). */
+/* Removes the staging trees of this host's runs that died (their process
+ * is gone: ESRCH), and the old trees a fallback swap left. */
 void layout_staging_clean(const layout_ctx *c);
 cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err);
 /* rm -rf that never follows symbolic links; ENOENT is fine. */

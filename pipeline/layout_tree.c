@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* renameat2, syncfs */
 #include "layout_internal.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,28 +63,68 @@ static void split_root(const char *root, char **parent, const char **base)
     *base = slash ? slash + 1 : root;
 }
 
-/* Removes staging directories left by runs that died ('.<base>.staging.<pid>'
- * whose process is gone). */
+/* This host's name for staging directory names (work directories may be
+ * shared between hosts, on NFS or a cluster): bytes other than A-Z a-z 0-9
+ * '-' '_' '.' become '_'; "localhost" when it has none. */
+static void layout_host(char *buf, size_t size)
+{
+    if (gethostname(buf, size) != 0 || !buf[0])
+        snprintf(buf, size, "localhost");
+    buf[size - 1] = '\0';
+    for (char *p = buf; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+            *p = '_';
+}
+
+/* 1 when process 'pid' of this host is gone. EPERM means it lives (another
+ * user's); only ESRCH says it is gone. */
+static int process_gone(long pid)
+{
+    if (pid == (long)getpid())
+        return 1; /* our own leftover of an earlier attempt */
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* The pid of a staging name's tail ("<pid>" or "<pid>.old", the old tree of
+ * a fallback swap), or 0 when the tail is something else. */
+static long staging_pid(const char *tail)
+{
+    char *end;
+    long pid;
+    if (!isdigit((unsigned char)*tail))
+        return 0;
+    pid = strtol(tail, &end, 10);
+    return (*end == '\0' || !strcmp(end, ".old")) && pid > 0 ? pid : 0;
+}
+
+/* Removes the staging directories (and '.old' trees) left by runs of this
+ * host that died: '.<base>.staging.<host>.<pid>[.old]' whose process is
+ * gone; also '.<base>.staging.<pid>[.old]', the names before hosts were. A
+ * staging directory of another host is never touched. */
 static void remove_stale(const char *parent, const char *base)
 {
-    char prefix[300];
+    char host[256], prefix[600];
     struct dirent *de;
     DIR *d = opendir(parent);
-    int n = snprintf(prefix, sizeof(prefix), ".%s.staging.", base);
+    int n = snprintf(prefix, sizeof(prefix), ".%s.staging.", base), nh;
+    layout_host(host, sizeof(host));
     if (!d || n < 0 || (size_t)n >= sizeof(prefix)) {
         if (d)
             closedir(d);
         return;
     }
+    nh = (int)strlen(host);
     while ((de = readdir(d)) != NULL) {
+        const char *tail = de->d_name + n;
         long pid;
-        char *end;
         if (strncmp(de->d_name, prefix, (size_t)n) != 0)
             continue;
-        pid = strtol(de->d_name + n, &end, 10);
-        if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 && pid != (long)getpid()))
-            continue; /* not ours, or a live run's */
-        (void)remove_at(dirfd(d), de->d_name);
+        if (!strncmp(tail, host, (size_t)nh) && tail[nh] == '.')
+            pid = staging_pid(tail + nh + 1);
+        else
+            pid = staging_pid(tail); /* before hosts; a host name is never a pid */
+        if (pid > 0 && process_gone(pid))
+            (void)remove_at(dirfd(d), de->d_name);
     }
     closedir(d);
 }
@@ -100,7 +141,7 @@ void layout_staging_clean(const layout_ctx *c)
 
 cxr_status layout_staging_create(layout_ctx *c, cxr_error *err)
 {
-    char *parent;
+    char *parent, host[256];
     const char *base;
     size_t n;
     cxr_status st;
@@ -115,10 +156,11 @@ cxr_status layout_staging_create(layout_ctx *c, cxr_error *err)
         return st;
     }
     remove_stale(parent, base);
-    n = strlen(parent) + strlen(base) + 40;
+    layout_host(host, sizeof(host));
+    n = strlen(parent) + strlen(base) + strlen(host) + 40;
     if (!(c->staging = malloc(n)))
         abort();
-    snprintf(c->staging, n, "%s/.%s.staging.%ld", parent, base, (long)getpid());
+    snprintf(c->staging, n, "%s/.%s.staging.%s.%ld", parent, base, host, (long)getpid());
     free(parent);
     if ((st = layout_remove_tree(c->staging, err)) != CXR_OK)
         return st;

@@ -110,12 +110,64 @@ static void test_swap_fallback(const char *dir)
     free(c.staging);
 }
 
+static int exists_in(const char *dir, const char *name)
+{
+    char *p = join(dir, name);
+    int ok = access(p, F_OK) == 0;
+    free(p);
+    return ok;
+}
+
+/* The staging directory names its host; stale ones are removed only when
+ * they are this host's and their process is gone (ESRCH), '.old' ones too. */
+static void test_stale(const char *dir)
+{
+    layout_ctx c;
+    cxr_error err;
+    char host[256], name[600], want[600];
+    const char *dead = "2147483646", *names[5];
+    memset(&c, 0, sizeof(c));
+    layout_host(host, sizeof(host));
+    CHECK(host[0] != '\0' && !strchr(host, '/'));
+    c.root = join(dir, "ds");
+    snprintf(want, sizeof(want), "/.ds.staging.%s.%ld", host, (long)getpid());
+    eperm_pid = 2147483645;
+    snprintf(name, sizeof(name), ".ds.staging.%s.%s", host, dead);
+    names[0] = strdup(name);                                    /* dead: removed */
+    snprintf(name, sizeof(name), ".ds.staging.%s.%s.old", host, dead);
+    names[1] = strdup(name);                                    /* dead, .old: removed */
+    snprintf(name, sizeof(name), ".ds.staging.%s.%ld", host, (long)eperm_pid);
+    names[2] = strdup(name);                                    /* EPERM: alive, kept */
+    snprintf(name, sizeof(name), ".ds.staging.other-host.%s", dead);
+    names[3] = strdup(name);                                    /* another host's: kept */
+    snprintf(name, sizeof(name), ".ds.staging.other-host.%s.old", dead);
+    names[4] = strdup(name);
+    for (int i = 0; i < 5; i++) {
+        char *p = join(dir, names[i]);
+        CHECK(mkdir(p, 0755) == 0);
+        free(p);
+    }
+    CHECK(layout_staging_create(&c, &err) == CXR_OK);
+    CHECK(c.staging && test_contains(c.staging, want));
+    CHECK(!exists_in(dir, names[0]));
+    CHECK(!exists_in(dir, names[1]));
+    CHECK(exists_in(dir, names[2]));
+    CHECK(exists_in(dir, names[3]));
+    CHECK(exists_in(dir, names[4]));
+    eperm_pid = 0;
+    for (int i = 0; i < 5; i++)
+        free((char *)names[i]);
+    free(c.root);
+    free(c.staging);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir("layout_tree");
     if (!dir)
         return 1;
     test_swap_fallback(dir);
+    test_stale(dir);
     free(dir);
     return test_finish();
 }
