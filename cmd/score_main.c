@@ -1,5 +1,6 @@
 /* score_main.c: cxrprep-score, scoring the image sets (or one image) with
  * a trained ONNX model and writing the per-set results and the report. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,9 +139,17 @@ static cxr_status dispatch(const score_args *a, cxr_cli *cli, cxr_error *err)
  * PASSIVE set. */
 static void passive_openmp(char **argv)
 {
+    char self[PATH_MAX];
+    ssize_t n;
     if (getenv("OMP_WAIT_POLICY") || setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0)
         return;
-    execv("/proc/self/exe", argv); /* on failure, go on as we are */
+    /* the link's target, not the link: under valgrind --trace-children=yes,
+     * exec of /proc/self/exe starts valgrind's own tool, which fails */
+    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+        return;
+    self[n] = '\0';
+    execv(self, argv); /* on failure, go on as we are */
 }
 
 int main(int argc, char **argv)

@@ -120,6 +120,15 @@ check "NEGATIVE at threshold 0.7" grep -qx "NEGATIVE 60%" "$T/stdout"
 expect_exit 4 "single truncated image" "$SCORE" --model model.onnx \
   --image work/datasets/dataset_validation/normal_validation/n05_truncated.png
 check "names the image" stderr_has "n05_truncated.png"
+# score runs itself again with OMP_WAIT_POLICY=PASSIVE; under valgrind
+# --trace-children=yes that must start the program, not valgrind's tool
+# (--help: valgrind cannot follow the engine's JIT code on every model;
+# skipped without valgrind or in a sanitizer build)
+if command -v valgrind >/dev/null 2>&1 && ! ldd "$SCORE" | grep -q libasan; then
+  expect_exit 0 "under valgrind" env -u OMP_WAIT_POLICY valgrind -q --trace-children=yes \
+    --error-exitcode=99 "$SCORE" --help
+  check "under valgrind: the help" grep -q "^usage: cxrprep-score" "$T/stdout"
+fi
 
 # shards 1..3 then a merge give the unsharded outputs
 mkdir full && cp "$M"/*.csv "$M"/*.json full/
