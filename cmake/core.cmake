@@ -64,14 +64,10 @@ cxr_add_stage(cxrprep-select cmd/select_main.c)
 cxr_add_stage(cxrprep cmd/cxrprep_main.c)
 target_sources(cxrprep PRIVATE cmd/driver.c cmd/driver_spawn.c)
 
-# Tests of the core (each registered once its source exists).
+# Tests of the core.
 foreach(t test_datefmt test_finding test_config test_csvread test_manifest)
-  if(EXISTS ${PROJECT_SOURCE_DIR}/tests/${t}.c)
-    cxr_add_unit_test(${t} tests/${t}.c)
-  endif()
+  cxr_add_unit_test(${t} tests/${t}.c)
 endforeach()
 foreach(t cli_select cli_select_real cli_driver)
-  if(EXISTS ${PROJECT_SOURCE_DIR}/tests/${t}.sh)
-    cxr_add_script_test(${t} tests/${t}.sh)
-  endif()
+  cxr_add_script_test(${t} tests/${t}.sh)
 endforeach()

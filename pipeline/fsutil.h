@@ -9,7 +9,7 @@
 
 #include "error.h"
 
-/* An output file written under a temporary name ("<path>.tmp.<pid>") and
+/* An output file written under a temporary name ("<path>.tmp.XXXXXX") and
  * renamed into place by cxr_atomic_commit(), so readers never see half a
  * file. Either commit or abort must be called; both release everything. */
 typedef struct cxr_atomic_file {

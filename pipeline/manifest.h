@@ -13,7 +13,7 @@
 
 typedef struct cxr_manifest_writer cxr_manifest_writer;
 
-/* Opens '<path>.tmp.<pid>' and writes the header. 'columns' is copied. */
+/* Opens '<path>.tmp.XXXXXX' and writes the header. 'columns' is copied. */
 cxr_status cxr_manifest_create(const char *path, const char *const *columns,
                                size_t ncolumns, cxr_manifest_writer **out,
                                cxr_error *err);

@@ -25,6 +25,8 @@ rows() { echo $(( $(wc -l < "$1") - 1 )); }
 shared_or_skip() {
   SHARED=${CXR_SHARED_DIR:-}
   if [ -z "$SHARED" ] || [ ! -d "$SHARED/data" ]; then
+    # CI always has ../shared: there a missing one is a failure, not a skip
+    [ "${CI:-}" = true ] && { echo "FAIL: shared data not found at '${SHARED}' (CI=true)"; exit 1; }
     echo "skip: shared data not found at '${SHARED}'"; exit 77
   fi
 }
