@@ -83,7 +83,8 @@ cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err);
 /* rm -rf that never follows symbolic links; ENOENT is fine. */
 cxr_status layout_remove_tree(const char *path, cxr_error *err);
 /* 1 if the tree at c->root holds exactly the files of 'layout_csv' with
- * their sizes, none changed since layout.csv was written (mtime), and
+ * their sizes, none changed since layout.csv was written (mtime; files
+ * with several links, hard links to cache objects, are rehashed too), and
  * nothing else. */
 int layout_tree_matches(const layout_ctx *c, const char *layout_csv);
 

@@ -259,25 +259,40 @@ static int newer(const struct stat *a, const struct stat *b)
            (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
 }
 
+/* 1 when the file 'p' of the tree (stat in sb) still is row r: a regular
+ * file of its size, not modified since layout.csv was written ('made'); a
+ * file with other names (a hard link to a cache object) is also rehashed,
+ * since an edit through another name need not change what mtime shows. */
+static int file_matches(const char *p, const struct stat *sb, const struct stat *made,
+                        const char *size, const char *sha256)
+{
+    char got[CXR_SHA256_HEX];
+    if (!S_ISREG(sb->st_mode) || newer(sb, made) ||
+        (unsigned long long)sb->st_size != strtoull(size, NULL, 10))
+        return 0;
+    return sb->st_nlink <= 1 ||
+           (cxr_sha256_file(p, got, NULL, NULL) == CXR_OK && !strcmp(got, sha256));
+}
+
 int layout_tree_matches(const layout_ctx *c, const char *layout_csv)
 {
-    static const char *const cols[] = {"path", "size", NULL};
+    static const char *const cols[] = {"path", "size", "sha256", NULL};
     cxr_manifest *m;
     struct stat made;
-    int ok = 1, pcol, scol;
+    int ok = 1, pcol, scol, hcol;
     if (stat(layout_csv, &made) != 0 ||
         cxr_manifest_load(layout_csv, cols, &m, NULL) != CXR_OK)
         return 0;
     pcol = cxr_manifest_column(m, "path");
     scol = cxr_manifest_column(m, "size");
+    hcol = cxr_manifest_column(m, "sha256");
     for (size_t r = 0; ok && r < cxr_manifest_nrows(m); r++) {
         char *p = cxr_path_join(c->root, cxr_manifest_get(m, r, pcol));
         struct stat sb;
-        /* written before layout.csv was, so a later mtime means an edit;
-         * hard links keep their source's mtime (the fingerprint has it) */
-        ok = p && lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
-             (sb.st_nlink > 1 || !newer(&sb, &made)) &&
-             (unsigned long long)sb.st_size == strtoull(cxr_manifest_get(m, r, scol), NULL, 10);
+        /* written before layout.csv was, so a later mtime means an edit */
+        ok = p && lstat(p, &sb) == 0 &&
+             file_matches(p, &sb, &made, cxr_manifest_get(m, r, scol),
+                          cxr_manifest_get(m, r, hcol));
         free(p);
     }
     if (ok)

@@ -161,6 +161,52 @@ static void test_stale(const char *dir)
     free(c.staging);
 }
 
+static void set_mtime(const char *path, time_t t)
+{
+    struct timespec ts[2] = {{t, 0}, {t, 0}};
+    CHECK(utimensat(AT_FDCWD, path, ts, 0) == 0);
+}
+
+/* An in-place edit of a hard-linked file (same size, newer mtime) makes the
+ * tree out of date like any other edit. */
+static void test_matches_linked(const char *dir)
+{
+    static const char *const cols[] = {"path", "size", "sha256"};
+    const char *row[3] = {"covid/a.jpeg", "4",
+                          "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589"};
+    layout_ctx c;
+    cxr_error err;
+    cxr_manifest_writer *w;
+    char *sub, *file, *other, *csv = join(dir, "layout.csv");
+    memset(&c, 0, sizeof(c));
+    c.root = join(dir, "lt");
+    sub = join(c.root, "covid");
+    file = join(sub, "a.jpeg");
+    other = join(dir, "object");
+    CHECK(cxr_mkdirs(sub, &err) == CXR_OK);
+    put(other, "abcd");
+    CHECK(link(other, file) == 0);
+    CHECK(cxr_manifest_create(csv, cols, 3, &w, &err) == CXR_OK);
+    CHECK(cxr_manifest_add(w, row, &err) == CXR_OK);
+    CHECK(cxr_manifest_commit(w, &err) == CXR_OK);
+    set_mtime(csv, 1700000000);
+    set_mtime(file, 1600000000);
+    CHECK_INT(layout_tree_matches(&c, csv), 1);
+    put(other, "abce");  /* edited in place through the other name */
+    set_mtime(file, 1700000100);
+    CHECK_INT(layout_tree_matches(&c, csv), 0);
+    set_mtime(file, 1600000000); /* ... and its mtime put back */
+    CHECK_INT(layout_tree_matches(&c, csv), 0);
+    put(other, "abcd");
+    set_mtime(file, 1600000000);
+    CHECK_INT(layout_tree_matches(&c, csv), 1);
+    free(sub);
+    free(file);
+    free(other);
+    free(csv);
+    free(c.root);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir("layout_tree");
@@ -168,6 +214,7 @@ int main(void)
         return 1;
     test_swap_fallback(dir);
     test_stale(dir);
+    test_matches_linked(dir);
     free(dir);
     return test_finish();
 }
