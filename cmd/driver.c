@@ -34,6 +34,9 @@ static int load_plan(plan *p, const driver_opts *opts, cxr_error *err)
         return cxr_fail(err, CXR_ERR_USAGE,
                         "unknown step '%s' (steps: fetch, select, images, sample, layout, score)",
                         p->first < 0 ? opts->from : opts->to);
+    if (p->first > p->last)
+        return cxr_fail(err, CXR_ERR_USAGE, "--from '%s' comes after --to '%s': no step to run",
+                        opts->from, opts->to);
     st = cxr_config_load(opts->config_path, &p->conf, err);
     for (size_t i = 0; st == CXR_OK && i < opts->nsets; i++)
         st = cxr_config_set(p->conf, opts->sets[i], err);

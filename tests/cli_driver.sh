@@ -52,5 +52,7 @@ expect_exit 2 "unknown command" "$D" frobnicate
 check "unknown command message" stderr_has "'frobnicate' is not a command or stage"
 expect_exit 2 "unknown step" "$D" run "$T/c.yaml" --from nowhere
 check "unknown step message" stderr_has "unknown step 'nowhere'"
+expect_exit 2 "steps in the wrong order" "$D" run "$T/c.yaml" --from sample --to select
+check "wrong order: message" stderr_has "--from 'sample' comes after --to 'select'"
 expect_exit 3 "bad config" "$D" run "$T/c.yaml" --set seed=x
 finish
