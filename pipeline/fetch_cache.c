@@ -70,27 +70,24 @@ int cxr_fetch_cache_url_get(const cxr_config *conf, const char *url,
     return ok;
 }
 
-/* The URL index is a hint: written by rename without fsync (cxr_fetch_cache_sync
- * makes it durable); a torn file is not a valid hash and is ignored. */
+/* The URL index is a hint, written like every output: a temporary name
+ * renamed into place (pipeline/fsutil.h). */
 static cxr_status write_url_index(const cxr_config *conf, const char *url,
                                   const char *sha256, cxr_error *err)
 {
-    char *path = cxr_cache_url_index_path(conf, url), *tmp = NULL;
-    FILE *f = NULL;
-    cxr_status st = path ? cxr_mkdirs_parent(path, err)
-                         : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    if (st == CXR_OK) {
-        size_t n = strlen(path) + 32;
-        tmp = malloc(n);
-        if (tmp)
-            snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-        f = tmp ? fopen(tmp, "w") : NULL;
-        if (!f || fprintf(f, "%s\n", sha256) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
-            st = cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-        if (st != CXR_OK && tmp)
-            unlink(tmp);
+    char *path = cxr_cache_url_index_path(conf, url);
+    cxr_atomic_file af;
+    cxr_status st;
+    if (!path)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    st = cxr_atomic_open(&af, path, err);
+    if (st == CXR_OK && fprintf(af.fp, "%s\n", sha256) < 0) {
+        int e = errno;
+        cxr_atomic_abort(&af);
+        st = cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", path, strerror(e));
+    } else if (st == CXR_OK) {
+        st = cxr_atomic_commit(&af, err);
     }
-    free(tmp);
     free(path);
     return st;
 }

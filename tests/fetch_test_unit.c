@@ -208,6 +208,66 @@ static void test_progress(void)
     }
 }
 
+/* Files under 'dir' whose name has ".tmp." (temporary names left over). */
+static int count_tmp(const char *dir)
+{
+    char cmd[1200], line[64];
+    FILE *p;
+    int n = -1;
+    snprintf(cmd, sizeof(cmd), "find '%s' -name '*.tmp.*' | wc -l", dir);
+    if ((p = popen(cmd, "r")) != NULL) {
+        if (fgets(line, sizeof(line), p))
+            n = atoi(line);
+        pclose(p);
+    }
+    return n;
+}
+
+/* Promoting a download: the object, the URL index (written under a
+ * temporary name and renamed), nothing left over when the index cannot be
+ * written. */
+static void test_cache_promote(const char *dir)
+{
+    const char *sha = "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589";
+    char yaml[1200], partial[1100], got[CXR_SHA256_HEX] = "", *obj = NULL, *idx;
+    cxr_config *conf = NULL;
+    cxr_error err;
+    FILE *f;
+    snprintf(yaml, sizeof(yaml), "version: 1\nworkdir: %s/pw\nsources:\n  metadata:\n    url: https://h/m.csv\nselect: {}\n", dir);
+    if (cxr_config_load_string(yaml, "t.yaml", &conf, &err) != CXR_OK ||
+        cxr_config_validate(conf, &err) != CXR_OK) {
+        fprintf(stderr, "bad config: %s\n", err.msg);
+        CHECK(!"config");
+        cxr_config_free(conf);
+        return;
+    }
+    snprintf(partial, sizeof(partial), "%s/partial-abcd", dir);
+    f = fopen(partial, "w");
+    if (f) {
+        fputs("abcd", f);
+        fclose(f);
+    }
+    CHECK_INT(cxr_fetch_cache_promote(conf, partial, "https://h/abcd", sha, &obj, &err),
+              CXR_OK);
+    CHECK(obj && cxr_is_file(obj));
+    CHECK(cxr_fetch_cache_url_get(conf, "https://h/abcd", got));
+    CHECK_STR(got, sha);
+    /* an index that cannot be written: an error, no temporary file left */
+    idx = cxr_cache_url_index_path(conf, "https://h/dir");
+    CHECK(idx && mkdir(idx, 0755) == 0);
+    f = fopen(partial, "w");
+    if (f) {
+        fputs("abcd", f);
+        fclose(f);
+    }
+    CHECK_INT(cxr_fetch_cache_promote(conf, partial, "https://h/dir", sha, NULL, &err),
+              CXR_ERR_IO);
+    CHECK_INT(count_tmp(dir), 0);
+    free(idx);
+    free(obj);
+    cxr_config_free(conf);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir("fetch-unit");
@@ -217,6 +277,7 @@ int main(void)
     test_content_range();
     test_urls();
     test_lock(dir);
+    test_cache_promote(dir);
     test_only();
     test_progress();
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
