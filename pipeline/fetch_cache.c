@@ -1,7 +1,7 @@
 /* fetch_cache.c: the content-addressed download cache of the work directory
  * (layout in workdir.h): lookups by content hash or URL, partial-file names,
- * and moving a verified download into objects/. Nothing unverified is ever
- * written under objects/. Durability is batched: objects are renamed into
+ * and moving a verified download into objects/, read-only (mode 0444).
+ * Nothing unverified is ever written under objects/. Durability is batched: objects are renamed into
  * place without an fsync each, and cxr_fetch_cache_sync() flushes them all
  * before the lock file records their pins; until then an object is trusted
  * only by its pinned size or a rehash (see fetch.c). */
@@ -115,6 +115,11 @@ cxr_status cxr_fetch_cache_promote(const cxr_config *conf, const char *partial,
     if (!obj)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     st = cxr_mkdirs_parent(obj, err);
+    /* read-only: layout hard-links objects into the trees, and an in-place
+     * edit there must not rewrite the verified bytes of the cache */
+    if (st == CXR_OK && chmod(partial, 0444) != 0)
+        st = cxr_fail(err, CXR_ERR_IO, "cannot make '%s' read-only: %s", partial,
+                      strerror(errno));
     if (st == CXR_OK && rename(partial, obj) != 0)
         st = cxr_fail(err, CXR_ERR_IO, "cannot move '%s' to '%s': %s", partial, obj,
                       strerror(errno));

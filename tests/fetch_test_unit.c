@@ -1,6 +1,7 @@
 /* fetch_test_unit.c: the fetch stage's pure parts: the retry verdicts and
  * backoff, Content-Range parsing, URL schemes and the image template, the
- * lock file, --only, the progress line and the rate meter. */
+ * lock file, --only, the progress line and the rate meter, and promotion
+ * into the cache. */
 #include <curl/curl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -250,6 +251,10 @@ static void test_cache_promote(const char *dir)
     CHECK_INT(cxr_fetch_cache_promote(conf, partial, "https://h/abcd", sha, &obj, &err),
               CXR_OK);
     CHECK(obj && cxr_is_file(obj));
+    {   /* read-only: an edit through a hard link in a tree must fail */
+        struct stat sb;
+        CHECK(obj && stat(obj, &sb) == 0 && (sb.st_mode & 0777) == 0444);
+    }
     CHECK(cxr_fetch_cache_url_get(conf, "https://h/abcd", got));
     CHECK_STR(got, sha);
     /* an index that cannot be written: an error, no temporary file left */
