@@ -210,31 +210,39 @@ static cxr_status check_structure(cxr_image_format fmt, const unsigned char *dat
                     "unknown image format (no known magic bytes)");
 }
 
-cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimension,
-                            int want_channels, cxr_image *out, cxr_error *err)
+/* The checks before any pixel is decoded: arguments, format, container
+ * structure, size and the dimension cap. */
+static cxr_status precheck(const unsigned char *data, size_t len, int max_dimension,
+                           cxr_image_format *fmt, cxr_error *err)
 {
-    cxr_image_format fmt;
-    int w = 0, h = 0, n = 0;
-    unsigned char *px;
+    int w = 0, h = 0;
     cxr_status st;
 
-    if (!out || (!data && len) || want_channels < 0 || want_channels > 4)
-        return cxr_fail(err, CXR_ERR_INTERNAL, "image decode: bad arguments");
-    memset(out, 0, sizeof(*out));
     if (len == 0)
         return cxr_fail(err, CXR_ERR_INPUT, "empty image file");
-    fmt = cxr_image_sniff(data, len);
-    st = check_structure(fmt, data, len, &w, &h, err);
+    *fmt = cxr_image_sniff(data, len);
+    st = check_structure(*fmt, data, len, &w, &h, err);
     if (st != CXR_OK)
         return st;
     if (w <= 0 || h <= 0)
         return cxr_fail(err, CXR_ERR_INPUT, "corrupt %s: size %dx%d",
-                        cxr_image_format_name(fmt), w, h);
+                        cxr_image_format_name(*fmt), w, h);
     if (max_dimension > 0 && (w > max_dimension || h > max_dimension))
         return cxr_fail(err, CXR_ERR_INPUT, "image too large: %dx%d exceeds the %d pixel cap",
                         w, h, max_dimension);
     if (len > INT_MAX)
         return cxr_fail(err, CXR_ERR_INPUT, "image file too large (%zu bytes)", len);
+    return CXR_OK;
+}
+
+/* The full decode after precheck. */
+static cxr_status decode_checked(cxr_image_format fmt, const unsigned char *data, size_t len,
+                                 int want_channels, cxr_image *out, cxr_error *err)
+{
+    int w = 0, h = 0, n = 0;
+    unsigned char *px;
+    cxr_status st;
+
     if (fmt == CXR_IMG_JPEG) {
         st = cxr_jpeg_decode(data, len, want_channels, out, err);
         if (st != CXR_ERR_UNSUPPORTED)
@@ -254,6 +262,41 @@ cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimen
     out->channels = want_channels ? want_channels : n;
     out->pixels = px;
     return CXR_OK;
+}
+
+cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimension,
+                            int want_channels, cxr_image *out, cxr_error *err)
+{
+    cxr_image_format fmt;
+    cxr_status st;
+
+    if (!out || (!data && len) || want_channels < 0 || want_channels > 4)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "image decode: bad arguments");
+    memset(out, 0, sizeof(*out));
+    if ((st = precheck(data, len, max_dimension, &fmt, err)) != CXR_OK)
+        return st;
+    return decode_checked(fmt, data, len, want_channels, out, err);
+}
+
+cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimension,
+                            cxr_error *err)
+{
+    cxr_image_format fmt;
+    cxr_image img = {0};
+    cxr_status st;
+
+    if (!data && len)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "image verify: bad arguments");
+    if ((st = precheck(data, len, max_dimension, &fmt, err)) != CXR_OK)
+        return st;
+    if (fmt == CXR_IMG_JPEG) {
+        st = cxr_jpeg_verify(data, len, err);
+        if (st != CXR_ERR_UNSUPPORTED)
+            return st;
+    }
+    st = decode_checked(fmt, data, len, 0, &img, err);
+    cxr_image_release(&img);
+    return st;
 }
 
 void cxr_image_release(cxr_image *img)

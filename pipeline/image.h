@@ -35,6 +35,16 @@ typedef struct cxr_image {
 cxr_status cxr_image_decode(const unsigned char *data, size_t len,
                             int max_dimension, int want_channels,
                             cxr_image *out, cxr_error *err);
+/* Verification only, no pixels kept: the same checks as cxr_image_decode
+ * and the same errors, but JPEGs of one or three components are decoded
+ * at 1/8 scale (every entropy-coded bit is still decoded, so damaged data
+ * is still found; the IDCT and colour conversion are far cheaper), and
+ * there libjpeg's corrupt-data warnings (bad Huffman code, premature end
+ * of a scan, ...), which cxr_image_decode passes over, are CXR_ERR_INPUT.
+ * Other formats are decoded fully. */
+cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimension,
+                            cxr_error *err);
+
 /* Frees the pixels; safe on a zeroed struct. */
 void cxr_image_release(cxr_image *img);
 

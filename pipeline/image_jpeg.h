@@ -14,4 +14,12 @@
 cxr_status cxr_jpeg_decode(const unsigned char *data, size_t len, int want_channels,
                            cxr_image *out, cxr_error *err);
 
+/* Verifies a JPEG whose structure image.c has checked by decoding every
+ * entropy-coded bit at 1/8 scale, to grey, without keeping pixels; libjpeg
+ * warnings that mean corrupt data (bad Huffman code, premature end of a
+ * scan, extraneous bytes, ...) are CXR_ERR_INPUT here, unlike in
+ * cxr_jpeg_decode. CXR_ERR_UNSUPPORTED without a message: not handled here
+ * (CMYK/YCCK), the caller decodes fully instead. */
+cxr_status cxr_jpeg_verify(const unsigned char *data, size_t len, cxr_error *err);
+
 #endif

@@ -99,7 +99,7 @@ static void marker_path(const layout_ctx *c, const char *sha, char *buf, size_t 
     snprintf(buf, size, "%s/%s.%d.%s", c->verified_dir, sha, c->max_dimension, CXR_VERSION);
 }
 
-/* Decodes for verification (and for PNG output); a bad image is a reason
+/* Verifies (and decodes for PNG output); a bad image is a reason
  * in *why (malloc'd), not an error. Original bytes verified before (a
  * marker in the verified cache) are not decoded again. */
 static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
@@ -119,7 +119,11 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
         pthread_mutex_unlock(&c->lock);
         return CXR_OK;
     }
-    st = cxr_image_decode(data, len, c->max_dimension, 0, &raw, &e2);
+    /* verification alone decodes JPEGs at 1/8 scale; PNG output is
+     * verified the same way first, so both quarantine the same images */
+    st = cxr_image_verify(data, len, c->max_dimension, &e2);
+    if (st == CXR_OK && c->png)
+        st = cxr_image_decode(data, len, c->max_dimension, 0, &raw, &e2);
     if (st == CXR_OK && c->png)
         st = cxr_image_resize(&raw, c->image_size, c->image_size, img, &e2);
     cxr_image_release(&raw);

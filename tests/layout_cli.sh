@@ -18,10 +18,23 @@ for f in $good 03BF7561-A9BA-4C3C-B8A0-D3E585F73F3C.jpeg 1312A392-67A3-4EBF-9319
 done
 head -c 3000 "$I/01E392EE-69F9-4E33-BFCE-E5C968654078.jpeg" > "$T/img/truncated.jpeg"
 head -c 4096 /dev/urandom > "$T/img/corrupt.png"
+# damage inside the entropy-coded data (structure intact): 16 stuffed 0xFF
+# bytes, all one-bits, never a Huffman code; found by verification's decode
+python3 - "$I/01E392EE-69F9-4E33-BFCE-E5C968654078.jpeg" "$T/img/damaged.jpeg" <<'PY' || exit 1
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+lo = d.index(b"\xff\xda") + 2
+lo += int.from_bytes(d[lo:lo + 2], "big")
+mid = lo + (d.index(b"\xff\xd9", lo) - lo) // 2
+while d[mid - 1] == 0xFF or 0xFF in d[mid:mid + 32]:
+    mid += 1
+d[mid:mid + 32] = b"\xff\x00" * 16
+open(sys.argv[2], "wb").write(d)
+PY
 # format by magic bytes; its own bytes (a byte after the end marker)
 { cat "$I/1-s2.0-S0140673620303706-fx1_lrg.jpg"; printf x; } > "$T/img/jpeg-named.png"
 { echo "patientid,filename"; n=0
-  for f in $good truncated.jpeg corrupt.png jpeg-named.png; do n=$((n + 1)); echo "$n,$f"; done
+  for f in $good truncated.jpeg corrupt.png damaged.jpeg jpeg-named.png; do n=$((n + 1)); echo "$n,$f"; done
 } > "$T/work/manifests/select/covid_train.csv"
 printf 'patientid,filename\n20,03BF7561-A9BA-4C3C-B8A0-D3E585F73F3C.jpeg\n21,1312A392-67A3-4EBF-9319-810CF6DA5EF6.jpeg\n' \
   > "$T/work/manifests/select/holdout.csv"
@@ -76,7 +89,8 @@ check "original bytes" same_bytes_as_sources
 check "jpeg bytes under a .png name laid out" [ -f "$D/10_dataset/covid/jpeg-named.png" ]
 check "quarantined: truncated" grep -q '^10_dataset/covid/truncated.jpeg,ieee8023,truncated.jpeg,covid_train,' "$L/quarantine.csv"
 check "quarantined: corrupt" grep -q '^20_dataset/covid/corrupt.png,ieee8023,' "$L/quarantine.csv"
-check "quarantine: 4 rows" [ "$(rows "$L/quarantine.csv")" = 4 ]
+check "quarantined: damaged scan" grep -q '^10_dataset/covid/damaged.jpeg,ieee8023,damaged.jpeg,covid_train,corrupt jpeg: Corrupt JPEG data: bad Huffman code' "$L/quarantine.csv"
+check "quarantine: 6 rows" [ "$(rows "$L/quarantine.csv")" = 6 ]
 check "no hostile or junk output" [ -z "$(find "$W" "$T" -name 'zz-*' -o -name '*evil*' -o -name '._*' -o -name .DS_Store)" ]
 check "manifest header" [ "$(head -1 "$L/layout.csv")" = "path,sha256,size,class,source,entry,draw" ]
 check "one row per file" [ "$(rows "$L/layout.csv")" = "$(nfiles "$D")" ]
@@ -128,6 +142,7 @@ expect_exit 0 "png" layout --set layout.images=png --set layout.image_size=64
 check "png: names end in .png" [ -z "$(find "$D" -type f ! -name '*.png')" ]
 check "png: 64x64" [ "$(od -An -tx1 -j16 -N8 "$D/10_dataset/normal/$(ls "$D/10_dataset/normal" | head -1)" | tr -d ' ')" = "0000004000000040" ]
 check "png: other digest" [ "$(digest)" != "$first" ]
+check "png: damaged scan quarantined" grep -q '^10_dataset/covid/damaged.png,.*bad Huffman code' "$L/quarantine.csv"
 expect_exit 0 "oversized" layout --set layout.max_dimension=1000
 check "oversized: quarantined" grep -q 'IM-0177-0001.jpeg,normal_train,.*1000' "$L/quarantine.csv"
 expect_exit 0 "seed 7" sample --set seed=7

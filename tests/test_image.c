@@ -1,7 +1,9 @@
 /* test_image.c: cxr_image decoding on every real image in ../shared (128
  * ieee8023 figures, 40 Kermany JPEGs), on PNGs built here byte by byte
  * (16-bit, grey+alpha, huge headers), and on truncated, corrupt, unknown
- * and oversized inputs; resizing against hand-computed values; PNG writing. */
+ * and oversized inputs; verification (cxr_image_verify) against the full
+ * decode on the same inputs and on damaged real JPEGs; resizing against
+ * hand-computed values; PNG writing. */
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>
@@ -150,9 +152,11 @@ static void test_png_bad(void)
     CHECK_INT(cxr_image_decode(b.d, b.len, 0, 3, &img, &err), CXR_ERR_INPUT);
     CHECK(test_contains(err.msg, "checksum mismatch in chunk 'IDAT'"));
     CHECK(img.pixels == NULL);
+    CHECK_INT(cxr_image_verify(b.d, b.len, 0, &err), CXR_ERR_INPUT);
     b.d[8 + 25 + 10] ^= 0x40;
     CHECK_INT(cxr_image_decode(b.d, b.len, 0, 3, &img, &err), CXR_OK);
     cxr_image_release(&img);
+    CHECK_INT(cxr_image_verify(b.d, b.len, 0, &err), CXR_OK);
     /* IEND missing */
     CHECK_INT(cxr_image_decode(b.d, b.len - 12, 0, 3, &img, &err), CXR_ERR_INPUT);
     CHECK(test_contains(err.msg, "truncated png"));
@@ -162,6 +166,8 @@ static void test_png_bad(void)
     b = make_png(60000, 60000, 8, 0, raw, 2, 2);
     CHECK_INT(cxr_image_decode(b.d, b.len, 8192, 3, &img, &err), CXR_ERR_INPUT);
     CHECK(test_contains(err.msg, "60000x60000 exceeds the 8192 pixel cap"));
+    CHECK_INT(cxr_image_verify(b.d, b.len, 8192, &err), CXR_ERR_INPUT);
+    CHECK(cxr_image_verify(b.d, b.len, 0, &err) != CXR_OK);
     /* with no cap, the data is far too short for the header: an error, no crash */
     CHECK(cxr_image_decode(b.d, b.len, 0, 3, &img, &err) != CXR_OK);
     CHECK(img.pixels == NULL);
@@ -183,6 +189,8 @@ static void test_unknown(void)
     CHECK(test_contains(err.msg, "'webp'"));
     CHECK_INT(cxr_image_sniff(tiff, sizeof(tiff)), CXR_IMG_TIFF);
     CHECK_INT(cxr_image_decode(tiff, sizeof(tiff), 0, 3, &img, &err), CXR_ERR_UNSUPPORTED);
+    CHECK_INT(cxr_image_verify(tiff, sizeof(tiff), 0, &err), CXR_ERR_UNSUPPORTED);
+    CHECK_INT(cxr_image_verify(text, sizeof(text), 0, &err), CXR_ERR_UNSUPPORTED);
     CHECK_INT(cxr_image_decode(text, 0, 0, 3, &img, &err), CXR_ERR_INPUT);
     CHECK_STR(cxr_image_format_name(CXR_IMG_JPEG), "jpeg");
     CHECK(img.pixels == NULL);
@@ -234,7 +242,79 @@ static void check_decoders_agree(const unsigned char *d, size_t len)
 
 typedef struct tally {
     int files, jpeg, png, progressive, png16, grey, rgb, rgba;
+    int verified, flip_full_refused, flip_verify_refused;
 } tally;
+
+/* [*lo, *hi): the entropy-coded data of the first scan (up to the first
+ * marker that is neither stuffing nor a restart marker). */
+static int first_scan(const unsigned char *d, size_t len, size_t *lo, size_t *hi)
+{
+    size_t pos = 2;
+    while (pos + 4 <= len && d[pos] == 0xFF) {
+        unsigned char m = d[pos + 1];
+        size_t seg = ((size_t)d[pos + 2] << 8) | d[pos + 3];
+        if (m == 0xDA) {
+            *lo = pos + 2 + seg;
+            for (*hi = *lo; *hi + 1 < len; (*hi)++)
+                if (d[*hi] == 0xFF && d[*hi + 1] != 0 && (d[*hi + 1] < 0xD0 || d[*hi + 1] > 0xD7))
+                    return *hi > *lo + 256;
+            return 0;
+        }
+        pos += 2 + seg;
+    }
+    return 0;
+}
+
+/* Verification (1/8-scale JPEG decode) against the full decode on damaged
+ * copies of a real JPEG: what the full decode refuses, verification
+ * refuses too; a run of stuffed 0xFF bytes in the middle of the scan (all
+ * one-bits: never a Huffman code) is refused by verification, which the
+ * full decode, passing over libjpeg's warnings, lets through. */
+static void check_verify_damaged(const unsigned char *orig, size_t len, tally *t)
+{
+    unsigned char *d = malloc(len);
+    cxr_error err = {0};
+    cxr_image img = {0};
+    size_t lo, hi, mid;
+    cxr_status full;
+
+    if (!d)
+        abort();
+    memcpy(d, orig, len);
+    CHECK_INT(cxr_image_verify(d, len / 2, 0, &err), CXR_ERR_INPUT);
+    CHECK(test_contains(err.msg, "truncated"));
+    CHECK_INT(cxr_image_verify(d, len - 2, 0, &err), CXR_ERR_INPUT);
+    CHECK_INT(cxr_image_verify(d, len, 99, &err), CXR_ERR_INPUT);
+    CHECK(test_contains(err.msg, "pixel cap"));
+    if (!first_scan(d, len, &lo, &hi)) {
+        CHECK(!"no scan of 256 bytes or more in a real jpeg");
+        free(d);
+        return;
+    }
+    /* 16 bytes flipped in the middle of the scan */
+    mid = lo + (hi - lo) / 2;
+    for (size_t k = 0; k < 16; k++)
+        d[mid + k] ^= 0x5A;
+    full = cxr_image_decode(d, len, 0, 0, &img, &err);
+    cxr_image_release(&img);
+    t->flip_full_refused += full != CXR_OK;
+    if (cxr_image_verify(d, len, 0, &err) != CXR_OK) {
+        t->flip_verify_refused++;
+    } else if (full != CXR_OK) {
+        CHECK(!"verification accepts a jpeg the full decode refuses");
+    }
+    /* 16 stuffed 0xFF bytes where the scan has no 0xFF of its own */
+    memcpy(d, orig, len);
+    while (mid + 33 < hi && (d[mid - 1] == 0xFF || memchr(d + mid, 0xFF, 32)))
+        mid++;
+    CHECK(mid + 33 < hi);
+    for (size_t k = 0; k < 32; k += 2)
+        d[mid + k] = 0xFF, d[mid + k + 1] = 0x00;
+    CHECK_INT(cxr_image_verify(d, len, 0, &err), CXR_ERR_INPUT);
+    CHECK(test_contains(err.msg, "corrupt jpeg"));
+    free(d);
+}
+
 
 static void check_real_file(const char *path, tally *t)
 {
@@ -266,6 +346,12 @@ static void check_real_file(const char *path, tally *t)
         t->rgba += raw.channels == 4;
     }
     CHECK_INT(cxr_image_decode(d, len, 8192, 3, &img, &err), CXR_OK);
+    if (cxr_image_verify(d, len, 8192, &err) != CXR_OK) {
+        fprintf(stderr, "%s: %s\n", path, err.msg);
+        CHECK(!"verification refuses a real image");
+    } else {
+        t->verified++;
+    }
     if (img.pixels && raw.pixels) {
         CHECK(img.width == raw.width && img.height == raw.height && img.channels == 3);
         CHECK(img.width >= 100 && img.height >= 100);
@@ -275,8 +361,10 @@ static void check_real_file(const char *path, tally *t)
     }
     cxr_image_release(&img);
     cxr_image_release(&raw);
-    if (fmt == CXR_IMG_JPEG)
+    if (fmt == CXR_IMG_JPEG) {
         check_decoders_agree(d, len);
+        check_verify_damaged(d, len, t);
+    }
     /* truncated at half and just before the end-of-image / IEND */
     CHECK_INT(cxr_image_decode(d, len / 2, 0, 3, &img, &err), CXR_ERR_INPUT);
     CHECK(test_contains(err.msg, "truncated"));
@@ -325,6 +413,16 @@ static void test_real_images(const char *shared)
     CHECK_INT(k.jpeg, 40);
     CHECK_INT(k.rgb, 1); /* person69_bacteria_338.jpeg, README */
     CHECK_INT(k.grey, 39);
+    /* verification agrees with the full decode on every real image */
+    CHECK_INT(t.verified + k.verified, 168);
+    /* flipped bytes: JPEG has no checksum, so some damage decodes to other
+     * valid codes and is found by no decoder; verification finds more */
+    CHECK(k.flip_verify_refused >= k.flip_full_refused);
+    CHECK(k.flip_verify_refused + t.flip_verify_refused >
+          k.flip_full_refused + t.flip_full_refused);
+    printf("flipped bytes refused: full decode %d, verification %d of %d jpegs\n",
+           k.flip_full_refused + t.flip_full_refused,
+           k.flip_verify_refused + t.flip_verify_refused, k.jpeg + t.jpeg);
     printf("ieee8023: %d files (%d jpeg, %d progressive, %d png, %d 16-bit); kermany: %d\n",
            t.files, t.jpeg, t.progressive, t.png, t.png16, k.files);
 }
@@ -361,10 +459,12 @@ static void test_corrupt_jpeg(const char *shared)
             d[i + 1] = 0xC9;
             CHECK_INT(cxr_image_decode(d, len, 0, 3, &img, &err), CXR_ERR_UNSUPPORTED);
             CHECK(test_contains(err.msg, "coding process 0xc9"));
+            CHECK_INT(cxr_image_verify(d, len, 0, &err), CXR_ERR_UNSUPPORTED);
             d[i + 1] = sof;
             d[i + 4] = 12;
             CHECK_INT(cxr_image_decode(d, len, 0, 3, &img, &err), CXR_ERR_UNSUPPORTED);
             CHECK(test_contains(err.msg, "12-bit"));
+            CHECK_INT(cxr_image_verify(d, len, 0, &err), CXR_ERR_UNSUPPORTED);
             d[i + 4] = prec;
             break;
         }
@@ -379,16 +479,21 @@ static void test_corrupt_jpeg(const char *shared)
             CHECK_INT(cxr_image_decode(d, len, 0, 3, &img, &err), CXR_ERR_INPUT);
             CHECK(test_contains(err.msg, "corrupt jpeg"));
             CHECK(img.pixels == NULL);
+            CHECK_INT(cxr_image_verify(d, len, 0, &err), CXR_ERR_INPUT);
+            CHECK(test_contains(err.msg, "corrupt jpeg"));
             d[i + 9] = nc;
             break;
         }
     }
     /* the SOI and nothing else, and garbage after SOI */
     CHECK_INT(cxr_image_decode(d, 3, 0, 3, &img, &err), CXR_ERR_INPUT);
+    CHECK_INT(cxr_image_verify(d, 3, 0, &err), CXR_ERR_INPUT);
+    CHECK_INT(cxr_image_verify(d, 0, 0, &err), CXR_ERR_INPUT);
     memset(d + 2, 0x5A, len - 2);
     d[2] = 0xFF;
     CHECK_INT(cxr_image_decode(d, len, 0, 3, &img, &err), CXR_ERR_INPUT);
     CHECK(img.pixels == NULL);
+    CHECK_INT(cxr_image_verify(d, len, 0, &err), CXR_ERR_INPUT);
     free(d);
 }
 
