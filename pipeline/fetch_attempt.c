@@ -311,7 +311,9 @@ cxr_status cxr_attempt_setup(cxr_attempt *a, const cxr_xfer_options *o,
     SET(CURLOPT_PRIVATE, (void *)a);
     SET(CURLOPT_ERRORBUFFER, a->errbuf);
     SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    /* no downgrade: an https URL may be redirected only to https */
+    SET(CURLOPT_REDIR_PROTOCOLS_STR,
+        strncasecmp(a->job->url, "https://", 8) == 0 ? "https" : "http,https");
     SET(CURLOPT_FOLLOWLOCATION, 1L);
     SET(CURLOPT_MAXREDIRS, o->max_redirects);
     SET(CURLOPT_CONNECTTIMEOUT, o->connect_timeout_s);

@@ -3,7 +3,8 @@
 # a process killed midway resumes on the next run, log lines when stdout is
 # not a terminal, a live line when it is, --quiet, exit codes and messages
 # for 404, --offline, a bad --only and a typo in the fetch section, and TLS
-# verification (an unknown certificate fails; fetch.ca_file trusts it).
+# verification (an unknown certificate fails; fetch.ca_file trusts it) and
+# no https to http downgrade on a redirect.
 set -u
 bin="${CXR_BIN_DIR:?}/cxrprep-fetch"
 src="${CXR_SOURCE_DIR:?}"
@@ -131,6 +132,19 @@ if command -v openssl >/dev/null 2>&1 &&
   grep -qi "certificate" "$tmp/tls.err" || fail "no certificate error: $(cat "$tmp/tls.err")"
   "$bin" --config "$tmp/tls.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err" ||
     fail "https with the right CA failed: $(cat "$tmp/tls.err")"
+  # redirects from https: to https is followed, to plain http is refused
+  # (no downgrade) and the http server never sees the request
+  tbase="https://127.0.0.1:$(cat "$tmp/tlsport")"
+  config tlsredir "$tbase/redirect/meta.csv"
+  "$bin" --config "$tmp/tlsredir.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err" ||
+    fail "an https to https redirect failed: $(cat "$tmp/tls.err")"
+  config downgrade "$tbase/redirect-http/$(cat "$tmp/port")/meta.csv"
+  "$bin" --config "$tmp/downgrade.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err"
+  rc=$?
+  [ $rc -ne 0 ] || fail "an https to http redirect was followed"
+  grep -qi "protocol\|redirect" "$tmp/tls.err" || fail "the refused redirect is not explained: $(cat "$tmp/tls.err")"
+  [ ! -e "$tmp/w-downgrade/cache/objects/$(printf %.2s "$meta_sha")/$meta_sha" ] ||
+    fail "bytes from the http downgrade are in the cache"
   kill "$tls" 2>/dev/null
   wait "$tls" 2>/dev/null
 else

@@ -16,6 +16,8 @@ wants a fresh counter uses another path):
   /missing/NAME               404
   /redirect/NAME              302 to /f/NAME
   /redirect-file/NAME         302 to file:///etc/passwd (must be refused)
+  /redirect-http/PORT/NAME    302 to http://127.0.0.1:PORT/f/NAME (from an
+                              https server: a downgrade, must be refused)
   /wrong/NAME                 same length, one byte changed
   /wrongonce/NAME             wrong bytes once, then the file
   /slow/BPS/NAME              the file at BPS bytes per second
@@ -167,6 +169,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_simple(404, body=b"not found\n")
         if mode == "redirect":
             return self.send_simple(302, {"Location": "/f/" + name})
+        if mode == "redirect-http":
+            return self.send_simple(302, {"Location": "http://127.0.0.1:%d/f/%s"
+                                          % (int(args[0]), name)})
         if mode == "redirect-file":
             return self.send_simple(302, {"Location": "file:///etc/passwd"})
         if mode == "wrong" or (mode == "wrongonce" and n == 1):
