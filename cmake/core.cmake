@@ -18,6 +18,7 @@ add_library(cxrprep_lib STATIC
   pipeline/select.c
   pipeline/steps.c
   pipeline/runstate.c
+  pipeline/filehash.c
   pipeline/strmap.c
   pipeline/utf8.c
   pipeline/config_yaml.c
@@ -65,9 +66,9 @@ cxr_add_stage(cxrprep cmd/cxrprep_main.c)
 target_sources(cxrprep PRIVATE cmd/driver.c cmd/driver_spawn.c)
 
 # Tests of the core.
-foreach(t test_datefmt test_finding test_config test_csvread test_manifest)
+foreach(t test_datefmt test_finding test_config test_csvread test_manifest test_filehash)
   cxr_add_unit_test(${t} tests/${t}.c)
 endforeach()
-foreach(t cli_select cli_select_real cli_driver)
+foreach(t cli_select cli_select_real cli_driver cli_driver_demo)
   cxr_add_script_test(${t} tests/${t}.sh)
 endforeach()

@@ -29,8 +29,12 @@ static void print_option(const cxr_cli_option *o)
 
 static void print_help(const cxr_cli_spec *spec)
 {
-    printf("usage: %s [--config FILE] [--set KEY=VALUE]... [options]\n\n%s\n\noptions:\n",
-           spec->prog, spec->summary);
+    if (spec->positional)
+        printf("usage: %s %s [--set KEY=VALUE]... [options]\n\n%s\n\noptions:\n",
+               spec->prog, spec->positional, spec->summary);
+    else
+        printf("usage: %s [--config FILE] [--set KEY=VALUE]... [options]\n\n%s\n\noptions:\n",
+               spec->prog, spec->summary);
     for (const cxr_cli_option *o = spec->options; o && o->name; o++)
         print_option(o);
     for (const cxr_cli_option *o = common_options; o->name; o++)
@@ -120,13 +124,18 @@ cxr_status cxr_cli_parse(const cxr_cli_spec *spec, int argc, char **argv, cxr_cl
             handle_common(spec, cli, OPT_HELP, NULL, err);
             break;
         }
+        if (spec->positional && argv[i][0] != '-' && !cli->config_path) {
+            cli->config_path = argv[i];
+            continue;
+        }
         if (strncmp(argv[i], "--", 2) != 0 || argv[i][2] == '\0')
             return cxr_fail(err, CXR_ERR_USAGE, "unexpected argument '%s' (see --help)", argv[i]);
         if (parse_one(spec, argc, argv, &i, cli, handler, opts, err) != CXR_OK)
             return err->status;
     }
     if (!cli->exit_now && spec->config_required && !cli->config_path)
-        return cxr_fail(err, CXR_ERR_USAGE, "--config FILE is required (see --help)");
+        return cxr_fail(err, CXR_ERR_USAGE, "%s is required (see --help)",
+                        spec->positional ? spec->positional : "--config FILE");
     return CXR_OK;
 }
 

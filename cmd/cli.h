@@ -24,6 +24,8 @@ typedef struct cxr_cli_spec {
     const char *examples;          /* lines for --help, may be NULL */
     const cxr_cli_option *options; /* program options; {NULL} ends; may be NULL */
     int config_required;           /* --config must be given */
+    const char *positional;        /* "CONFIG": one bare argument may name the
+                                      config instead of --config; NULL: none */
 } cxr_cli_spec;
 
 /* The common options, filled by cxr_cli_parse. Strings borrow argv. */

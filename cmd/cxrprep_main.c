@@ -1,99 +1,112 @@
 /* cxrprep_main.c: the driver, git-style: `cxrprep run CONFIG`, `cxrprep
  * status CONFIG`, and `cxrprep STAGE ARGS...`, which runs cxrprep-STAGE. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "driver.h"
+
+enum { OPT_DRY_RUN, OPT_FORCE, OPT_FROM, OPT_TO };
+
+static const cxr_cli_option run_options[] = {
+    {"dry-run", NULL, OPT_DRY_RUN, "show the plan, with the rows each step would read; write nothing"},
+    {"force", NULL, OPT_FORCE, "run the steps even when they are up to date"},
+    {"from", "STEP", OPT_FROM, "start at STEP: fetch, select, images, sample, layout, score"},
+    {"to", "STEP", OPT_TO, "stop after STEP"},
+    {NULL, NULL, 0, NULL},
+};
+
+static const cxr_cli_spec run_spec = {
+    "cxrprep run",
+    "Run the pipeline's steps in order: fetch (metadata, archives), select, images\n"
+    "(the selected images), sample, layout, score. A step whose inputs, config keys,\n"
+    "tool version and outputs match its record in <workdir>/cxrprep-run.lock is\n"
+    "skipped; the first failing step stops the run with its own exit code.",
+    "  cxrprep run config/demo.yaml\n"
+    "  cxrprep run config/covid19xray.yaml --set seed=7 --from sample\n"
+    "  cxrprep run config/covid19xray.yaml --to layout --dry-run\n",
+    run_options, 1, "CONFIG",
+};
+
+static const cxr_cli_spec status_spec = {
+    "cxrprep status",
+    "Say which steps are up to date and, for the others, what changed.",
+    "  cxrprep status config/covid19xray.yaml\n",
+    run_options + 2, 1, "CONFIG", /* --from and --to */
+};
 
 static const char *const stages[] = {"fetch", "select", "sample", "layout", "score", NULL};
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: cxrprep run CONFIG [--from STEP] [--to STEP] [--force] [--dry-run]\n"
-            "                          [--set KEY=VALUE]... [--quiet]\n"
-            "       cxrprep status CONFIG [--set KEY=VALUE]...\n"
-            "       cxrprep STAGE [ARGS...]      (runs cxrprep-STAGE: fetch, select, sample,\n"
-            "                                     layout, score; see cxrprep STAGE --help)\n\n"
-            "steps of a run, in order: fetch (metadata, archives), select, images (the\n"
-            "selected images), sample, layout, score. A step whose inputs, config\n"
-            "sections, tool version and outputs match its record in\n"
-            "<workdir>/cxrprep-run.lock is skipped.\n\n"
-            "examples:\n"
-            "  cxrprep run config/demo.yaml\n"
-            "  cxrprep run config/covid19xray.yaml --set seed=7 --from sample\n"
-            "  cxrprep status config/covid19xray.yaml\n"
-            "  cxrprep select --config config/covid19xray.yaml\n\n"
-            "exit codes: a failed step's own exit code; 2 usage, 3 config, 4 bad input,\n"
-            "5 i/o, 6 network, 7 integrity, 8 missing file, 9 unsupported, 70 internal\n");
+            "usage: cxrprep run CONFIG [options]      run the pipeline (cxrprep run --help)\n"
+            "       cxrprep status CONFIG [options]   what is up to date, what changed\n"
+            "       cxrprep STAGE [ARGS...]           run cxrprep-STAGE: fetch, select, sample,\n"
+            "                                         layout, score (cxrprep STAGE --help)\n"
+            "       cxrprep --version\n");
 }
 
-/* Parses the arguments after "run"/"status"; 0 on success, else an exit code. */
-static int parse_run(int argc, char **argv, driver_opts *o)
+static cxr_status on_option(void *ctx, int id, const char *value, cxr_error *err)
 {
-    o->sets = calloc((size_t)argc, sizeof(*o->sets));
-    if (!o->sets)
-        return 10;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if (!strcmp(a, "--force"))
-            o->force = 1;
-        else if (!strcmp(a, "--dry-run"))
-            o->dry_run = 1;
-        else if (!strcmp(a, "--quiet"))
-            o->quiet = 1;
-        else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return -1;
-        } else if (has_value && !strcmp(a, "--from"))
-            o->from = argv[++i];
-        else if (has_value && !strcmp(a, "--to"))
-            o->to = argv[++i];
-        else if (has_value && !strcmp(a, "--set"))
-            o->sets[o->nsets++] = argv[++i];
-        else if (has_value && !strcmp(a, "--config"))
-            o->config_path = argv[++i];
-        else if (a[0] != '-' && !o->config_path)
-            o->config_path = a;
-        else {
-            fprintf(stderr, "cxrprep: unexpected argument '%s' (see cxrprep --help)\n", a);
-            return 2;
-        }
+    driver_opts *o = ctx;
+    (void)err;
+    switch (id) {
+    case OPT_DRY_RUN: o->dry_run = 1; break;
+    case OPT_FORCE: o->force = 1; break;
+    case OPT_FROM: o->from = value; break;
+    case OPT_TO: o->to = value; break;
     }
-    if (!o->config_path) {
-        fprintf(stderr, "cxrprep: %s needs a CONFIG file (see cxrprep --help)\n", argv[1]);
-        return 2;
+    return CXR_OK;
+}
+
+static int run_or_status(const char *self, const cxr_cli_spec *spec, int argc, char **argv,
+                         int status_only)
+{
+    driver_opts opts = {0};
+    cxr_error err = {0};
+    cxr_config *conf = NULL;
+    cxr_cli cli;
+    int exit_code = 0;
+    cxr_status st = cxr_cli_parse(spec, argc, argv, &cli, on_option, &opts, &err);
+
+    if (st == CXR_OK && !cli.exit_now)
+        st = cxr_cli_load_config(&cli, &conf, &err);
+    if (st == CXR_OK && !cli.exit_now) {
+        opts.config_path = cli.config_path;
+        opts.sets = cli.sets;
+        opts.nsets = cli.nsets;
+        opts.quiet = cli.quiet;
+        opts.status_only = status_only;
+        st = driver_run(self, conf, &opts, &exit_code, &err);
     }
-    return 0;
+    cxr_config_free(conf);
+    cxr_cli_release(&cli);
+    if (st == CXR_OK && exit_code != 0) {
+        cxr_cli_finish(spec->prog, st, &err); /* flushes stdout */
+        return exit_code;
+    }
+    return cxr_cli_finish(spec->prog, st, &err);
 }
 
 int main(int argc, char **argv)
 {
-    driver_opts opts = {0};
-    int rc;
-
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? 2 : cxr_cli_finish("cxrprep", CXR_OK, NULL);
     }
     if (!strcmp(argv[1], "--version")) {
         printf("cxrprep %s\n", CXR_VERSION);
-        return 0;
+        return cxr_cli_finish("cxrprep", CXR_OK, NULL);
     }
     for (const char *const *s = stages; *s; s++)
         if (!strcmp(argv[1], *s))
             return driver_exec_stage(argv[0], *s, argv + 1);
-    if (strcmp(argv[1], "run") != 0 && strcmp(argv[1], "status") != 0) {
-        fprintf(stderr, "cxrprep: '%s' is not a command or stage (see cxrprep --help)\n", argv[1]);
-        return 2;
-    }
-    opts.status_only = !strcmp(argv[1], "status");
-    rc = parse_run(argc, argv, &opts);
-    if (rc == 0)
-        rc = driver_run(argv[0], &opts);
-    free(opts.sets);
-    return rc < 0 ? 0 : rc;
+    if (!strcmp(argv[1], "run"))
+        return run_or_status(argv[0], &run_spec, argc - 1, argv + 1, 0);
+    if (!strcmp(argv[1], "status"))
+        return run_or_status(argv[0], &status_spec, argc - 1, argv + 1, 1);
+    fprintf(stderr, "cxrprep: '%s' is not a command or stage (see cxrprep --help)\n", argv[1]);
+    return 2;
 }

@@ -5,29 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
 #include "driver.h"
 #include "fsutil.h"
 #include "runstate.h"
 #include "workdir.h"
 #include "steps.h"
 
-int driver_spawn_stage(const char *self, const char *stage, char **argv);
-
 typedef struct plan {
     const driver_opts *opts;
-    cxr_config *conf;
+    const cxr_config *conf;
     cxr_runstate *state;
+    cxr_filehash *files;  /* owned by state */
     char *lock_path;
     int first, last;      /* step range */
 } plan;
 
-static int load_plan(plan *p, const driver_opts *opts, cxr_error *err)
+static cxr_status load_plan(plan *p, const cxr_config *conf, const driver_opts *opts,
+                            cxr_error *err)
 {
-    cxr_status st;
-
     memset(p, 0, sizeof(*p));
     p->opts = opts;
+    p->conf = conf;
     p->first = opts->from ? cxr_step_find(opts->from) : 0;
     p->last = opts->to ? cxr_step_find(opts->to) : (int)cxr_nsteps - 1;
     if (p->first < 0 || p->last < 0)
@@ -37,20 +35,15 @@ static int load_plan(plan *p, const driver_opts *opts, cxr_error *err)
     if (p->first > p->last)
         return cxr_fail(err, CXR_ERR_USAGE, "--from '%s' comes after --to '%s': no step to run",
                         opts->from, opts->to);
-    st = cxr_config_load(opts->config_path, &p->conf, err);
-    for (size_t i = 0; st == CXR_OK && i < opts->nsets; i++)
-        st = cxr_config_set(p->conf, opts->sets[i], err);
-    if (st == CXR_OK)
-        st = cxr_config_validate(p->conf, err);
-    if (st != CXR_OK)
-        return st;
-    p->lock_path = cxr_path_join(cxr_config_str(p->conf, "workdir"), "cxrprep-run.lock");
-    return cxr_runstate_load(p->lock_path, &p->state, err);
+    p->lock_path = cxr_path_join(cxr_config_str(conf, "workdir"), "cxrprep-run.lock");
+    if (cxr_runstate_load(p->lock_path, &p->state, err) != CXR_OK)
+        return err->status;
+    p->files = cxr_runstate_filehash(p->state);
+    return CXR_OK;
 }
 
 static void release_plan(plan *p)
 {
-    cxr_config_free(p->conf);
     cxr_runstate_free(p->state);
     free(p->lock_path);
 }
@@ -61,7 +54,6 @@ static const char *why_run(plan *p, const cxr_step *step, const cxr_fingerprints
 {
     cxr_fingerprints then_in, then_out, now_out;
     const char *why;
-    cxr_error err;
 
     if (!cxr_runstate_get(p->state, step->name, &then_in, &then_out)) {
         snprintf(buf, size, "never run");
@@ -69,7 +61,7 @@ static const char *why_run(plan *p, const cxr_step *step, const cxr_fingerprints
     }
     why = cxr_fingerprints_diff(&then_in, inputs, buf, size);
     if (!why) {
-        cxr_step_outputs(p->conf, step, &now_out, &err);
+        cxr_step_outputs(p->conf, step, p->files, &now_out);
         why = cxr_fingerprints_diff(&then_out, &now_out, buf, size);
         if (why) {
             char tmp[1024];
@@ -149,6 +141,7 @@ static char **stage_argv(const plan *p, const cxr_step *step)
     return argv;
 }
 
+/* Runs one step; 0 or the step's exit code. */
 static int run_step(plan *p, const char *self, const cxr_step *step,
                     const cxr_fingerprints *inputs, cxr_error *err)
 {
@@ -164,7 +157,7 @@ static int run_step(plan *p, const char *self, const cxr_step *step,
         fprintf(stderr, "cxrprep: step '%s' failed (exit %d); later steps not run\n", step->name, rc);
         return rc;
     }
-    cxr_step_outputs(p->conf, step, &outputs, err);
+    cxr_step_outputs(p->conf, step, p->files, &outputs);
     cxr_runstate_put(p->state, step->name, inputs, &outputs);
     cxr_fingerprints_release(&outputs);
     if (cxr_runstate_save(p->state, p->lock_path, err) != CXR_OK) {
@@ -191,7 +184,7 @@ static int walk_steps(plan *p, const char *self, cxr_error *err)
                 printf("%-7s skipped: '%s' is not set\n", step->name, step->requires);
             continue;
         }
-        cxr_step_inputs(p->conf, step, &inputs, err); /* before running, not after */
+        cxr_step_inputs(p->conf, step, p->files, &inputs); /* before running, not after */
         why = o->force ? "forced" : why_run(p, step, &inputs, buf, sizeof(buf));
         if (!why && pending && (o->dry_run || o->status_only))
             why = "an earlier step will change its inputs";
@@ -216,22 +209,18 @@ static int walk_steps(plan *p, const char *self, cxr_error *err)
     return 0;
 }
 
-int driver_run(const char *self, const driver_opts *opts)
+cxr_status driver_run(const char *self, const cxr_config *conf, const driver_opts *opts,
+                      int *exit_code, cxr_error *err)
 {
-    cxr_error err = {0};
     plan p;
-    int rc;
+    cxr_status st = load_plan(&p, conf, opts, err);
 
-    if (load_plan(&p, opts, &err) != CXR_OK) {
-        fprintf(stderr, "cxrprep: %s\n", err.msg);
-        release_plan(&p);
-        return cxr_exit_code(err.status);
-    }
-    rc = walk_steps(&p, self, &err);
-    if (rc == 0 && !opts->quiet && !opts->dry_run && !opts->status_only) {
-        const char *w = cxr_config_str(p.conf, "workdir");
-        printf("done: manifests in %s/manifests, lock file %s\n", w, p.lock_path);
-    }
+    *exit_code = 0;
+    if (st == CXR_OK)
+        *exit_code = walk_steps(&p, self, err);
+    if (st == CXR_OK && *exit_code == 0 && !opts->quiet && !opts->dry_run && !opts->status_only)
+        printf("done: manifests in %s/manifests, lock file %s\n",
+               cxr_config_str(conf, "workdir"), p.lock_path);
     release_plan(&p);
-    return rc;
+    return st;
 }

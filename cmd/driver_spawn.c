@@ -44,9 +44,6 @@ int driver_exec_stage(const char *self, const char *stage, char **argv)
     return errno == ENOENT ? 127 : 126;
 }
 
-/* Runs the stage and waits; returns its exit code (128+signal if killed). */
-int driver_spawn_stage(const char *self, const char *stage, char **argv);
-
 int driver_spawn_stage(const char *self, const char *stage, char **argv)
 {
     char path[PATH_MAX];

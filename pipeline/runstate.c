@@ -9,7 +9,9 @@
 #include "fsutil.h"
 
 struct cxr_runstate {
-    json_t *root; /* {"version": 1, "steps": {name: {"inputs": {}, "outputs": {}}}} */
+    json_t *root; /* {"version": 1, "steps": {name: {"inputs": {}, "outputs": {}}},
+                      "file_hashes": {...}} */
+    cxr_filehash *files;
 };
 
 cxr_status cxr_runstate_load(const char *path, cxr_runstate **out, cxr_error *err)
@@ -28,6 +30,15 @@ cxr_status cxr_runstate_load(const char *path, cxr_runstate **out, cxr_error *er
         return cxr_fail(err, CXR_ERR_INPUT,
                         "'%s' line %d: not a cxrprep lock file (%s); delete it to rebuild everything",
                         path, jerr.line, jerr.text);
+    }
+    {
+        char *saved = json_dumps(json_object_get(state->root, "file_hashes"), JSON_ENCODE_ANY);
+        state->files = cxr_filehash_new(saved);
+        free(saved);
+    }
+    if (!state->files) {
+        cxr_runstate_free(state);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     }
     *out = state;
     return CXR_OK;
@@ -81,9 +92,19 @@ void cxr_runstate_forget(cxr_runstate *state, const char *step)
     json_object_del(json_object_get(state->root, "steps"), step);
 }
 
+cxr_filehash *cxr_runstate_filehash(cxr_runstate *state)
+{
+    return state->files;
+}
+
 cxr_status cxr_runstate_save(const cxr_runstate *state, const char *path, cxr_error *err)
 {
     cxr_atomic_file af;
+    char *files = cxr_filehash_save(state->files);
+
+    json_object_set_new(state->root, "file_hashes",
+                        files ? json_loads(files, 0, NULL) : json_object());
+    free(files);
     if (cxr_atomic_open(&af, path, err) != CXR_OK)
         return err->status;
     if (json_dumpf(state->root, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
@@ -99,5 +120,6 @@ void cxr_runstate_free(cxr_runstate *state)
     if (!state)
         return;
     json_decref(state->root);
+    cxr_filehash_free(state->files);
     free(state);
 }

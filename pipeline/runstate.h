@@ -1,7 +1,8 @@
 /* runstate.h: the driver's lock file, <workdir>/cxrprep-run.lock (JSON):
  * for each step, the fingerprints of its inputs (taken before it ran) and
- * of its outputs (after). A step whose recorded inputs and outputs still
- * match is up to date. */
+ * of its outputs (after); and the file hashes remembered by stat
+ * (filehash.h). A step whose recorded inputs and outputs still match is up
+ * to date. */
 #ifndef CXR_RUNSTATE_H
 #define CXR_RUNSTATE_H
 
@@ -19,6 +20,8 @@ int cxr_runstate_get(const cxr_runstate *state, const char *step,
 void cxr_runstate_put(cxr_runstate *state, const char *step,
                       const cxr_fingerprints *inputs, const cxr_fingerprints *outputs);
 void cxr_runstate_forget(cxr_runstate *state, const char *step);
+/* The remembered file hashes (owned by the state; saved with it). */
+cxr_filehash *cxr_runstate_filehash(cxr_runstate *state);
 /* Writes atomically. */
 cxr_status cxr_runstate_save(const cxr_runstate *state, const char *path, cxr_error *err);
 void cxr_runstate_free(cxr_runstate *state);

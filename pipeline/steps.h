@@ -1,6 +1,9 @@
 /* steps.h: the pipeline's steps in the order `cxrprep run` takes them, and
  * what each one reads and writes, so the driver can tell which are up to
- * date. A step is one run of a stage executable:
+ * date. A step is one run of a stage executable. Both fetch steps write
+ * manifests/fetch, so neither claims it as its output (a rerun of one would
+ * look like a change to the other); the first depends on the config only,
+ * since a changed source is seen by the steps that read it:
  *
  *     fetch     cxrprep-fetch --only metadata,archives
  *     select    cxrprep-select
@@ -16,15 +19,17 @@
 
 #include "config.h"
 #include "error.h"
+#include "filehash.h"
 
 typedef struct cxr_step {
     const char *name;            /* "images" */
     const char *stage;           /* executable suffix: "fetch" -> cxrprep-fetch */
     const char *const *args;     /* extra arguments, NULL-terminated */
-    const char *const *sections; /* config sections it depends on, NULL-terminated */
+    const char *const *keys;     /* config keys (dotted) it depends on, NULL-terminated */
     const char *const *reads;    /* stage manifest directories it reads */
     const char *writes;          /* its own manifest directory (a stage name) */
     int reads_metadata;          /* reads sources.metadata */
+    int reads_images;            /* reads the images of sources.images (local ones) */
     int reads_archive;           /* reads sources.kermany */
     int reads_model;             /* reads score.model */
     int writes_tree;             /* writes the dataset trees (layout.root) */
@@ -50,13 +55,14 @@ typedef struct cxr_fingerprints {
     size_t n;
 } cxr_fingerprints;
 
-/* Fingerprints what 'step' reads (config sections, tool version, input
- * files, earlier stages' manifests) or writes. Absent files are recorded as
- * "absent", not an error. */
-cxr_status cxr_step_inputs(const cxr_config *conf, const cxr_step *step,
-                           cxr_fingerprints *out, cxr_error *err);
-cxr_status cxr_step_outputs(const cxr_config *conf, const cxr_step *step,
-                            cxr_fingerprints *out, cxr_error *err);
+/* Fingerprints what 'step' reads (config keys, tool version, input files,
+ * earlier stages' CSV manifests; not their summary.json, which holds run
+ * statistics) or writes. Absent files are recorded as "absent", not an
+ * error. File hashes come from 'fh' (borrowed) when the file is unchanged. */
+void cxr_step_inputs(const cxr_config *conf, const cxr_step *step, cxr_filehash *fh,
+                     cxr_fingerprints *out);
+void cxr_step_outputs(const cxr_config *conf, const cxr_step *step, cxr_filehash *fh,
+                      cxr_fingerprints *out);
 void cxr_fingerprints_release(cxr_fingerprints *fps);
 
 /* The first difference between a recorded and a current set, as text

@@ -23,7 +23,7 @@ check "lock file written" [ -f "$T/work/cxrprep-run.lock" ]
 expect_exit 0 "second run" run_select
 check "second run skipped" grep -q "^select  up to date" "$T/stdout"
 expect_exit 0 "override" run_select --set select.holdout.mode=none
-check "override reran" grep -q "config section 'select' changed" "$T/stdout"
+check "override reran" grep -q "config 'select' changed" "$T/stdout"
 expect_exit 0 "back" run_select
 row 3 2020 c.jpg >> "$T/m.csv"
 expect_exit 0 "status" "$D" status "$T/c.yaml" --from select --to select
