@@ -26,7 +26,7 @@ static const cxr_cli_spec spec = {
     "  cxrprep-fetch --config config/covid19xray.yaml --only metadata\n"
     "  cxrprep-fetch --config config/covid19xray.yaml --set fetch.parallel=16\n"
     "  cxrprep-fetch --config config/covid19xray.yaml --offline\n",
-    options, 1,
+    options, 1, NULL,
 };
 
 typedef struct printer {

@@ -17,7 +17,7 @@ static const cxr_cli_spec spec = {
     "build the training and validation trees from the covid and sample manifests",
     "  cxrprep-layout --config config/covid19xray.yaml\n"
     "  cxrprep-layout --config config/demo.yaml --set layout.images=png --force\n",
-    options, 1};
+    options, 1, NULL};
 
 static cxr_status on_option(void *opts, int id, const char *value, cxr_error *err)
 {

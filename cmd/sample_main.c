@@ -10,7 +10,7 @@ static const cxr_cli_spec spec = {
     "draw seeded, reproducible, disjoint samples of Kermany images from the archive",
     "  cxrprep-sample --config config/covid19xray.yaml\n"
     "  cxrprep-sample --config config/demo.yaml --set seed=7\n",
-    NULL, 1};
+    NULL, 1, NULL};
 
 static void report(const cxr_sample_result *res)
 {

@@ -29,7 +29,7 @@ static const cxr_cli_spec spec = {
     "  cxrprep-score --model covid.onnx --image xray.jpeg --labelled-copy out/\n"
     "  cxrprep-score --config c.yaml --shard 2/8      # one task of a job array\n"
     "  cxrprep-score --config c.yaml --merge 8        # after all 8 shards\n",
-    options, 0,
+    options, 0, NULL,
 };
 
 typedef struct score_args {

@@ -9,7 +9,7 @@ static const cxr_cli_spec spec = {
     "Select the COVID-19 rows of the ieee8023 metadata and split off the hold-out set.",
     "  cxrprep-select --config config/covid19xray.yaml\n"
     "  cxrprep-select --config config/covid19xray.yaml --set select.holdout.mode=none\n",
-    NULL, 1,
+    NULL, 1, NULL,
 };
 
 int main(int argc, char **argv)
