@@ -26,3 +26,4 @@ cxr_add_script_test(sample_cli tests/sample_cli.sh)
 cxr_add_script_test(layout_cli tests/layout_cli.sh)
 # layout_tree.c compiled with rename, renameat2 and kill replaced
 cxr_add_unit_test(test_layout_tree tests/test_layout_tree.c)
+cxr_add_script_test(sample_patients tests/sample_patients.sh)

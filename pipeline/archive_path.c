@@ -198,17 +198,48 @@ void cxr_archive_image_release(cxr_archive_image *img)
     memset(img, 0, sizeof(*img));
 }
 
-void cxr_kermany_patient(const char *name, char *out, size_t out_size)
+/* Length of the patient prefix of a NORMAL name,
+ * "[NORMAL2-]IM-<digits>-<digits>[-<digits>]....<ext>" (the patient is the
+ * part before the second number); 0 for any other name. */
+static size_t normal_patient_len(const char *name)
+{
+    const char *p = name, *end;
+    if (strncmp(p, "NORMAL2-", 8) == 0)
+        p += 8;
+    if (strncmp(p, "IM-", 3) != 0 || !isdigit((unsigned char)p[3]))
+        return 0;
+    for (p += 3; isdigit((unsigned char)*p); p++)
+        ;
+    end = p;
+    if (*p != '-' || !isdigit((unsigned char)p[1]))
+        return 0;
+    while (*p == '-' && isdigit((unsigned char)p[1]))
+        for (p++; isdigit((unsigned char)*p); p++)
+            ;
+    return *p == '.' && p[1] && !strchr(p + 1, '.') ? (size_t)(end - name) : 0;
+}
+
+/* Length of "person<N>" in "person<N>_...", 0 for any other name. */
+static size_t pneumonia_patient_len(const char *name)
 {
     size_t n = 6;
+    if (strncmp(name, "person", 6) != 0 || !isdigit((unsigned char)name[6]))
+        return 0;
+    while (isdigit((unsigned char)name[n]))
+        n++;
+    return name[n] == '_' ? n : 0;
+}
+
+void cxr_kermany_patient(const char *name, char *out, size_t out_size)
+{
+    size_t n;
     if (out_size == 0)
         return;
     out[0] = '\0';
-    if (strncmp(name, "person", 6) != 0 || !isdigit((unsigned char)name[6]))
-        return;
-    while (isdigit((unsigned char)name[n]))
-        n++;
-    if (name[n] != '_' || n + 1 > out_size)
+    n = pneumonia_patient_len(name);
+    if (!n)
+        n = normal_patient_len(name);
+    if (!n || n + 1 > out_size)
         return;
     memcpy(out, name, n);
     out[n] = '\0';

@@ -118,8 +118,11 @@ cxr_entry_class cxr_archive_classify(const char *path, cxr_entry_type type,
                                      cxr_archive_image *img, const char **reason);
 void cxr_archive_image_release(cxr_archive_image *img); /* frees the fields */
 
-/* "person<N>" from a Kermany name ("person63_bacteria_306.jpeg" ->
- * "person63") into 'out'; "" when the name carries no patient. */
+/* The patient id of a Kermany image name into 'out' (rule in sample.h):
+ * "person63_bacteria_306.jpeg" -> "person63", "IM-0656-0001-0001.jpeg" and
+ * "IM-0656-0001.jpeg" -> "IM-0656", "NORMAL2-IM-1440-0001.jpeg" ->
+ * "NORMAL2-IM-1440"; "" when the name carries no patient or the id does
+ * not fit. */
 void cxr_kermany_patient(const char *name, char *out, size_t out_size);
 
 #endif

@@ -120,7 +120,8 @@ const cxr_schema_key cxr_config_schema[] = {
     {"sample.draws[].disjoint_from", CXR_T_STRLIST, OPT, "[]", NULL, 0, 0,
      "earlier draws whose images this draw never takes"},
     {"sample.draws[].patient_disjoint", CXR_T_BOOL, OPT, "true", NULL, 0, 0,
-     "also skip the patients (person<N>) of the disjoint_from draws"},
+     "also skip the patients (person<N>, IM-<P>, NORMAL2-IM-<P>: sample.h) of the "
+     "disjoint_from draws"},
     /* --- layout (cxrprep-layout) --- */
     {"layout", CXR_T_MAP, OPT, NULL, NULL, 0, 0,
      "the training and validation trees (cxrprep-layout)"},

@@ -4,8 +4,13 @@
  * For each draw, in config order: the candidates are the archive's images of
  * the draw's split and class under the chosen dataset root (archive_reader.h),
  * sorted bytewise by name, less every image of the draws named in
- * disjoint_from and, with patient_disjoint, every image of a patient
- * ('person<N>') those draws hold. Algorithm R (sample_draw.c) picks 'count'
+ * disjoint_from and, with patient_disjoint, every image of a patient those
+ * draws hold. The patient of an image is read from its name: PNEUMONIA
+ * "person<N>_<kind>_<M>.jpeg" -> "person<N>"; NORMAL
+ * "IM-<P>-<K>[-<L>].jpeg" -> "IM-<P>" and "NORMAL2-IM-<P>-<K>.jpeg" ->
+ * "NORMAL2-IM-<P>" (the first number is the patient, the later ones its
+ * images; the NORMAL2- names are another numbering, so another patient).
+ * Other names carry no patient and are excluded by file only. Algorithm R (sample_draw.c) picks 'count'
  * of them with a PCG32 stream seeded from the config seed and the draw's
  * name (rng.h). Too few candidates is an error that says how many there are.
  *

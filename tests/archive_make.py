@@ -8,10 +8,13 @@ name stored twice.
 
   archive_make.py OUT.zip --src DIR [--root chest_xray]... [--junk] [--hostile]
                   [--duplicate] [--counts 1349,3883,234,390] [--format zip|tgz]
+                  [--normal-patients]
 
 Without --counts the 40 real files go to train/ with their own names; with
 --counts, train/test NORMAL/PNEUMONIA get that many files whose bytes are the
-real ones reused under new names (PNEUMONIA patients hold two images each),
+real ones reused under new names (PNEUMONIA patients hold two images each;
+with --normal-patients NORMAL patients too, named in the three Kermany
+forms IM-<P>-<K>.jpeg, NORMAL2-IM-<P>-<K>.jpeg and IM-<P>-0001-<K>.jpeg),
 each made unique by its new name written after the JPEG's end marker (which
 decoders ignore), so no two files have the same content.
 """
@@ -35,7 +38,20 @@ def real_files(src, klass):
     return [(n, open(os.path.join(d, n), "rb").read()) for n in names]
 
 
-def plan(src, counts):
+def normal_name(i, base, patients):
+    """A NORMAL file name: one image per patient, or two per patient."""
+    if not patients:
+        return "IM-%05d-0001.jpeg" % (base + i)
+    p, k = base + i // 2, i % 2 + 1
+    form = (i // 2) % 3
+    if form == 0:
+        return "IM-%04d-%04d.jpeg" % (p, k)
+    if form == 1:
+        return "NORMAL2-IM-%04d-%04d.jpeg" % (p, k)
+    return "IM-%04d-0001-%04d.jpeg" % (p, k)
+
+
+def plan(src, counts, normal_patients=False):
     """[(relpath under root, bytes)]"""
     normal, pneu = real_files(src, "NORMAL"), real_files(src, "PNEUMONIA")
     if not counts:
@@ -45,7 +61,7 @@ def plan(src, counts):
     for split, nn, npn in (("train", counts[0], counts[1]), ("test", counts[2], counts[3])):
         base = 0 if split == "train" else 100000
         for i in range(nn):
-            name = "%s/NORMAL/IM-%05d-0001.jpeg" % (split, base + i)
+            name = "%s/NORMAL/%s" % (split, normal_name(i, base, normal_patients))
             out.append((name, normal[i % len(normal)][1] + name.encode()))
         for i in range(npn):
             kind = "virus" if i % 3 == 0 else "bacteria"
@@ -131,10 +147,12 @@ def main():
                     help="add an entry whose headers declare 100 bytes for 50 MB")
     ap.add_argument("--counts")
     ap.add_argument("--level", type=int, default=6)
+    ap.add_argument("--normal-patients", action="store_true",
+                    help="with --counts: NORMAL patients hold two images each")
     a = ap.parse_args()
     roots = a.root if a.root is not None else ["chest_xray"]
     counts = [int(x) for x in a.counts.split(",")] if a.counts else None
-    files = plan(a.src, counts)
+    files = plan(a.src, counts, a.normal_patients)
     w = Writer(a.out, a.format, a.level)
     for root in roots:
         pre = root + "/" if root else ""

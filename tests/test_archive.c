@@ -100,6 +100,22 @@ static void test_patient(void)
     cxr_kermany_patient("person1_virus_6.jpeg", pid, sizeof(pid));
     CHECK_STR(pid, "person1");
     cxr_kermany_patient("IM-0177-0001.jpeg", pid, sizeof(pid));
+    CHECK_STR(pid, "IM-0177");
+    cxr_kermany_patient("IM-0656-0001-0001.jpeg", pid, sizeof(pid));
+    CHECK_STR(pid, "IM-0656");
+    cxr_kermany_patient("IM-0656-0001.jpeg", pid, sizeof(pid));
+    CHECK_STR(pid, "IM-0656");
+    cxr_kermany_patient("NORMAL2-IM-1440-0001.jpeg", pid, sizeof(pid));
+    CHECK_STR(pid, "NORMAL2-IM-1440");
+    cxr_kermany_patient("IM-0656.jpeg", pid, sizeof(pid));   /* no image number */
+    CHECK_STR(pid, "");
+    cxr_kermany_patient("IM-0656-0001", pid, sizeof(pid));   /* no extension */
+    CHECK_STR(pid, "");
+    cxr_kermany_patient("IM-0656-x.jpeg", pid, sizeof(pid));
+    CHECK_STR(pid, "");
+    cxr_kermany_patient("NORMAL3-IM-1-2.jpeg", pid, sizeof(pid));
+    CHECK_STR(pid, "");
+    cxr_kermany_patient("IM-0656-0001.jpeg", pid, 7);        /* does not fit */
     CHECK_STR(pid, "");
     cxr_kermany_patient("personX_virus.jpeg", pid, sizeof(pid));
     CHECK_STR(pid, "");
