@@ -1,7 +1,8 @@
 #!/bin/sh
 # sample_patients.sh: patient-disjoint draws of Kermany NORMAL images, whose
 # names carry the patient as IM-<P>-..., NORMAL2-IM-<P>-... (sample.h): a
-# validation draw never holds a patient of the training draw.
+# validation draw never holds a patient of the training draw; and a known
+# answer of a whole seed-42 draw.
 . "$CXR_SOURCE_DIR/tests/lib.sh"
 shared_or_skip
 K=$SHARED/data/kermany-sample
@@ -32,6 +33,10 @@ column_ok() { tail -n +2 "$1" | cut -d, -f1,2 | sed -E 's/^((NORMAL2-)?IM-[0-9]+
 expect_exit 0 "patient-disjoint NORMAL draws" run
 check "training rows" [ "$(rows "$M/tr.csv")" = 5 ]
 check "validation rows" [ "$(rows "$M/va.csv")" = 2 ]
+# known answer of the whole stage (candidates sorted, seed 42, draw 'tr'),
+# computed by an independent Python implementation of rng.h and Algorithm R
+check "seed 42 draws the known files" [ "$(tail -n +2 "$M/tr.csv" | cut -d, -f1 | tr '\n' ' ')" = \
+  "IM-0000-0001.jpeg IM-0002-0001-0001.jpeg IM-0005-0001-0001.jpeg NORMAL2-IM-0001-0001.jpeg NORMAL2-IM-0001-0002.jpeg " ]
 check "patient column of training" column_ok "$M/tr.csv"
 check "patient column of validation" column_ok "$M/va.csv"
 patients "$M/tr.csv" > "$T/ptr"

@@ -1,6 +1,8 @@
 /* test_rng.c: PCG32 against its reference outputs, the bounded draws, the
- * named seeds, Algorithm R and the parsing of draw counts. */
+ * named seeds, Algorithm R, a known answer of a whole draw and the parsing
+ * of draw counts. */
 #include <stdint.h>
+#include <stdio.h>
 
 #include "rng.h"
 #include "sample.h"
@@ -80,6 +82,28 @@ static void test_reservoir(void)
         CHECK(hits[i] > 19000 && hits[i] < 21000);
 }
 
+/* A known answer: seed 42, draw 'normal_train', 5 of the 20 names
+ * n00.jpeg..n19.jpeg (sorted, as the stage sorts its candidates). The
+ * expected names were computed by an independent implementation (Python:
+ * hashlib SHA-256 seed derivation, PCG32, Lemire, Algorithm R as in rng.h
+ * and sample_draw.c); any change of the seed derivation, the generator or
+ * the algorithm changes them, and with them every draw of every config. */
+static void test_known_answer(void)
+{
+    static const char *const want[5] = {"n00.jpeg", "n07.jpeg", "n09.jpeg", "n12.jpeg",
+                                        "n16.jpeg"};
+    char names[20][16];
+    size_t out[5];
+    cxr_rng r;
+    cxr_error err;
+    for (int i = 0; i < 20; i++)
+        snprintf(names[i], sizeof(names[i]), "n%02d.jpeg", i);
+    cxr_rng_seed_named(&r, 42, "normal_train");
+    CHECK_INT(cxr_reservoir_sample(&r, 20, 5, out, &err), CXR_OK);
+    for (int i = 0; i < 5; i++)
+        CHECK_STR(out[i] < 20 ? names[out[i]] : "(out of range)", want[i]);
+}
+
 static void test_parse_count(void)
 {
     size_t n = 99;
@@ -100,6 +124,7 @@ int main(void)
     test_below();
     test_named_seeds();
     test_reservoir();
+    test_known_answer();
     test_parse_count();
     return test_finish();
 }
