@@ -19,6 +19,7 @@ add_library(cxrprep_lib STATIC
   pipeline/steps.c
   pipeline/runstate.c
   pipeline/filehash.c
+  pipeline/stagedir.c
   pipeline/strmap.c
   pipeline/utf8.c
   pipeline/config_yaml.c

@@ -10,6 +10,7 @@
 #include "hash.h"
 #include "manifest.h"
 #include "select_rules.h"
+#include "stagedir.h"
 #include "summary.h"
 #include "workdir.h"
 
@@ -138,11 +139,12 @@ static cxr_status on_row(void *ctx, const cxr_csv_row *row, cxr_error *err)
     return write_row(run, row, &v, err);
 }
 
-static cxr_status open_outputs(select_run *run, const cxr_config *conf, cxr_error *err)
+/* The manifests are written into 'dir', the stage's staging directory. */
+static cxr_status open_outputs(select_run *run, const char *dir, cxr_error *err)
 {
     static const char *const names[3] = {"covid_train.csv", "holdout.csv", "rejected.csv"};
     for (int s = 0; s < 3; s++) {
-        char *path = cxr_stage_path(conf, "select", names[s]);
+        char *path = cxr_path_join(dir, names[s]);
         cxr_status st = s == SPLIT_REJECTED
                             ? cxr_manifest_create(path, rejected_columns, NREJECTED, &run->out[s], err)
                             : cxr_manifest_create(path, kept_columns, NKEPT, &run->out[s], err);
@@ -202,7 +204,7 @@ static cxr_status check_holdout_files(const select_run *run, const cxr_config *c
 }
 
 static cxr_status run_passes(select_run *run, const cxr_config *conf, const char *metadata,
-                             cxr_error *err)
+                             const char *outdir, cxr_error *err)
 {
     cxr_status st = CXR_OK;
     /* A first pass finds the held-out patients, so that training rows of the
@@ -219,7 +221,7 @@ static cxr_status run_passes(select_run *run, const cxr_config *conf, const char
     for (int c = 0; c < NCOLS; c++)
         run->rules.column_index[c] = -1;
     run->writing = 1;
-    st = open_outputs(run, conf, err);
+    st = open_outputs(run, outdir, err);
     if (st == CXR_OK)
         st = cxr_csv_read(metadata, run->display, on_row, run, err);
     if (st == CXR_OK)
@@ -246,10 +248,23 @@ static cxr_status hash_input(select_run *run, const cxr_config *conf, const char
     return CXR_OK;
 }
 
+/* Writes the summary beside the manifests in the staging directory. */
+static cxr_status write_summary(const select_run *run, const cxr_config *conf, const char *url,
+                                const char *outdir, cxr_error *err)
+{
+    json_t *body = summary_body(run, url);
+    char *path = cxr_path_join(outdir, "summary.json");
+    cxr_status st = cxr_summary_write(path, "select", conf, "select", body, err);
+    json_decref(body);
+    free(path);
+    return st;
+}
+
 cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr_error *err)
 {
     const char *url = cxr_config_str(conf, "sources.metadata.url");
-    char *metadata = NULL, *summary_path;
+    char *metadata = NULL, *outdir = cxr_stage_path(conf, "select", NULL);
+    cxr_stagedir staged = {0};
     select_run run;
     cxr_status st;
 
@@ -266,15 +281,17 @@ cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr
     run.holdout_matched = cxr_strmap_new();
     if (st == CXR_OK && (!run.seen_files || !run.holdout_patients || !run.holdout_matched))
         st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    /* All outputs are built in a staging directory and swapped in together. */
     if (st == CXR_OK)
-        st = run_passes(&run, conf, metadata, err);
-    if (st == CXR_OK) {
-        json_t *body = summary_body(&run, url);
-        summary_path = cxr_stage_path(conf, "select", "summary.json");
-        st = cxr_summary_write(summary_path, "select", conf, "select", body, err);
-        json_decref(body);
-        free(summary_path);
-    }
+        st = cxr_stagedir_open(&staged, outdir, err);
+    if (st == CXR_OK)
+        st = run_passes(&run, conf, metadata, staged.tmp, err);
+    if (st == CXR_OK)
+        st = write_summary(&run, conf, url, staged.tmp, err);
+    if (st == CXR_OK)
+        st = cxr_stagedir_commit(&staged, err);
+    else
+        cxr_stagedir_abort(&staged);
     if (counts)
         *counts = run.counts;
     select_rules_release(&run.rules);
@@ -282,5 +299,6 @@ cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr
     cxr_strmap_free(run.holdout_patients);
     cxr_strmap_free(run.holdout_matched);
     free(metadata);
+    free(outdir);
     return st;
 }

@@ -27,8 +27,9 @@ typedef struct cxr_select_counts {
     size_t date_kinds[6];   /* rows passing the filters, by cxr_date_kind */
 } cxr_select_counts;
 
-/* Runs the stage; 'counts' (may be NULL) receives the totals. Nothing is
- * left half-written: on failure no manifest is replaced. */
+/* Runs the stage; 'counts' (may be NULL) receives the totals. The outputs
+ * are built in a staging directory and swapped in whole: on failure no
+ * manifest is replaced, and a reader never sees new and old files mixed. */
 cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr_error *err);
 
 #endif

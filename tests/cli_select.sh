@@ -88,7 +88,7 @@ bad_input() { # NAME CONTENT-COMMAND EXPECTED-MESSAGE
   expect_exit 4 "$1" "$BIN/cxrprep-select" --config "$T/c.yaml" --set "sources.metadata.url=$T/bad.csv"
   check "$1: message" stderr_has "$3"
   check "$1: manifest untouched" cmp -s "$M/covid_train.csv" "$T/before.csv"
-  check "$1: no temporary files left" [ -z "$(ls "$M" | grep tmp)" ]
+  check "$1: no temporary files left" [ -z "$(ls -A "$M" "$M/.." | grep "\.tmp\.")" ]
 }
 mk_ragged() { echo "$old_header"; old 1 COVID-19 PA X-ray 2020 images z.jpg; echo "1,2,3"; }
 mk_quote() { echo "$old_header"; old 1 COVID-19 PA X-ray 2020 images z.jpg; echo "1,0,M,50,\"COVID-19,,,"; }
