@@ -24,6 +24,8 @@ cxr_add_unit_test(test_rng tests/test_rng.c)
 cxr_add_unit_test(test_archive tests/test_archive.c)
 cxr_add_script_test(sample_cli tests/sample_cli.sh)
 cxr_add_script_test(layout_cli tests/layout_cli.sh)
+# needs the demo mirror (cmake/demo.cmake) and the loopback server
+cxr_add_script_test(layout_safety tests/layout_safety.sh)
 # layout_tree.c compiled with rename, renameat2 and kill replaced
 cxr_add_unit_test(test_layout_tree tests/test_layout_tree.c)
 cxr_add_script_test(sample_patients tests/sample_patients.sh)

@@ -1,6 +1,6 @@
 /* layout_place.c: one source image into its folders of the staging tree:
- * verified by decoding, then hard-linked, written, or written as a resized
- * PNG; or quarantined with the reason. */
+ * verified by decoding, then hard-linked (cache objects only), written, or
+ * written as a resized PNG; or quarantined with the reason. */
 #include "layout_internal.h"
 
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "fsutil.h"
 #include "image.h"
 #include "safename.h"
+#include "workdir.h"
 
 static const char *source_name(layout_source src)
 {
@@ -72,14 +73,37 @@ static cxr_status write_bytes(const char *path, const unsigned char *data, size_
     return CXR_OK;
 }
 
-/* Places the original bytes: a hard link to the source when allowed and
- * possible, else a new file. */
+/* 1 when 'path' is a fetch cache object, "<workdir>/cache/objects/<aa>/<name>". */
+static int cache_object(const layout_ctx *c, const char *path)
+{
+    const char *name = strrchr(path, '/');
+    char *obj;
+    int is;
+    name = name ? name + 1 : path;
+    if (!cxr_sha256_valid(name))
+        return 0;
+    obj = cxr_cache_object_path(c->conf, name);
+    is = obj && !strcmp(obj, path);
+    free(obj);
+    return is;
+}
+
+/* Places the original bytes ('sha' their sha256): a hard link when allowed
+ * and possible, else a new file. Only read-only, content-addressed cache
+ * objects are linked, and only when the bytes hash to the object's name;
+ * the user's local sources are always copied, so an in-place edit of the
+ * tree never reaches them. */
 static cxr_status place_original(layout_ctx *c, const layout_item *it, const char *dst,
-                                 const unsigned char *data, size_t len, int *linked,
-                                 cxr_error *err)
+                                 const unsigned char *data, size_t len, const char *sha,
+                                 int *linked, cxr_error *err)
 {
     *linked = 0;
-    if (it->local && c->link != LINK_COPY) {
+    if (it->local && c->link != LINK_COPY && cache_object(c, it->local)) {
+        const char *name = strrchr(it->local, '/') + 1;
+        if (strcmp(name, sha) != 0)
+            return cxr_fail(err, CXR_ERR_INPUT, "cache object '%s' does not hash to its "
+                            "name (sha256 %s): the cache is damaged; run 'cxrprep fetch "
+                            "--verify'", it->local, sha);
         if (link(it->local, dst) == 0) {
             *linked = 1;
             return CXR_OK;
@@ -174,7 +198,7 @@ cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned ch
             if (st == CXR_OK)
                 st = cxr_sha256_file(dst, sha, &size, err);
         } else {
-            st = place_original(c, it, dst, data, len, &linked, err);
+            st = place_original(c, it, dst, data, len, sha, &linked, err);
         }
         free(dst);
         if (st == CXR_OK)

@@ -97,7 +97,7 @@ check "one row per file" [ "$(rows "$L/layout.csv")" = "$(nfiles "$D")" ]
 check "rows match files" rows_match_files
 check "tree digest is the manifest's sha256" [ "$(digest)" = "$(sha256sum < "$L/layout.csv" | cut -d' ' -f1)" ]
 check "classes are folder names" [ "$(tail -n +2 "$L/layout.csv" | cut -d, -f4 | sort -u | tr '\n' ' ')" = "covid covid_validation non_covid_pneumonia_validation normal normal_validation pneumo " ]
-check "covid images hard-linked (auto)" [ "$(links)" -ge 3 ]
+check "local covid images copied, never hard-linked (auto; layout_safety.sh tests links to cache objects)" [ "$(links)" = 1 ]
 check "no staging left" [ -z "$(ls -A "$W" | grep staging)" ]
 check "first run decoded everything" grep -q ", 0 images verified by an earlier run" "$T/stdout"
 check "verified markers: one per good image" [ "$(ls "$W/cache/verified" | wc -l)" = 25 ]
