@@ -60,15 +60,18 @@ const char *cxr_image_format_name(cxr_image_format fmt)
 static size_t jpeg_skip_scan(const unsigned char *d, size_t pos, size_t len)
 {
     while (pos + 1 < len) {
-        if (d[pos] == 0xFF) {
-            unsigned char next = d[pos + 1];
-            if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
-                pos += 2;
-                continue;
-            }
-            if (next != 0xFF)
-                return pos;
+        const unsigned char *ff = memchr(d + pos, 0xFF, len - 1 - pos); /* fast */
+        unsigned char next;
+        if (!ff)
+            break;
+        pos = (size_t)(ff - d);
+        next = d[pos + 1];
+        if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
+            pos += 2;
+            continue;
         }
+        if (next != 0xFF)
+            return pos;
         pos++;
     }
     return len;
