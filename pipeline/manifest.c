@@ -46,13 +46,14 @@ cxr_status cxr_manifest_create(const char *path, const char *const *columns,
                                cxr_error *err)
 {
     cxr_manifest_writer *w = calloc(1, sizeof(*w));
+    cxr_status st;
 
     *out = NULL;
     if (!w)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    if (cxr_atomic_open(&w->file, path, err) != CXR_OK) {
+    if ((st = cxr_atomic_open(&w->file, path, err)) != CXR_OK) {
         free(w);
-        return err->status;
+        return st;
     }
     w->ncolumns = ncolumns;
     write_row(w, columns);
@@ -63,6 +64,8 @@ cxr_status cxr_manifest_create(const char *path, const char *const *columns,
 cxr_status cxr_manifest_add(cxr_manifest_writer *w, const char *const *values,
                             cxr_error *err)
 {
+    if (!w)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "cxr_manifest_add: no writer");
     write_row(w, values);
     w->rows++;
     if (ferror(w->file.fp))
@@ -72,12 +75,15 @@ cxr_status cxr_manifest_add(cxr_manifest_writer *w, const char *const *values,
 
 size_t cxr_manifest_written(const cxr_manifest_writer *w)
 {
-    return w->rows;
+    return w ? w->rows : 0;
 }
 
 cxr_status cxr_manifest_commit(cxr_manifest_writer *w, cxr_error *err)
 {
-    cxr_status st = cxr_atomic_commit(&w->file, err);
+    cxr_status st;
+    if (!w)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "cxr_manifest_commit: no writer");
+    st = cxr_atomic_commit(&w->file, err);
     free(w);
     return st;
 }

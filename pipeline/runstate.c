@@ -101,12 +101,13 @@ cxr_status cxr_runstate_save(const cxr_runstate *state, const char *path, cxr_er
 {
     cxr_atomic_file af;
     char *files = cxr_filehash_save(state->files);
+    cxr_status st;
 
     json_object_set_new(state->root, "file_hashes",
                         files ? json_loads(files, 0, NULL) : json_object());
     free(files);
-    if (cxr_atomic_open(&af, path, err) != CXR_OK)
-        return err->status;
+    if ((st = cxr_atomic_open(&af, path, err)) != CXR_OK)
+        return st;
     if (json_dumpf(state->root, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
         cxr_atomic_abort(&af);
         return cxr_fail(err, CXR_ERR_IO, "cannot write '%s'", path);

@@ -11,6 +11,7 @@ cxr_status cxr_summary_write(const char *path, const char *stage,
 {
     char hash[CXR_SHA256_HEX];
     cxr_atomic_file af;
+    cxr_status st;
 
     cxr_config_hash(conf, section, hash);
     json_object_set_new(body, "stage", json_string(stage));
@@ -18,8 +19,8 @@ cxr_status cxr_summary_write(const char *path, const char *stage,
     json_object_set_new(body, "config", json_string(cxr_config_file(conf)));
     json_object_set_new(body, "config_section", section ? json_string(section) : json_null());
     json_object_set_new(body, "config_hash", json_string(hash));
-    if (cxr_atomic_open(&af, path, err) != CXR_OK)
-        return err->status;
+    if ((st = cxr_atomic_open(&af, path, err)) != CXR_OK)
+        return st;
     /* 12 significant digits: 0.1, not 0.10000000000000001 */
     if (json_dumpf(body, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12)) != 0 ||
         fputc('\n', af.fp) == EOF) {
