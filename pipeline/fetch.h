@@ -13,7 +13,10 @@
  * file:// URLs and plain paths are verified where they are, never copied.
  * Sources without a sha256 in the config are pinned on first download in the
  * lock file (fetch.lock_file) and verified against it on every later run.
- * Writes <workdir>/manifests/fetch/fetch.csv and summary.json. */
+ * Writes <workdir>/manifests/fetch/fetch.csv and summary.json, the same on
+ * a rerun and in any work directory: a file downloaded now is "cached" like
+ * one found in the cache, paths inside the work directory are relative to
+ * it, and run statistics (downloads, bytes) are only in the events. */
 #ifndef CXR_FETCH_H
 #define CXR_FETCH_H
 

@@ -1,5 +1,9 @@
 /* fetch_report.c: what the fetch stage leaves for the stages after it: the
- * counts of a run, fetch.csv (one row per file) and summary.json. */
+ * counts of a run, fetch.csv (one row per file) and summary.json. Both hold
+ * only what the same config and sources give on every machine and every
+ * run: paths inside the work directory are written relative to it, a file
+ * downloaded now and one found in the cache are both "cached", and run
+ * statistics (bytes received, downloads) go to the log lines only. */
 #include "fetch_internal.h"
 
 #include <inttypes.h>
@@ -49,6 +53,28 @@ void cxr_fetch_count(const cxr_fetch_plan *plan, cxr_fetch_counts *c)
     }
 }
 
+/* 'path' relative to the work directory when it lies inside it (a pointer
+ * into 'path'), else 'path' as the config gave it. */
+static const char *workdir_relative(const cxr_config *conf, const char *path)
+{
+    const char *wd = cxr_config_str(conf, "workdir");
+    size_t n = wd ? strlen(wd) : 0;
+    while (n > 1 && wd[n - 1] == '/')
+        n--;
+    if (!path || !n || strncmp(path, wd, n) != 0 || path[n] != '/')
+        return path;
+    path += n;
+    while (*path == '/')
+        path++;
+    return path;
+}
+
+/* The status column: the state after the run, the same on a rerun. */
+static const char *row_status(const cxr_fetch_item *it)
+{
+    return it->state == CXR_ITEM_DOWNLOADED ? "cached" : cxr_fetch_item_state_name(it->state);
+}
+
 static cxr_status write_manifest(const cxr_config *conf, const cxr_fetch_plan *plan,
                                  cxr_error *err)
 {
@@ -67,10 +93,10 @@ static cxr_status write_manifest(const cxr_config *conf, const cxr_fetch_plan *p
         row[0] = it->source;
         row[1] = it->name;
         row[2] = it->url;
-        row[3] = it->path;
+        row[3] = workdir_relative(conf, it->path);
         row[4] = it->sha256;
         row[5] = size;
-        row[6] = cxr_fetch_item_state_name(it->state);
+        row[6] = row_status(it);
         row[7] = it->reason;
         st = cxr_manifest_add(w, row, err);
     }
@@ -82,24 +108,25 @@ static cxr_status write_manifest(const cxr_config *conf, const cxr_fetch_plan *p
     return st;
 }
 
+/* Counts that a rerun gives again: downloaded files count as cached. */
 static json_t *counts_json(const cxr_fetch_counts *c)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "files", (json_int_t)c->total,
-                     "downloaded", (json_int_t)c->downloaded, "cached",
-                     (json_int_t)c->cached, "local", (json_int_t)c->local, "skipped",
-                     (json_int_t)c->skipped, "missing", (json_int_t)c->missing, "failed",
-                     (json_int_t)c->failed);
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "files", (json_int_t)c->total,
+                     "cached", (json_int_t)(c->downloaded + c->cached), "local",
+                     (json_int_t)c->local, "skipped", (json_int_t)c->skipped, "missing",
+                     (json_int_t)c->missing, "failed", (json_int_t)c->failed);
 }
 
-static json_t *summary_body(const cxr_fetch_plan *plan, const cxr_fetch_counts *c,
-                            const char *lock_path, const cxr_fetch_options *opts)
+static json_t *summary_body(const cxr_config *conf, const cxr_fetch_plan *plan,
+                            const cxr_fetch_counts *c, const char *lock_path,
+                            const cxr_fetch_options *opts)
 {
     json_t *inputs = json_array();
     for (size_t i = 0; inputs && i < plan->ninputs; i++)
-        json_array_append_new(inputs, json_string(plan->inputs[i]));
-    return json_pack("{s:o, s:I, s:o, s:s, s:s, s:b}", "counts", counts_json(c),
-                     "bytes_received", (json_int_t)c->bytes_received, "inputs",
-                     inputs ? inputs : json_null(), "lock_file", lock_path, "images",
+        json_array_append_new(inputs, json_string(workdir_relative(conf, plan->inputs[i])));
+    return json_pack("{s:o, s:o, s:s, s:s, s:b}", "counts", counts_json(c), "inputs",
+                     inputs ? inputs : json_null(), "lock_file",
+                     workdir_relative(conf, lock_path), "images",
                      plan->images_planned ? "from the select manifests"
                                           : "not planned: no select manifests yet",
                      "offline", opts->offline != 0);
@@ -115,7 +142,7 @@ cxr_status cxr_fetch_report_write(const cxr_config *conf, const cxr_fetch_plan *
     if (st != CXR_OK)
         return st;
     path = cxr_stage_path(conf, "fetch", "summary.json");
-    body = summary_body(plan, c, lock_path, opts);
+    body = summary_body(conf, plan, c, lock_path, opts);
     if (!path || !body)
         st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     else

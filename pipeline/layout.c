@@ -169,8 +169,45 @@ static cxr_status write_digest(const layout_ctx *c, char hex[CXR_SHA256_HEX], cx
     return st;
 }
 
-static cxr_status write_summary(const layout_ctx *c, const char *fingerprint,
-                                const cxr_layout_result *res, cxr_error *err)
+/* "<workdir>/cache/layout.state": what decides whether a rerun has work to
+ * do, kept out of summary.json because it is this machine's (paths, inodes,
+ * mtimes): the inputs' fingerprint, the tree's digest, the hard links. */
+static char *state_path(const layout_ctx *c)
+{
+    const char *wd = cxr_config_str(c->conf, "workdir");
+    char *p = cxr_path_join(wd && *wd ? wd : ".", "cache/layout.state");
+    if (!p)
+        abort();
+    return p;
+}
+
+static cxr_status write_state(const layout_ctx *c, const char *fingerprint,
+                              const cxr_layout_result *res, cxr_error *err)
+{
+    char *path = state_path(c);
+    json_t *j = json_pack("{s:s, s:s, s:I}", "inputs_fingerprint", fingerprint,
+                          "tree_sha256", res->tree_digest, "hard_links",
+                          (json_int_t)res->nlinked);
+    char *text = j ? json_dumps(j, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+    cxr_atomic_file af;
+    cxr_status st = text ? cxr_atomic_open(&af, path, err)
+                         : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (st == CXR_OK && fprintf(af.fp, "%s\n", text) < 0) {
+        cxr_atomic_abort(&af);
+        st = cxr_fail(err, CXR_ERR_IO, "cannot write '%s'", path);
+    } else if (st == CXR_OK) {
+        st = cxr_atomic_commit(&af, err);
+    }
+    free(text);
+    json_decref(j);
+    free(path);
+    return st;
+}
+
+/* summary.json: only what the same config and inputs give on any machine
+ * (no paths, no run statistics: those are in the log line). */
+static cxr_status write_summary(const layout_ctx *c, const cxr_layout_result *res,
+                                cxr_error *err)
 {
     json_t *body = json_object(), *folders = json_object();
     char *path = cxr_stage_path(c->conf, "layout", "summary.json");
@@ -186,13 +223,10 @@ static cxr_status write_summary(const layout_ctx *c, const char *fingerprint,
                             "draw", c->folders[f].draw, "files", n, "quarantined", q));
     }
     json_object_set_new(body, "folders", folders);
-    json_object_set_new(body, "counts", json_pack("{s:I, s:I, s:I, s:I}",
+    json_object_set_new(body, "counts", json_pack("{s:I, s:I}",
                         "files", (json_int_t)res->nfiles,
-                        "quarantined", (json_int_t)res->nquarantined,
-                        "hard_links", (json_int_t)res->nlinked,
-                        "verified_before", (json_int_t)res->nverified_before));
+                        "quarantined", (json_int_t)res->nquarantined));
     json_object_set_new(body, "tree_sha256", json_string(res->tree_digest));
-    json_object_set_new(body, "inputs_fingerprint", json_string(fingerprint));
     json_object_set_new(body, "images", json_string(c->png ? "png" : "original"));
     st = cxr_summary_write(path, "layout", c->conf, "layout", body, err);
     json_decref(body);
@@ -200,30 +234,35 @@ static cxr_status write_summary(const layout_ctx *c, const char *fingerprint,
     return st;
 }
 
-/* 1 when the last run's summary has this fingerprint and the tree on disk
- * still holds exactly its files; fills res from tree.sha256. */
+/* 1 when the last run's state has this fingerprint, its summary and
+ * layout.csv its tree digest, and the tree on disk still holds exactly its
+ * files; fills res. */
 static int up_to_date(const layout_ctx *c, const char *fingerprint, cxr_layout_result *res)
 {
     char *summary = cxr_stage_path(c->conf, "layout", "summary.json");
     char *csv = cxr_stage_path(c->conf, "layout", "layout.csv");
-    json_t *j = json_load_file(summary, 0, NULL);
-    const char *fp = j ? json_string_value(json_object_get(j, "inputs_fingerprint")) : NULL;
+    char *state = state_path(c);
+    json_t *j = json_load_file(summary, 0, NULL), *sj = json_load_file(state, 0, NULL);
+    const char *fp = sj ? json_string_value(json_object_get(sj, "inputs_fingerprint")) : NULL;
+    const char *stree = sj ? json_string_value(json_object_get(sj, "tree_sha256")) : NULL;
     const char *tree = j ? json_string_value(json_object_get(j, "tree_sha256")) : NULL;
     json_t *counts = j ? json_object_get(j, "counts") : NULL;
     char hex[CXR_SHA256_HEX];
-    int ok = fp && tree && !strcmp(fp, fingerprint) &&
+    int ok = fp && tree && stree && !strcmp(fp, fingerprint) && !strcmp(tree, stree) &&
              cxr_sha256_file(csv, hex, NULL, NULL) == CXR_OK && !strcmp(hex, tree) &&
              layout_tree_matches(c, csv);
     if (ok) {
         snprintf(res->tree_digest, sizeof(res->tree_digest), "%s", tree);
         res->nfiles = (size_t)json_integer_value(json_object_get(counts, "files"));
         res->nquarantined = (size_t)json_integer_value(json_object_get(counts, "quarantined"));
-        res->nlinked = (size_t)json_integer_value(json_object_get(counts, "hard_links"));
+        res->nlinked = (size_t)json_integer_value(json_object_get(sj, "hard_links"));
         res->up_to_date = 1;
     }
     json_decref(j);
+    json_decref(sj);
     free(summary);
     free(csv);
+    free(state);
     return ok;
 }
 
@@ -260,7 +299,9 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
     if (st == CXR_OK)
         st = layout_swap_into_place(c, err);
     if (st == CXR_OK)
-        st = write_summary(c, fingerprint, res, err);
+        st = write_summary(c, res, err);
+    if (st == CXR_OK)
+        st = write_state(c, fingerprint, res, err);
     if (st != CXR_OK && c->staging)
         (void)layout_remove_tree(c->staging, NULL);
     return st;

@@ -12,17 +12,20 @@
  * marker named by the sha256 of the bytes, the dimension cap and the tool
  * version (<workdir>/cache/verified/) spares decoding the same bytes again
  * in later runs.
- * Originals keep their bytes (covid images hard-linked from their source
- * when layout.link allows, else copied); layout.images: png writes decoded
+ * Originals keep their bytes (covid images hard-linked from the fetch cache,
+ * whose objects are read-only, when layout.link allows; local sources are
+ * always copied); layout.images: png writes decoded
  * images resized to layout.image_size instead.
  *
  * Writes <workdir>/manifests/layout/layout.csv (path, sha256, size, class,
  * source, entry, draw; sorted by path; path relative to layout.root),
  * quarantine.csv (path, source, entry, draw, reason), tree.sha256 (the
- * sha256 of layout.csv, one line) and summary.json, which records a
- * fingerprint of every input: a rerun whose inputs are unchanged, and whose
- * tree still holds exactly the manifest's files (sizes, and no file modified
- * after layout.csv was written), touches nothing. */
+ * sha256 of layout.csv, one line) and summary.json (the same in any work
+ * directory: no paths, no run statistics), and <workdir>/cache/layout.state,
+ * this machine's fingerprint of every input (paths, sizes, mtimes, inodes):
+ * a rerun whose inputs are unchanged, and whose tree still holds exactly the
+ * manifest's files (sizes, and no file modified after layout.csv was
+ * written), touches nothing. */
 #ifndef CXR_LAYOUT_H
 #define CXR_LAYOUT_H
 
@@ -37,7 +40,7 @@ typedef struct cxr_layout_result {
     int up_to_date;                 /* nothing changed; the tree was left as it was */
     size_t nfiles;                  /* files in the tree */
     size_t nquarantined;
-    size_t nlinked;                 /* of nfiles, hard links to source files */
+    size_t nlinked;                 /* of nfiles, hard links to cache objects */
     size_t nverified_before;        /* images not decoded again: verified by an
                                        earlier run (cache/verified) */
     char tree_digest[CXR_SHA256_HEX];

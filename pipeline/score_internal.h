@@ -129,8 +129,9 @@ cxr_status score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
 void score_stats_release(score_stats *st);
 
 /* score_output.c */
-/* The unsharded outputs: per-set CSV and JSON, and summary.json (timing
- * may be NULL for a merge). */
+/* The unsharded outputs: per-set CSV and JSON, and summary.json. 'timing'
+ * (NULL for a merge) and 'decode_threads' are not written: the outputs
+ * hold no run statistics (the executable's log line has them). */
 cxr_status score_output_write(const cxr_config *conf, const score_plan *plan,
                               const score_stats *st, const score_timing *timing,
                               int decode_threads, cxr_error *err);

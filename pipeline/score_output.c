@@ -171,11 +171,10 @@ cxr_status score_output_write(const cxr_config *conf, const score_plan *plan,
                      "comparisons", cmps, "threshold", plan->threshold, "images",
                      (json_int_t)scored, "failed", (json_int_t)failed, "histogram_bins",
                      st->nbins);
-    if (timing && timing->seconds > 0)
-        json_object_set_new(body, "throughput",
-                            json_pack("{s:f,s:f,s:i}", "seconds", timing->seconds,
-                                      "images_per_s", timing->scored / timing->seconds,
-                                      "decode_threads", decode_threads));
+    /* timing (seconds, images/s, threads) is the run's, not the inputs': it
+     * goes to the log line only, so summary.json is the same on every run */
+    (void)timing;
+    (void)decode_threads;
     path = cxr_stage_path(conf, "score", "summary.json");
     if (rc == CXR_OK)
         rc = cxr_summary_write(path, "score", conf, "score", body, err);

@@ -135,13 +135,17 @@ static cxr_status add_folder_set(const cxr_config *conf, score_plan *plan, size_
     char *root = cxr_path_join(cxr_config_str(conf, "workdir"),
                                cxr_config_str(conf, "layout.root"));
     char *dir = cxr_path_join(root, folder);
+    /* the origin as the config gives it: layout.root/folder, relative to
+     * the work directory, never the absolute path of this machine */
+    char *shown = cxr_path_join(cxr_config_str(conf, "layout.root"), folder);
     name_list names = {0};
     cxr_status st = list_folder(plan->sets[s].name, dir, &names, err);
-    size_t len = strlen(dir) + 16;
+    size_t len = (shown ? strlen(shown) : 0) + 16;
 
     plan->sets[s].origin = malloc(len);
     if (plan->sets[s].origin)
-        snprintf(plan->sets[s].origin, len, "folder %s", dir);
+        snprintf(plan->sets[s].origin, len, "folder %s", shown ? shown : "");
+    free(shown);
     plan->sets[s].total = names.n;
     for (size_t i = 0; st == CXR_OK && i < names.n; i++) {
         char *path;
@@ -183,16 +187,19 @@ static cxr_status open_archive_listing(const cxr_config *conf, score_plan *plan,
     return st;
 }
 
+/* 'url' is the archive as the config names it (sources.kermany.url), not
+ * the cache object it was read from (a path under this work directory). */
 static cxr_status add_archive_set(score_plan *plan, size_t s, const cxr_archive_listing *ls,
-                                  const char *root, const char *dir, cxr_error *err)
+                                  const char *url, const char *root, const char *dir,
+                                  cxr_error *err)
 {
-    size_t len = strlen(plan->archive) + strlen(dir) + 16, index = 0;
+    size_t len = strlen(url) + strlen(dir) + 16, index = 0;
     cxr_status st = CXR_OK;
 
     plan->sets[s].from_archive = 1;
     plan->sets[s].origin = malloc(len);
     if (plan->sets[s].origin)
-        snprintf(plan->sets[s].origin, len, "archive %s: %s", plan->archive, dir);
+        snprintf(plan->sets[s].origin, len, "archive %s: %s", url, dir);
     /* the listing is sorted by (root, split, class, name) */
     for (size_t i = 0; st == CXR_OK && i < ls->nimages; i++) {
         const cxr_archive_image *im = &ls->images[i];
@@ -282,7 +289,8 @@ cxr_status score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
         if (st == CXR_OK && adir && !ls)
             st = open_archive_listing(conf, plan, &ls, &root, err);
         if (st == CXR_OK && adir)
-            st = add_archive_set(plan, i, ls, root, adir, err);
+            st = add_archive_set(plan, i, ls, cxr_config_str(conf, "sources.kermany.url"), root,
+                                 adir, err);
     }
     cxr_archive_listing_free(ls);
     if (st != CXR_OK)

@@ -2,7 +2,8 @@
 # demo_config.sh: config/demo.yaml, as committed, validates against the
 # schema and runs the whole pipeline on the mirror the build wrote, with the
 # counts tools/mkdemo.h promises (select 10 train / 6 held out / 4 undated;
-# draws 10 + 10 + 6 + 6; seven folders; five scored sets). Skips when the
+# draws 10 + 10 + 6 + 6; seven folders; five scored sets), and gives
+# byte-identical manifests in work dirs at different paths. Skips when the
 # driver is not built.
 . "$CXR_SOURCE_DIR/tests/lib.sh"
 BUILD=${CXR_BUILD_DIR:?run through ctest}
@@ -77,4 +78,15 @@ U="file://$BUILD/demo/mirror"
 check "the demo runs from file:// URLs ($(tail -1 "$T/stderr"))" test $? -eq 0
 check "file:// URLs give the same trees" diff -r "$W/datasets" "$T/work2/datasets"
 check "and the same scores" diff "$M/score/covid_validation.csv" "$T/work2/manifests/score/covid_validation.csv"
+
+# The same config and sources into a work dir at another absolute path
+# (deeper, another name): every manifest and summary is byte-identical,
+# including summary.json, tree.sha256, the score JSONs and report.html,
+# and after the reruns above the first work dir's are unchanged.
+W3="$T/elsewhere/deeper/w3"
+"$BIN/cxrprep" run "$SRC/config/demo.yaml" --set "workdir=$W3" --set "fetch.lock_file=$W3/demo.lock" \
+  >"$T/stdout" 2>"$T/stderr"
+check "the demo runs in another work dir ($(tail -1 "$T/stderr"))" test $? -eq 0
+check "manifests identical whatever the work dir's path" diff -r "$M" "$W3/manifests"
+check "no absolute work dir path in the manifests" sh -c "! grep -rq -e '$T' '$W3/manifests'"
 finish

@@ -153,10 +153,40 @@ static void test_pinned_metadata(void)
     CHECK_STR(path, obj);
     free(path);
     CHECK(manifest_row(conf, "meta.csv", status, reason));
-    CHECK_STR(status, "downloaded");
+    CHECK_STR(status, "cached"); /* downloaded now: what a rerun will say */
     CHECK_INT(count_files("w1/cache/partial"), 0);
-    /* second run: from the cache, no request */
-    CHECK_INT(run(conf, NULL, &e, &err), CXR_OK);
+    {   /* paths inside the work directory are relative to it */
+        char *csv = cxr_stage_path(conf, "fetch", "fetch.csv"), want[200];
+        unsigned char *text = NULL;
+        size_t n;
+        snprintf(want, sizeof(want), ",cache/objects/%.2s/%s,", sha, sha);
+        CHECK_INT(cxr_read_file(csv, &text, &n, &err), CXR_OK);
+        CHECK(text && strstr((char *)text, want));
+        CHECK(text && !strstr((char *)text, cxr_config_str(conf, "workdir")));
+        free(text);
+        free(csv);
+    }
+    /* second run: from the cache, no request; fetch.csv and summary.json
+     * are byte for byte the first run's */
+    {
+        char *csv = cxr_stage_path(conf, "fetch", "fetch.csv");
+        char *sum = cxr_stage_path(conf, "fetch", "summary.json");
+        unsigned char *c1 = NULL, *c2 = NULL, *s1 = NULL, *s2 = NULL;
+        size_t n;
+        cxr_read_file(csv, &c1, &n, &err);
+        cxr_read_file(sum, &s1, &n, &err);
+        CHECK_INT(run(conf, NULL, &e, &err), CXR_OK);
+        cxr_read_file(csv, &c2, &n, &err);
+        cxr_read_file(sum, &s2, &n, &err);
+        CHECK(c1 && c2 && !strcmp((char *)c1, (char *)c2));
+        CHECK(s1 && s2 && !strcmp((char *)s1, (char *)s2));
+        free(c1);
+        free(c2);
+        free(s1);
+        free(s2);
+        free(csv);
+        free(sum);
+    }
     CHECK_INT(test_server_requests(&srv, "/f/meta.csv", NULL, NULL), 1);
     CHECK(manifest_row(conf, "meta.csv", status, reason));
     CHECK_STR(status, "cached");
@@ -295,7 +325,7 @@ static void test_images(void)
     CHECK_STR(status, "missing");
     CHECK(test_contains(reason, "HTTP 404"));
     CHECK(manifest_row(conf, "sp ace.png", status, reason));
-    CHECK_STR(status, "downloaded");
+    CHECK_STR(status, "cached");
     CHECK_INT(count_files("w5/cache/objects"), 4);
     cxr_config_free(conf);
     /* allowed to be missing: recorded, not fatal */
@@ -326,7 +356,7 @@ static void test_unsafe_name(void)
     CHECK(test_contains(reason, "unsafe file name"));
     CHECK_INT(test_server_requests(&srv, "evil.png", NULL, NULL), 0);
     CHECK(manifest_row(conf, "img1.png", status, reason));
-    CHECK_STR(status, "downloaded");
+    CHECK_STR(status, "cached");
     cxr_config_free(conf);
 }
 
@@ -365,7 +395,7 @@ static void test_only_metadata(void)
     CHECK(manifest_row(conf, "arch.zip", status, reason));
     CHECK_STR(status, "skipped");
     CHECK(manifest_row(conf, "meta.csv", status, reason));
-    CHECK_STR(status, "downloaded");
+    CHECK_STR(status, "cached");
     cxr_config_free(conf);
 }
 

@@ -26,7 +26,8 @@ C="$W/datasets/10_dataset/covid"
 f=$(ls "$C" | head -1)
 check "a local source is copied, not linked" [ "$(links "$C/$f")" = 1 ]
 check "the mirror file has one link" [ "$(links "$MIRROR/images/$f")" = 1 ]
-check "the summary counts no hard links" grep -q '"hard_links": 0' "$W/manifests/layout/summary.json"
+check "the log line counts no hard links" grep -q '(0 hard links)' "$T/stdout"
+check "the state counts no hard links" grep -q '"hard_links": 0' "$W/cache/layout.state"
 cp "$MIRROR/images/$f" "$T/orig"
 printf 'X' | dd of="$C/$f" bs=1 seek=100 conv=notrunc 2>/dev/null
 check "an in-place edit of the tree leaves the source" cmp -s "$T/orig" "$MIRROR/images/$f"
@@ -51,7 +52,7 @@ sha=$(sha256sum "$C/$f" | cut -d' ' -f1)
 obj="$W/cache/objects/$(printf %.2s "$sha")/$sha"
 check "a cache object is hard-linked" [ "$(links "$C/$f")" -ge 2 ] && [ "$C/$f" -ef "$obj" ]
 check "cache objects are read-only" [ "$(stat -c %a "$obj")" = 444 ]
-check "the summary counts the hard links" grep -q '"hard_links": [1-9]' "$W/manifests/layout/summary.json"
+check "the log line counts the hard links" grep -q '([1-9][0-9]* hard links)' "$T/stdout"
 # a damaged object (same size, another byte) is never linked into a tree
 # (verification off, so that the damage is not caught by decoding first)
 chmod u+w "$obj"
