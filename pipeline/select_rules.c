@@ -113,6 +113,13 @@ cxr_status select_rules_bind(select_rules *rules, const cxr_csv_row *header,
         for (size_t i = 0; i < header->nfields && rules->column_index[c] < 0; i++)
             if (strcmp(header->fields[i], rules->column_name[c]) == 0)
                 rules->column_index[c] = (int)i;
+        for (size_t i = (size_t)rules->column_index[c] + 1;
+             rules->column_index[c] >= 0 && i < header->nfields; i++)
+            if (strcmp(header->fields[i], rules->column_name[c]) == 0)
+                return cxr_fail(err, CXR_ERR_INPUT,
+                                "'%s' line 1: column '%s' appears twice (columns %d and %zu); "
+                                "which one is meant cannot be known", file,
+                                rules->column_name[c], rules->column_index[c] + 1, i + 1);
         if (rules->column_index[c] >= 0 || !rules->needed[c])
             continue; /* a column nothing depends on may be absent */
         char found[1536] = "";

@@ -96,12 +96,14 @@ mk_bom() { printf '\357\273\277'; echo "$old_header"; }
 mk_crlf() { printf '%s\r\n' "$old_header"; }
 mk_utf8() { echo "$old_header"; old 1 COVID-19 PA X-ray 2020 images "$(printf 'z\377.jpg')"; }
 mk_empty() { :; }
+mk_dupcol() { echo "${old_header}filename"; echo "$(old 1 COVID-19 PA X-ray 2020 images z.jpg)y.jpg"; }
 bad_input ragged mk_ragged "bad.csv' line 3: 3 fields, the header has 28"
 bad_input quote mk_quote "bad.csv' line 3: unterminated quoted field"
 bad_input bom mk_bom "line 1: starts with a UTF-8 byte order mark"
 bad_input crlf mk_crlf "line 1: CRLF line end"
 bad_input utf8 mk_utf8 "line 2: invalid UTF-8"
 bad_input empty mk_empty "is empty"
+bad_input dupcol mk_dupcol "bad.csv' line 1: column 'filename' appears twice (columns 22 and 28)"
 
 # a column the config names must exist; the message lists what was found
 expect_exit 4 "missing column" "$BIN/cxrprep-select" --config "$T/c.yaml" --set select.columns.view=projection
