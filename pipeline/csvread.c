@@ -65,8 +65,11 @@ static void on_row_end(int terminator, void *data)
 {
     reader *r = data;
     cxr_csv_row row;
-    (void)terminator;
 
+    if (r->status == CXR_OK && terminator == '\r') /* CRLF is refused before */
+        r->status = cxr_fail(r->err, CXR_ERR_INPUT,
+                             "'%s' line %zu: a carriage return ends a record (CR line ends?); "
+                             "convert the file to LF line ends", r->name, r->row_line);
     if (r->status == CXR_OK) {
         if (r->header_fields == 0)
             r->header_fields = r->nfields;

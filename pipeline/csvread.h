@@ -2,8 +2,8 @@
  *
  * Rows are handed to a callback one at a time, so memory does not grow with
  * the file. Refused with the line number: a UTF-8 byte order mark, CRLF line
- * ends, invalid UTF-8, an unterminated quote, a row whose field count differs
- * from the header's, an empty file. */
+ * ends or a bare CR ending a record, invalid UTF-8, an unterminated quote, a
+ * row whose field count differs from the header's, an empty file. */
 #ifndef CXR_CSVREAD_H
 #define CXR_CSVREAD_H
 

@@ -74,6 +74,11 @@ int main(void)
     expect_bad(dir, "", "is empty");
     expect_bad(dir, "\xEF\xBB\xBF" "a,b\n1,2\n", "line 1: starts with a UTF-8 byte order mark");
     expect_bad(dir, "a,b\r\n1,2\r\n", "line 1: CRLF line end");
+    /* CR line ends: the whole file is one line; not a header and no rows */
+    expect_bad(dir, "a,b\r1,2\r", "line 1: a carriage return ends a record");
+    expect_bad(dir, "a,b\n1,2\r3,4\n", "line 2: a carriage return ends a record");
+    CHECK(read_text(dir, "a,b\n1,\"x\ry\"\n", 12, &t, &err) == CXR_OK); /* quoted: data */
+    CHECK_INT(t.rows, 2);
     expect_bad(dir, "a,b\n1,2\n3,\xC3\x28\n", "line 3: invalid UTF-8");
     expect_bad(dir, "a,b\n1,2\n3,\xED\xA0\x80\n", "line 3: invalid UTF-8"); /* surrogate */
     expect_bad(dir, "a,b\n1,2\n3,4,5\n", "line 3: 3 fields, the header has 2");
