@@ -84,7 +84,7 @@ typedef struct cxr_schema_key {
     int required;         /* required whenever its parent map is present */
     const char *def;      /* default, as YAML text; NULL: none */
     const char *choices;  /* CXR_T_ENUM: "dates|files|none" */
-    long long min, max;   /* CXR_T_INT / CXR_T_SIZE bounds (0, 0: unbounded) */
+    long long min, max;   /* CXR_T_INT / CXR_T_SIZE / CXR_T_FLOAT bounds (0, 0: unbounded) */
     const char *doc;      /* one line for the reference */
 } cxr_schema_key;
 

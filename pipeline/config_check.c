@@ -200,6 +200,11 @@ static cxr_status check_scalar(const cxr_schema_key *key, cfg_node *node, const 
     case CXR_T_FLOAT:
         if (!*v || (strtod(v, &end), *end) || !isfinite(strtod(v, NULL)))
             return bad_value(node, path, "a number", err);
+        if ((key->min || key->max) &&
+            (strtod(v, NULL) < (double)key->min || strtod(v, NULL) > (double)key->max)) {
+            snprintf(want, sizeof(want), "between %lld and %lld", key->min, key->max);
+            return bad_value(node, path, want, err);
+        }
         return CXR_OK;
     case CXR_T_BOOL:
         if (in_choices(v, "true|True|TRUE|yes|on"))

@@ -158,7 +158,7 @@ const cxr_schema_key cxr_config_schema[] = {
      "scoring image sets with a trained ONNX model, and the report"},
     {"score.model", CXR_T_STR, OPT, NULL, NULL, 0, 0,
      "ONNX model file (--model overrides); required to score"},
-    {"score.threshold", CXR_T_FLOAT, OPT, "0.5", NULL, 0, 0,
+    {"score.threshold", CXR_T_FLOAT, OPT, "0.5", NULL, 0, 1,
      "POSITIVE when the score is at least this (0 to 1)"},
     {"score.positive_index", CXR_T_INT, OPT, "0", NULL, 0, 1023,
      "the output class whose probability is the score (recipe: 0, covid)"},

@@ -117,6 +117,9 @@ check "prints NEGATIVE 3%" grep -qx "NEGATIVE 3%" "$T/stdout"
 expect_exit 0 "single image, threshold from config" "$SCORE" --config c.yaml \
   --set score.threshold=0.7 --image "$img"
 check "NEGATIVE at threshold 0.7" grep -qx "NEGATIVE 60%" "$T/stdout"
+expect_exit 3 "single image, threshold out of range" "$SCORE" --config c.yaml \
+  --set score.threshold=2 --image "$img"
+check "threshold out of range: named" stderr_has "'score.threshold' must be between 0 and 1"
 expect_exit 4 "single truncated image" "$SCORE" --model model.onnx \
   --image work/datasets/dataset_validation/normal_validation/n05_truncated.png
 check "names the image" stderr_has "n05_truncated.png"

@@ -48,6 +48,9 @@ static void test_errors(void)
     expect_error(BASE "  holdout:\n    mode: dates\n    date_frm: 2020-03-01\n", NULL,
                  (const char *[]){"test.yaml:10:15:", "unknown key 'select.holdout.date_frm'",
                                   "did you mean 'date_from'", NULL});
+    expect_error(BASE "score: {threshold: 1.5}\n", NULL,
+                 (const char *[]){"test.yaml:8:20:", "'score.threshold' must be between 0 and 1",
+                                  "'1.5'", NULL});
     expect_error(BASE "seed: many\n", NULL,
                  (const char *[]){"test.yaml:8:7:", "'seed' must be an integer", "'many'", NULL});
     expect_error(BASE "  holdout:\n    mode: weekly\n", NULL,
