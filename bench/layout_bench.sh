@@ -10,16 +10,23 @@
 #
 # Usage: sh bench/layout_bench.sh [BUILD_DIR]      (default: build)
 # Environment: RUNS (3), SCALE (1: archive size factor), KEEP=1 keeps the
-# archives in $TMPDIR/cxr-layout-bench for the next run.
+# archives in $TMPDIR/cxr-layout-bench for the next run, OTHER=BUILD_DIR
+# times that build's cold run too, in the same loop (before/after a change).
+# The load averages at the start and the end are printed: on a shared
+# machine they say how far the times can be trusted.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$top/build}/bin
 runs=${RUNS:-3}
 scale=${SCALE:-1}
 shared=$(cd "$top/../shared" 2>/dev/null && pwd) || { echo "../shared not found" >&2; exit 1; }
+other=${OTHER:+$(cd "$OTHER" && pwd)/bin}
 for b in cxrprep-select cxrprep-sample cxrprep-layout; do
-  [ -x "$bin/$b" ] || { echo "build first: $bin/$b not found" >&2; exit 1; }
+  for d in "$bin" ${other:+"$other"}; do
+    [ -x "$d/$b" ] || { echo "build first: $d/$b not found" >&2; exit 1; }
+  done
 done
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 dir=${TMPDIR:-/tmp}/cxr-layout-bench
 mkdir -p "$dir"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$dir"' EXIT
@@ -81,11 +88,20 @@ config "$quarter" "$dir/work-q" "$dir/quarter.yaml"
 "$bin/cxrprep-select" --quiet --config "$dir/full.yaml"
 "$bin/cxrprep-select" --quiet --config "$dir/quarter.yaml"
 
-ours="" warm="" noverify="" noop="" theirs=""
-for i in $(seq "$runs"); do
-  # cold: no trees, no manifests, no verification markers
+cold_reset() {
   rm -rf "$dir/work/datasets" "$dir/work/manifests/sample" "$dir/work/manifests/layout" \
          "$dir/work/cache/verified"
+}
+ours="" warm="" noverify="" noop="" theirs="" oth=""
+for i in $(seq "$runs"); do
+  if [ -n "$other" ]; then # the other build, cold, first
+    cold_reset; t0=$(now)
+    "$other/cxrprep-sample" --quiet --config "$dir/full.yaml"
+    "$other/cxrprep-layout" --quiet --config "$dir/full.yaml"
+    t1=$(now); oth="$oth $(ms "$t0" "$t1")"
+  fi
+  # cold: no trees, no manifests, no verification markers
+  cold_reset
   t0=$(now)
   "$bin/cxrprep-sample" --quiet --config "$dir/full.yaml"
   "$bin/cxrprep-layout" --quiet --config "$dir/full.yaml"
@@ -128,8 +144,16 @@ printf '%-52s %10s %8s\n' "same, images verified by an earlier run (markers)" "$
   "$(awk -v a="$r" -v b="$v" 'BEGIN {printf "%.1fx", a/b}')"
 printf '%-52s %10s %8s\n' "cxrprep layout --force, layout.verify=false" "$n" \
   "$(awk -v a="$r" -v b="$n" 'BEGIN {printf "%.1fx", a/b}')"
+if [ -n "$other" ]; then
+  x=$(echo "$oth" | median)
+  printf '%-52s %10s %8s\n' "same, cold, the OTHER build (below)" "$x" \
+    "$(awk -v a="$r" -v b="$x" 'BEGIN {printf "%.1fx", a/b}')"
+fi
 printf '%-52s %10s\n' "cxrprep sample alone (lists the archive)" "$s"
 printf '%-52s %10s\n' "cxrprep layout rerun, nothing changed" "$z"
 printf '%-52s %10s %10s\n' "peak memory (max RSS, KB)" "full" "quarter"
 printf '%-52s %10s %10s\n' "cxrprep-sample" "$rss_sfull" "$rss_sq"
 printf '%-52s %10s %10s\n' "cxrprep-layout --force" "$rss_full" "$rss_q"
+[ -z "$other" ] || printf 'OTHER build: %s\n' "$(dirname "$other")"
+printf 'load average (1, 5, 15 min): %s at the start, %s at the end\n' "$load0" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -148,6 +148,8 @@ static boolean chunk_fill(j_decompress_ptr ci)
 static void chunk_skip(j_decompress_ptr ci, long n)
 {
     chunk_src *s = (chunk_src *)ci->src;
+    if (n <= 0)
+        return;
     while (n > (long)s->pub.bytes_in_buffer) {
         n -= (long)s->pub.bytes_in_buffer;
         chunk_fill(ci);
