@@ -136,15 +136,17 @@ static cxr_status read_lines(reader *r, struct csv_parser *p, FILE *f)
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
+    int e;
     cxr_status st = CXR_OK;
 
     while (st == CXR_OK && (got = getline(&line, &cap, f)) > 0) {
         st = feed(r, p, line, (size_t)got);
         r->line++;
     }
+    e = errno;
     free(line);
     if (st == CXR_OK && ferror(f))
-        st = cxr_fail(r->err, CXR_ERR_IO, "cannot read '%s'", r->name);
+        st = cxr_fail(r->err, CXR_ERR_IO, "cannot read '%s': %s", r->name, strerror(e));
     return st;
 }
 

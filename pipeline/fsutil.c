@@ -167,9 +167,10 @@ cxr_status cxr_read_file(const char *path, unsigned char **data, size_t *len,
             break;
     }
     if (ferror(f)) {
+        int e = errno;
         free(buf);
         fclose(f);
-        return cxr_fail(err, CXR_ERR_IO, "cannot read '%s'", path);
+        return cxr_fail(err, CXR_ERR_IO, "cannot read '%s': %s", path, strerror(e));
     }
     fclose(f);
     buf[used] = '\0';

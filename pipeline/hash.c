@@ -87,9 +87,10 @@ cxr_status cxr_sha256_file(const char *path, char hex[CXR_SHA256_HEX],
         total += got;
     }
     if (ferror(f)) {
+        int e = errno;
         cxr_sha256_free(h);
         fclose(f);
-        return cxr_fail(err, CXR_ERR_IO, "cannot read '%s'", path);
+        return cxr_fail(err, CXR_ERR_IO, "cannot read '%s': %s", path, strerror(e));
     }
     fclose(f);
     cxr_sha256_final(h, hex);

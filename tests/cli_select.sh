@@ -103,6 +103,8 @@ bad_input bom mk_bom "line 1: starts with a UTF-8 byte order mark"
 bad_input crlf mk_crlf "line 1: CRLF line end"
 bad_input utf8 mk_utf8 "line 2: invalid UTF-8"
 bad_input empty mk_empty "is empty"
+expect_exit 5 "metadata is a directory" "$BIN/cxrprep-select" --config "$T/c.yaml" --set "sources.metadata.url=$T"
+check "directory: the reason" stderr_has "cannot read '$T': Is a directory"
 bad_input dupcol mk_dupcol "bad.csv' line 1: column 'filename' appears twice (columns 22 and 28)"
 
 # a column the config names must exist; the message lists what was found

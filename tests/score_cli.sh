@@ -123,6 +123,8 @@ check "threshold out of range: named" stderr_has "'score.threshold' must be betw
 expect_exit 4 "single truncated image" "$SCORE" --model model.onnx \
   --image work/datasets/dataset_validation/normal_validation/n05_truncated.png
 check "names the image" stderr_has "n05_truncated.png"
+expect_exit 5 "single image that is a directory" "$SCORE" --model model.onnx --image copies
+check "directory: the reason" stderr_has "cannot read 'copies': Is a directory"
 # score runs itself again with OMP_WAIT_POLICY=PASSIVE; under valgrind
 # --trace-children=yes that must start the program, not valgrind's tool
 # (--help: valgrind cannot follow the engine's JIT code on every model;

@@ -92,6 +92,8 @@ int main(void)
         CHECK(test_contains(err.msg, "line 2: contains a NUL byte"));
     }
     CHECK(cxr_csv_read("/nonexistent/x.csv", NULL, count_row, &t, &err) == CXR_ERR_MISSING);
+    CHECK(cxr_csv_read(dir, NULL, count_row, &t, &err) == CXR_ERR_IO); /* says why */
+    CHECK(test_contains(err.msg, "Is a directory"));
 
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
