@@ -240,14 +240,15 @@ static cxr_status precheck(const unsigned char *data, size_t len, int max_dimens
 
 /* The full decode after precheck. */
 static cxr_status decode_checked(cxr_image_format fmt, const unsigned char *data, size_t len,
-                                 int want_channels, cxr_image *out, cxr_error *err)
+                                 int want_channels, int strict, cxr_image *out,
+                                 cxr_error *err)
 {
     int w = 0, h = 0, n = 0;
     unsigned char *px;
     cxr_status st;
 
     if (fmt == CXR_IMG_JPEG) {
-        st = cxr_jpeg_decode(data, len, want_channels, out, err);
+        st = cxr_jpeg_decode(data, len, want_channels, strict, out, err);
         if (st != CXR_ERR_UNSUPPORTED)
             return st;
     }
@@ -267,8 +268,8 @@ static cxr_status decode_checked(cxr_image_format fmt, const unsigned char *data
     return CXR_OK;
 }
 
-cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimension,
-                            int want_channels, cxr_image *out, cxr_error *err)
+static cxr_status decode(const unsigned char *data, size_t len, int max_dimension,
+                         int want_channels, int strict, cxr_image *out, cxr_error *err)
 {
     cxr_image_format fmt;
     cxr_status st;
@@ -278,7 +279,19 @@ cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimen
     memset(out, 0, sizeof(*out));
     if ((st = precheck(data, len, max_dimension, &fmt, err)) != CXR_OK)
         return st;
-    return decode_checked(fmt, data, len, want_channels, out, err);
+    return decode_checked(fmt, data, len, want_channels, strict, out, err);
+}
+
+cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimension,
+                            int want_channels, cxr_image *out, cxr_error *err)
+{
+    return decode(data, len, max_dimension, want_channels, 0, out, err);
+}
+
+cxr_status cxr_image_decode_strict(const unsigned char *data, size_t len, int max_dimension,
+                                   int want_channels, cxr_image *out, cxr_error *err)
+{
+    return decode(data, len, max_dimension, want_channels, 1, out, err);
 }
 
 cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimension,
@@ -297,7 +310,7 @@ cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimen
         if (st != CXR_ERR_UNSUPPORTED)
             return st;
     }
-    st = decode_checked(fmt, data, len, 0, &img, err);
+    st = decode_checked(fmt, data, len, 0, 1, &img, err);
     cxr_image_release(&img);
     return st;
 }

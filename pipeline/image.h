@@ -44,6 +44,11 @@ cxr_status cxr_image_decode(const unsigned char *data, size_t len,
  * Other formats are decoded fully. */
 cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimension,
                             cxr_error *err);
+/* cxr_image_decode that refuses what cxr_image_verify refuses (libjpeg's
+ * corrupt-data warnings are CXR_ERR_INPUT): for pixels from verified
+ * images in one decode. */
+cxr_status cxr_image_decode_strict(const unsigned char *data, size_t len, int max_dimension,
+                                   int want_channels, cxr_image *out, cxr_error *err);
 
 /* Frees the pixels; safe on a zeroed struct. */
 void cxr_image_release(cxr_image *img);

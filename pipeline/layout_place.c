@@ -116,11 +116,14 @@ static cxr_status place_original(layout_ctx *c, const layout_item *it, const cha
     return write_bytes(dst, data, len, err);
 }
 
-/* "<verified_dir>/<sha256>.<max_dimension>.<version>": a marker that these
- * bytes decoded under this dimension cap with this version of cxrprep. */
+/* "<verified_dir>/<sha256>.<max_dimension>.<version>.strict": a marker
+ * that these bytes passed verification (strict: libjpeg's corrupt-data
+ * warnings refused; markers without it are from the lenient decode and
+ * are not trusted) under this dimension cap with this version. */
 static void marker_path(const layout_ctx *c, const char *sha, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s.%d.%s", c->verified_dir, sha, c->max_dimension, CXR_VERSION);
+    snprintf(buf, size, "%s/%s.%d.%s.strict", c->verified_dir, sha, c->max_dimension,
+             CXR_VERSION);
 }
 
 /* Verifies (and decodes for PNG output); a bad image is a reason
@@ -143,12 +146,11 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
         pthread_mutex_unlock(&c->lock);
         return CXR_OK;
     }
-    /* verification alone decodes JPEGs at 1/8 scale; PNG output is
-     * verified the same way first, so both quarantine the same images */
-    st = cxr_image_verify(data, len, c->max_dimension, &e2);
-    if (st == CXR_OK && c->png)
-        st = cxr_image_decode(data, len, c->max_dimension, 0, &raw, &e2);
-    if (st == CXR_OK && c->png)
+    /* verification alone decodes JPEGs at 1/8 scale; PNG output decodes
+     * fully, refusing what verification refuses */
+    if (!c->png)
+        st = cxr_image_verify(data, len, c->max_dimension, &e2);
+    else if ((st = cxr_image_decode_strict(data, len, c->max_dimension, 0, &raw, &e2)) == CXR_OK)
         st = cxr_image_resize(&raw, c->image_size, c->image_size, img, &e2);
     cxr_image_release(&raw);
     if (st == CXR_ERR_INPUT || st == CXR_ERR_UNSUPPORTED) {

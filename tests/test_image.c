@@ -312,6 +312,8 @@ static void check_verify_damaged(const unsigned char *orig, size_t len, tally *t
         d[mid + k] = 0xFF, d[mid + k + 1] = 0x00;
     CHECK_INT(cxr_image_verify(d, len, 0, &err), CXR_ERR_INPUT);
     CHECK(test_contains(err.msg, "corrupt jpeg"));
+    CHECK_INT(cxr_image_decode_strict(d, len, 0, 0, &img, &err), CXR_ERR_INPUT);
+    CHECK(img.pixels == NULL);
     free(d);
 }
 
@@ -320,7 +322,7 @@ static void check_real_file(const char *path, tally *t)
 {
     unsigned char *d = NULL;
     size_t len = 0;
-    cxr_image img = {0}, raw = {0};
+    cxr_image img = {0}, raw = {0}, strict = {0};
     cxr_error err = {0};
     cxr_image_format fmt;
 
@@ -352,6 +354,16 @@ static void check_real_file(const char *path, tally *t)
     } else {
         t->verified++;
     }
+    /* the strict decode gives the default decode's pixels */
+    if (cxr_image_decode_strict(d, len, 8192, 0, &strict, &err) != CXR_OK) {
+        CHECK(!"the strict decode refuses a real image");
+    } else if (raw.pixels) {
+        CHECK(strict.width == raw.width && strict.height == raw.height &&
+              strict.channels == raw.channels &&
+              memcmp(strict.pixels, raw.pixels,
+                     (size_t)raw.width * raw.height * raw.channels) == 0);
+    }
+    cxr_image_release(&strict);
     if (img.pixels && raw.pixels) {
         CHECK(img.width == raw.width && img.height == raw.height && img.channels == 3);
         CHECK(img.width >= 100 && img.height >= 100);
