@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "utf8.h"
 
 static cxr_status open_archive(const char *path, struct archive **out, cxr_error *err)
 {
@@ -99,11 +100,33 @@ static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
     return p;
 }
 
+/* A malloc'd copy of 'name' with each byte that is not UTF-8 written as
+ * \xNN, so that the refusals (refused.csv) stay UTF-8. */
+static char *utf8_name(const char *name)
+{
+    size_t len = strlen(name), n = 0, i = 0;
+    char *out = malloc(4 * len + 1);
+    if (!out)
+        abort(); /* one entry name */
+    while (i < len) {
+        size_t ok = cxr_utf8_check((const unsigned char *)name + i, len - i);
+        memcpy(out + n, name + i, ok);
+        n += ok;
+        i += ok;
+        if (i < len) {
+            snprintf(out + n, 5, "\\x%02X", (unsigned char)name[i++]);
+            n += 4;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
 static void add_refusal(cxr_archive_listing *ls, size_t *cap, const char *path,
                         const char *reason)
 {
     ls->refused = grow(ls->refused, cap, ls->nrefused, sizeof(*ls->refused));
-    ls->refused[ls->nrefused].path = cxr_strdup(path ? path : "(unreadable)");
+    ls->refused[ls->nrefused].path = utf8_name(path ? path : "(unreadable)");
     ls->refused[ls->nrefused].reason = reason;
     ls->nrefused++;
 }

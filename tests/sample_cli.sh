@@ -121,6 +121,18 @@ expect_exit 4 "size cap" run --set sources.kermany.max_total_size=1MiB
 check "size cap: message" stderr_has "sources.kermany.max_total_size"
 expect_exit 4 "not an archive" run --set "sources.kermany.url=$T/bad.zip"
 check "not an archive: message" stderr_has "cannot read archive"
+# an entry name that is not UTF-8 is refused and written as \xNN: refused.csv stays UTF-8
+python3 - "$T/k.zip" "$T/u.zip" <<'PYEOF' || exit 1
+import shutil, sys, zipfile
+shutil.copy(sys.argv[1], sys.argv[2])
+with zipfile.ZipFile(sys.argv[2], "a") as z:
+    z.writestr("chest_xray/train/NORMAL/placeholder.jpeg", b"x")
+d = open(sys.argv[2], "rb").read().replace(b"placeholder", b"bad\xff\xfe-names")  # same length
+open(sys.argv[2], "wb").write(d)
+PYEOF
+expect_exit 0 "a name that is not UTF-8" run --set "sources.kermany.url=$T/u.zip"
+check "not UTF-8: refused, escaped" grep -qF 'NORMAL/bad\xFF\xFE-names.jpeg,name is not valid UTF-8' "$M/refused.csv"
+check "not UTF-8: refused.csv is UTF-8" python3 -c "open('$M/refused.csv', encoding='utf-8').read()"
 # a truncated archive: the entry where it breaks is named, the manifests stay
 head -c $(( $(wc -c < "$T/k.zip") / 2 )) "$T/k.zip" > "$T/trunc.zip"
 cp "$M/normal_train.csv" "$T/before.csv"
