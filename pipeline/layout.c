@@ -324,8 +324,6 @@ cxr_status cxr_layout_run(const cxr_config *conf, int force, cxr_layout_result *
         layout_staging_clean(&c); /* also when nothing is rebuilt */
     if (st == CXR_OK && (force || !up_to_date(&c, fingerprint, res)))
         st = build(&c, fingerprint, res, err);
-    if (st != CXR_OK)
-        cxr_error_prefix(err, "layout: ");
     layout_ctx_release(&c);
     pthread_mutex_destroy(&c.lock);
     return st;

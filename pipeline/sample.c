@@ -382,8 +382,6 @@ cxr_status cxr_sample_run(const cxr_config *conf, cxr_sample_result *res, cxr_er
     if (st == CXR_OK) {
         res->ndraws = c.ndraws;
         res->nrefused = c.ls->nrefused;
-    } else {
-        cxr_error_prefix(err, "sample: ");
     }
     ctx_release(&c);
     return st;
