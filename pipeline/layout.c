@@ -2,6 +2,7 @@
  * the staging tree from the cache and the archive, the manifests, the swap
  * and the summary (see layout.h). */
 #include "layout_internal.h"
+#include "stagedir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -303,7 +304,7 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
     if (st == CXR_OK)
         st = write_state(c, fingerprint, res, err);
     if (st != CXR_OK && c->staging)
-        (void)layout_remove_tree(c->staging, NULL);
+        (void)cxr_remove_tree(c->staging, NULL);
     return st;
 }
 

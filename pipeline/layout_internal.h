@@ -80,8 +80,6 @@ cxr_status layout_staging_create(layout_ctx *c, cxr_error *err);
  * is gone: ESRCH), and the old trees a fallback swap left. */
 void layout_staging_clean(const layout_ctx *c);
 cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err);
-/* rm -rf that never follows symbolic links; ENOENT is fine. */
-cxr_status layout_remove_tree(const char *path, cxr_error *err);
 /* 1 if the tree at c->root holds exactly the files of 'layout_csv' with
  * their sizes, none changed since layout.csv was written (mtime; files
  * with several links, hard links to cache objects, are rehashed too), and

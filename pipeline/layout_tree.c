@@ -3,6 +3,7 @@
  * and the check that a tree still matches its manifest. */
 #define _GNU_SOURCE /* renameat2, syncfs */
 #include "layout_internal.h"
+#include "stagedir.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -17,38 +18,6 @@
 
 #include "fsutil.h"
 #include "manifest.h"
-
-/* Removes 'name' inside 'dirfd' and everything under it; never follows a
- * symbolic link. 0 or -1 with errno. */
-static int remove_at(int dirfd, const char *name)
-{
-    struct stat sb;
-    struct dirent *de;
-    DIR *d;
-    int fd, rc = 0;
-    if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-        return errno == ENOENT ? 0 : -1;
-    if (!S_ISDIR(sb.st_mode))
-        return unlinkat(dirfd, name, 0);
-    fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 || !(d = fdopendir(fd))) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    while (rc == 0 && (de = readdir(d)) != NULL)
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            rc = remove_at(fd, de->d_name);
-    closedir(d);
-    return rc ? rc : unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
-cxr_status layout_remove_tree(const char *path, cxr_error *err)
-{
-    if (remove_at(AT_FDCWD, path) != 0)
-        return cxr_fail(err, CXR_ERR_IO, "cannot remove '%s': %s", path, strerror(errno));
-    return CXR_OK;
-}
 
 /* Splits c->root into its parent directory and its last component. */
 static void split_root(const char *root, char **parent, const char **base)
@@ -123,8 +92,11 @@ static void remove_stale(const char *parent, const char *base)
             pid = staging_pid(tail + nh + 1);
         else
             pid = staging_pid(tail); /* before hosts; a host name is never a pid */
-        if (pid > 0 && process_gone(pid))
-            (void)remove_at(dirfd(d), de->d_name);
+        if (pid > 0 && process_gone(pid)) {
+            char *path = cxr_path_join(parent, de->d_name);
+            (void)cxr_remove_tree(path, NULL);
+            free(path);
+        }
     }
     closedir(d);
 }
@@ -162,7 +134,7 @@ cxr_status layout_staging_create(layout_ctx *c, cxr_error *err)
         abort();
     snprintf(c->staging, n, "%s/.%s.staging.%s.%ld", parent, base, host, (long)getpid());
     free(parent);
-    if ((st = layout_remove_tree(c->staging, err)) != CXR_OK)
+    if ((st = cxr_remove_tree(c->staging, err)) != CXR_OK)
         return st;
     for (size_t i = 0; st == CXR_OK && i < c->nfolders; i++) {
         char *dir = cxr_path_join(c->staging, c->folders[i].path);
@@ -218,7 +190,7 @@ cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err)
         free(c->staging);
         c->staging = old;
     }
-    return layout_remove_tree(c->staging, err); /* now the old tree */
+    return cxr_remove_tree(c->staging, err); /* now the old tree */
 }
 
 /* Counts the regular files under 'name' in 'dirfd'; -1 when anything else
