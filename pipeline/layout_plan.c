@@ -12,16 +12,8 @@
 #include "fsutil.h"
 #include "manifest.h"
 #include "safename.h"
+#include "select.h"
 #include "workdir.h"
-
-static const char *select_manifest(const char *draw)
-{
-    if (!strcmp(draw, "covid_train"))
-        return "covid_train.csv";
-    if (!strcmp(draw, "covid_holdout"))
-        return "holdout.csv";
-    return NULL;
-}
 
 /* 1 if 'draw' is one of sample.draws (a manifest left by an earlier
  * config must not be laid out). */
@@ -162,7 +154,7 @@ static cxr_status plan_folder(layout_ctx *c, size_t fi, size_t *cap, cxr_error *
 {
     static const char *const covid_cols[] = {"filename", NULL};
     static const char *const sample_cols[] = {"filename", "entry", "size", NULL};
-    const char *draw = c->folders[fi].draw, *sel = select_manifest(draw);
+    const char *draw = c->folders[fi].draw, *sel = cxr_select_manifest_name(draw);
     char file[160], *path;
     cxr_manifest *m;
     cxr_status st;

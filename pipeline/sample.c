@@ -15,6 +15,7 @@
 #include "fsutil.h"
 #include "manifest.h"
 #include "safename.h"
+#include "select.h"
 #include "summary.h"
 #include "workdir.h"
 
@@ -44,16 +45,6 @@ static const char *draw_str(const cxr_config *conf, const draw *d, const char *f
     return cxr_config_str(conf, path);
 }
 
-/* "covid_train" and "covid_holdout" name the select stage's manifests. */
-static const char *select_manifest(const char *name)
-{
-    if (!strcmp(name, "covid_train"))
-        return "covid_train.csv";
-    if (!strcmp(name, "covid_holdout"))
-        return "holdout.csv";
-    return NULL;
-}
-
 static cxr_status resolve_count(const cxr_config *conf, draw *d, cxr_error *err)
 {
     const char *text = draw_str(conf, d, "count"), *file;
@@ -62,7 +53,7 @@ static cxr_status resolve_count(const cxr_config *conf, draw *d, cxr_error *err)
     cxr_status st;
     if (cxr_sample_parse_count(text, &d->count))
         return CXR_OK;
-    if (!text || !(file = select_manifest(text)))
+    if (!text || !(file = cxr_select_manifest_name(text)))
         return cxr_fail(err, CXR_ERR_CONFIG, "%s: %s.count '%s' is neither a number nor "
                         "'covid_train' or 'covid_holdout'", cxr_config_file(conf), d->key,
                         text ? text : "");
@@ -85,7 +76,7 @@ static cxr_status check_draw(const sample_ctx *c, size_t i, cxr_error *err)
     const char *why = cxr_safename_problem(d->name);
     if (!why && strlen(d->name) > 100)
         why = "longer than 100 bytes";
-    if (!why && (select_manifest(d->name) || !strcmp(d->name, "refused") ||
+    if (!why && (cxr_select_manifest_name(d->name) || !strcmp(d->name, "refused") ||
                  !strcmp(d->name, "summary")))
         why = "reserved";
     for (size_t j = 0; !why && j < i; j++)

@@ -248,6 +248,15 @@ static cxr_status hash_input(select_run *run, const cxr_config *conf, const char
     return CXR_OK;
 }
 
+const char *cxr_select_manifest_name(const char *draw)
+{
+    if (!strcmp(draw, "covid_train"))
+        return "covid_train.csv";
+    if (!strcmp(draw, "covid_holdout"))
+        return "holdout.csv";
+    return NULL;
+}
+
 /* Writes the summary beside the manifests in the staging directory. */
 static cxr_status write_summary(const select_run *run, const cxr_config *conf, const char *url,
                                 const char *outdir, cxr_error *err)

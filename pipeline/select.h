@@ -32,4 +32,9 @@ typedef struct cxr_select_counts {
  * manifest is replaced, and a reader never sees new and old files mixed. */
 cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr_error *err);
 
+/* The select manifest that a draw name in sample.draws[].count or
+ * layout.folders[].draw refers to: "covid_train" -> "covid_train.csv",
+ * "covid_holdout" -> "holdout.csv"; NULL for any other name. */
+const char *cxr_select_manifest_name(const char *draw);
+
 #endif
