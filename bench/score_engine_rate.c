@@ -65,7 +65,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: score_engine_rate MODEL ENGINE_THREADS BATCH DIR...\n");
         return 2;
     }
-    if (score_engine_open(argv[1], atoi(argv[2]), 0, &e, &mi, &err) != CXR_OK) {
+    if (cxr_score_engine_open(argv[1], atoi(argv[2]), 0, &e, &mi, &err) != CXR_OK) {
         fprintf(stderr, "score_engine_rate: %s\n", err.msg);
         return 1;
     }
@@ -74,20 +74,20 @@ int main(int argc, char **argv)
         n = load_dir(argv[a], &mi, &inputs, n);
     one = (size_t)mi.width * mi.height * mi.channels;
     scores = malloc((n + 1) * sizeof(double));
-    if (!n || !batch || !scores || score_engine_run(e, inputs, 1, scores, &err) != CXR_OK) {
+    if (!n || !batch || !scores || cxr_score_engine_run(e, inputs, 1, scores, &err) != CXR_OK) {
         fprintf(stderr, "score_engine_rate: no images or warm-up failed %s\n", err.msg);
         return 1;
     }
     t0 = now();
     for (size_t i = 0; i < n; i += batch)
-        if (score_engine_run(e, inputs + i * one, i + batch > n ? n - i : batch, scores + i,
+        if (cxr_score_engine_run(e, inputs + i * one, i + batch > n ? n - i : batch, scores + i,
                              &err) != CXR_OK) {
             fprintf(stderr, "score_engine_rate: %s\n", err.msg);
             return 1;
         }
     t = now() - t0;
     printf("engine: %zu images in %.2f s: %.2f images/s\n", n, t, (double)n / t);
-    score_engine_free(e);
+    cxr_score_engine_free(e);
     free(mi.path);
     free(inputs);
     free(scores);

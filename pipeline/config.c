@@ -13,7 +13,7 @@
 
 /* --- tree helpers --- */
 
-cfg_node *cfg_node_new(node_kind kind, const char *origin, size_t line, size_t column)
+cfg_node *cxr_cfg_node_new(node_kind kind, const char *origin, size_t line, size_t column)
 {
     cfg_node *node = calloc(1, sizeof(*node));
     if (!node)
@@ -25,14 +25,14 @@ cfg_node *cfg_node_new(node_kind kind, const char *origin, size_t line, size_t c
     return node;
 }
 
-void cfg_node_free(cfg_node *node)
+void cxr_cfg_node_free(cfg_node *node)
 {
     if (!node)
         return;
     for (size_t i = 0; i < node->n; i++) {
         if (node->keys)
             free(node->keys[i]);
-        cfg_node_free(node->items[i]);
+        cxr_cfg_node_free(node->items[i]);
     }
     free(node->keys);
     free(node->items);
@@ -40,7 +40,7 @@ void cfg_node_free(cfg_node *node)
     free(node);
 }
 
-void cfg_node_append(cfg_node *node, const char *key, cfg_node *child)
+void cxr_cfg_node_append(cfg_node *node, const char *key, cfg_node *child)
 {
     if (node->n == node->cap) {
         node->cap = node->cap ? node->cap * 2 : 8;
@@ -55,7 +55,7 @@ void cfg_node_append(cfg_node *node, const char *key, cfg_node *child)
     node->items[node->n++] = child;
 }
 
-cfg_node *cfg_node_get(const cfg_node *map, const char *key, size_t *index)
+cfg_node *cxr_cfg_node_get(const cfg_node *map, const char *key, size_t *index)
 {
     if (!map || map->kind != NODE_MAP)
         return NULL;
@@ -68,18 +68,18 @@ cfg_node *cfg_node_get(const cfg_node *map, const char *key, size_t *index)
     return NULL;
 }
 
-cfg_node *cfg_node_copy(const cfg_node *node)
+cfg_node *cxr_cfg_node_copy(const cfg_node *node)
 {
-    cfg_node *copy = cfg_node_new(node->kind, node->origin, node->line, node->column);
+    cfg_node *copy = cxr_cfg_node_new(node->kind, node->origin, node->line, node->column);
     copy->value = node->value ? cxr_strdup(node->value) : NULL;
     copy->plain = node->plain;
     copy->from_default = node->from_default;
     for (size_t i = 0; i < node->n; i++)
-        cfg_node_append(copy, node->keys ? node->keys[i] : NULL, cfg_node_copy(node->items[i]));
+        cxr_cfg_node_append(copy, node->keys ? node->keys[i] : NULL, cxr_cfg_node_copy(node->items[i]));
     return copy;
 }
 
-int cfg_node_is_null(const cfg_node *node)
+int cxr_cfg_node_is_null(const cfg_node *node)
 {
     const char *v = node->value;
     return node->kind == NODE_SCALAR && node->plain &&
@@ -87,7 +87,7 @@ int cfg_node_is_null(const cfg_node *node)
             !strcmp(v, "NULL"));
 }
 
-const char *cfg_origin(cxr_config *conf, const char *s)
+const char *cxr_cfg_origin(cxr_config *conf, const char *s)
 {
     char **grown = realloc(conf->origins, (conf->norigins + 1) * sizeof(*grown));
     if (!grown)
@@ -97,7 +97,7 @@ const char *cfg_origin(cxr_config *conf, const char *s)
     return conf->origins[conf->norigins++];
 }
 
-void cfg_where(const cfg_node *node, char *buf, size_t size)
+void cxr_cfg_where(const cfg_node *node, char *buf, size_t size)
 {
     if (node && node->line)
         snprintf(buf, size, "%s:%zu:%zu: ", node->origin, node->line, node->column);
@@ -119,7 +119,7 @@ cxr_status cxr_config_load_string(const char *text, const char *name,
     if (!conf)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     conf->file = cxr_strdup(name);
-    st = cfg_parse_yaml(conf, text, strlen(text), name, &conf->root, err);
+    st = cxr_cfg_parse_yaml(conf, text, strlen(text), name, &conf->root, err);
     if (st == CXR_OK && (!conf->root || conf->root->kind != NODE_MAP))
         st = cxr_fail(err, CXR_ERR_CONFIG, "%s: the config must be a YAML mapping of keys", name);
     if (st != CXR_OK) {
@@ -187,39 +187,39 @@ static cxr_status install(cxr_config *conf, char *key, cfg_node *value, const ch
             char *end;
             unsigned long i = strtoul(seg, &end, 10);
             if (*end || i >= at->n) {
-                cfg_node_free(value);
+                cxr_cfg_node_free(value);
                 return cxr_fail(err, CXR_ERR_CONFIG, "%s: no item '%s' in a list of %zu",
                                 origin, seg, at->n);
             }
             index = i;
             child = at->items[i];
         } else if (at->kind == NODE_MAP) {
-            child = cfg_node_get(at, seg, &index);
+            child = cxr_cfg_node_get(at, seg, &index);
         } else {
-            cfg_node_free(value);
+            cxr_cfg_node_free(value);
             return cxr_fail(err, CXR_ERR_CONFIG, "%s: '%s' is inside a plain value", origin, seg);
         }
         if (!next) {
             if (child) {
-                cfg_node_free(child);
+                cxr_cfg_node_free(child);
                 at->items[index] = value;
             } else
-                cfg_node_append(at, seg, value);
+                cxr_cfg_node_append(at, seg, value);
             return CXR_OK;
         }
         if (!child || child->kind == NODE_SCALAR) {
-            cfg_node *map = cfg_node_new(NODE_MAP, origin, 0, 0);
+            cfg_node *map = cxr_cfg_node_new(NODE_MAP, origin, 0, 0);
             if (child) {
-                cfg_node_free(child);
+                cxr_cfg_node_free(child);
                 at->items[index] = map;
             } else
-                cfg_node_append(at, seg, map);
+                cxr_cfg_node_append(at, seg, map);
             child = map;
         }
         at = child;
         seg = next;
     }
-    cfg_node_free(value);
+    cxr_cfg_node_free(value);
     return CXR_OK;
 }
 
@@ -238,11 +238,11 @@ cxr_status cxr_config_set(cxr_config *conf, const char *assignment, cxr_error *e
     if (!origin_text)
         abort();
     snprintf(origin_text, n, "--set '%s'", assignment);
-    origin = cfg_origin(conf, origin_text);
+    origin = cxr_cfg_origin(conf, origin_text);
     free(origin_text);
-    st = cfg_parse_yaml(conf, value_text, strlen(value_text), origin, &value, err);
+    st = cxr_cfg_parse_yaml(conf, value_text, strlen(value_text), origin, &value, err);
     if (st == CXR_OK && !value) {
-        value = cfg_node_new(NODE_SCALAR, origin, 0, 0);
+        value = cxr_cfg_node_new(NODE_SCALAR, origin, 0, 0);
         value->value = cxr_strdup("");
         value->plain = 1;
     }
@@ -250,7 +250,7 @@ cxr_status cxr_config_set(cxr_config *conf, const char *assignment, cxr_error *e
         value->line = value->column = 0; /* point messages at the --set itself */
         st = install(conf, key, value, origin, err);
     } else
-        cfg_node_free(value);
+        cxr_cfg_node_free(value);
     free(key);
     conf->validated = 0;
     return st;
@@ -258,7 +258,7 @@ cxr_status cxr_config_set(cxr_config *conf, const char *assignment, cxr_error *e
 
 cxr_status cxr_config_validate(cxr_config *conf, cxr_error *err)
 {
-    cxr_status st = cfg_check(conf, err);
+    cxr_status st = cxr_cfg_check(conf, err);
     conf->validated = st == CXR_OK;
     return st;
 }
@@ -267,7 +267,7 @@ void cxr_config_free(cxr_config *conf)
 {
     if (!conf)
         return;
-    cfg_node_free(conf->root);
+    cxr_cfg_node_free(conf->root);
     for (size_t i = 0; i < conf->norigins; i++)
         free(conf->origins[i]);
     free(conf->origins);
@@ -295,7 +295,7 @@ static const cfg_node *lookup(const cxr_config *conf, const char *path)
         memcpy(seg, p, len);
         seg[len] = '\0';
         if (at->kind == NODE_MAP)
-            at = cfg_node_get(at, seg, NULL);
+            at = cxr_cfg_node_get(at, seg, NULL);
         else if (at->kind == NODE_SEQ) {
             char *end;
             unsigned long i = strtoul(seg, &end, 10);

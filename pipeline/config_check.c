@@ -17,7 +17,7 @@
 static cxr_status check_map(cxr_config *conf, cfg_node *map, const char *pattern,
                             const char *path, cxr_error *err);
 
-const cxr_schema_key *cfg_schema_find(const char *pattern)
+const cxr_schema_key *cxr_cfg_schema_find(const char *pattern)
 {
     for (const cxr_schema_key *k = cxr_config_schema; k->path; k++)
         if (strcmp(k->path, pattern) == 0)
@@ -82,7 +82,7 @@ static cxr_status unknown_key(const cfg_node *key_node, const char *key, const c
             snprintf(hint, sizeof(hint), " (did you mean '%s'?)", name);
         }
     }
-    cfg_where(key_node, where, sizeof(where));
+    cxr_cfg_where(key_node, where, sizeof(where));
     join(full, path, key);
     return cxr_fail(err, CXR_ERR_CONFIG, "%sunknown key '%s'%s", where, full, hint);
 }
@@ -91,7 +91,7 @@ static cxr_status bad_value(const cfg_node *node, const char *path, const char *
                             cxr_error *err)
 {
     char where[512];
-    cfg_where(node, where, sizeof(where));
+    cxr_cfg_where(node, where, sizeof(where));
     if (node->kind == NODE_SCALAR)
         return cxr_fail(err, CXR_ERR_CONFIG, "%s'%s' must be %s, got '%s'", where, path, want,
                         node->value);
@@ -258,11 +258,11 @@ static cxr_status check_value(cxr_config *conf, const cxr_schema_key *key, cfg_n
         return check_map(conf, node, key->path, path, err);
     }
     if (key->type == CXR_T_STRLIST && node->kind == NODE_SCALAR) {
-        cfg_node *item = cfg_node_copy(node); /* a lone string is a list of one */
+        cfg_node *item = cxr_cfg_node_copy(node); /* a lone string is a list of one */
         free(node->value);
         node->value = NULL;
         node->kind = NODE_SEQ;
-        cfg_node_append(node, NULL, item);
+        cxr_cfg_node_append(node, NULL, item);
     }
     if (key->type == CXR_T_STRLIST || key->type == CXR_T_MAPLIST)
         return check_list(conf, key, node, key->path, path, err);
@@ -295,23 +295,23 @@ static cxr_status fill_defaults(cxr_config *conf, cfg_node *map, const char *pat
         char full[PATH_MAX_LEN], where[512];
         cfg_node *value = NULL;
 
-        if (!name || cfg_node_get(map, name, NULL))
+        if (!name || cxr_cfg_node_get(map, name, NULL))
             continue;
         join(full, path, name);
         if (k->required) {
-            cfg_where(map, where, sizeof(where));
+            cxr_cfg_where(map, where, sizeof(where));
             return cxr_fail(err, CXR_ERR_CONFIG, "%smissing required key '%s' (%s)", where,
                             full, k->doc);
         }
         if (k->def) {
-            if (cfg_parse_yaml(conf, k->def, strlen(k->def), "schema default", &value, err))
+            if (cxr_cfg_parse_yaml(conf, k->def, strlen(k->def), "schema default", &value, err))
                 return cxr_error_prefix(err, "default of '%s': ", k->path);
         } else if (k->type == CXR_T_MAP && !has_required_child(k->path))
-            value = cfg_node_new(NODE_MAP, map->origin, 0, 0);
+            value = cxr_cfg_node_new(NODE_MAP, map->origin, 0, 0);
         if (!value)
             continue;
         mark_default(value);
-        cfg_node_append(map, name, value);
+        cxr_cfg_node_append(map, name, value);
         if (check_value(conf, k, value, full, err) != CXR_OK)
             return err->status;
     }
@@ -321,7 +321,7 @@ static cxr_status fill_defaults(cxr_config *conf, cfg_node *map, const char *pat
 static void remove_at(cfg_node *map, size_t i)
 {
     free(map->keys[i]);
-    cfg_node_free(map->items[i]);
+    cxr_cfg_node_free(map->items[i]);
     memmove(map->keys + i, map->keys + i + 1, (map->n - i - 1) * sizeof(*map->keys));
     memmove(map->items + i, map->items + i + 1, (map->n - i - 1) * sizeof(*map->items));
     map->n--;
@@ -336,10 +336,10 @@ static cxr_status check_map(cxr_config *conf, cfg_node *map, const char *pattern
 
         join(child_pattern, pattern, map->keys[i]);
         join(child_path, path, map->keys[i]);
-        key = cfg_schema_find(child_pattern);
+        key = cxr_cfg_schema_find(child_pattern);
         if (!key)
             return unknown_key(map->items[i], map->keys[i], pattern, path, err);
-        if (cfg_node_is_null(map->items[i])) {
+        if (cxr_cfg_node_is_null(map->items[i])) {
             remove_at(map, i); /* "key:" with no value means: use the default */
             continue;
         }
@@ -350,7 +350,7 @@ static cxr_status check_map(cxr_config *conf, cfg_node *map, const char *pattern
     return fill_defaults(conf, map, pattern, path, err);
 }
 
-cxr_status cfg_check(cxr_config *conf, cxr_error *err)
+cxr_status cxr_cfg_check(cxr_config *conf, cxr_error *err)
 {
     return check_map(conf, conf->root, "", "", err);
 }

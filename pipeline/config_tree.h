@@ -29,30 +29,30 @@ struct cxr_config {
     int validated;
 };
 
-cfg_node *cfg_node_new(node_kind kind, const char *origin, size_t line, size_t column);
-void cfg_node_free(cfg_node *node);
+cfg_node *cxr_cfg_node_new(node_kind kind, const char *origin, size_t line, size_t column);
+void cxr_cfg_node_free(cfg_node *node);
 /* Appends (map: with a copy of 'key'); takes 'child'. */
-void cfg_node_append(cfg_node *node, const char *key, cfg_node *child);
+void cxr_cfg_node_append(cfg_node *node, const char *key, cfg_node *child);
 /* Map lookup; NULL when absent. */
-cfg_node *cfg_node_get(const cfg_node *map, const char *key, size_t *index);
+cfg_node *cxr_cfg_node_get(const cfg_node *map, const char *key, size_t *index);
 /* Deep copy (origin pointers are shared). */
-cfg_node *cfg_node_copy(const cfg_node *node);
+cfg_node *cxr_cfg_node_copy(const cfg_node *node);
 /* 1 for a plain "", "~", "null" or "Null" scalar: YAML's null. */
-int cfg_node_is_null(const cfg_node *node);
+int cxr_cfg_node_is_null(const cfg_node *node);
 
 /* Keeps a copy of 's' alive as long as the config; returns it. */
-const char *cfg_origin(cxr_config *conf, const char *s);
+const char *cxr_cfg_origin(cxr_config *conf, const char *s);
 
 /* Parses YAML text into a tree (a single document; no aliases, tags or
  * duplicate keys). 'origin' names the source in messages. */
-cxr_status cfg_parse_yaml(cxr_config *conf, const char *text, size_t len,
+cxr_status cxr_cfg_parse_yaml(cxr_config *conf, const char *text, size_t len,
                           const char *origin, cfg_node **out, cxr_error *err);
 
 /* Schema check and defaults (config_check.c). */
-cxr_status cfg_check(cxr_config *conf, cxr_error *err);
-const cxr_schema_key *cfg_schema_find(const char *pattern);
+cxr_status cxr_cfg_check(cxr_config *conf, cxr_error *err);
+const cxr_schema_key *cxr_cfg_schema_find(const char *pattern);
 
 /* "file:12:5: " or "--set 'a=b': " prefix for messages about 'node'. */
-void cfg_where(const cfg_node *node, char *buf, size_t size);
+void cxr_cfg_where(const cfg_node *node, char *buf, size_t size);
 
 #endif

@@ -43,7 +43,7 @@ static cxr_status parse_map(builder *b, cfg_node *map, int depth)
         if (st == CXR_OK && key->kind != NODE_SCALAR)
             st = cxr_fail(b->err, CXR_ERR_CONFIG, "%s:%zu:%zu: a key must be a plain string",
                           b->origin, key->line, key->column);
-        if (st == CXR_OK && cfg_node_get(map, key->value, NULL))
+        if (st == CXR_OK && cxr_cfg_node_get(map, key->value, NULL))
             st = cxr_fail(b->err, CXR_ERR_CONFIG, "%s:%zu:%zu: duplicate key '%s'",
                           b->origin, key->line, key->column, key->value);
         if (st == CXR_OK && next_event(b, &ev) == CXR_OK)
@@ -51,8 +51,8 @@ static cxr_status parse_map(builder *b, cfg_node *map, int depth)
         else if (st == CXR_OK)
             st = CXR_ERR_CONFIG;
         if (st != CXR_OK) {
-            cfg_node_free(key);
-            cfg_node_free(value);
+            cxr_cfg_node_free(key);
+            cxr_cfg_node_free(value);
             return st;
         }
         if (value->kind != NODE_SCALAR && value->line != key->line) {
@@ -61,8 +61,8 @@ static cxr_status parse_map(builder *b, cfg_node *map, int depth)
             value->line = key->line;
             value->column = key->column;
         }
-        cfg_node_append(map, key->value, value);
-        cfg_node_free(key);
+        cxr_cfg_node_append(map, key->value, value);
+        cxr_cfg_node_free(key);
     }
 }
 
@@ -80,7 +80,7 @@ static cxr_status parse_seq(builder *b, cfg_node *seq, int depth)
         }
         if (parse_node(b, &ev, &item, depth + 1) != CXR_OK)
             return CXR_ERR_CONFIG;
-        cfg_node_append(seq, NULL, item);
+        cxr_cfg_node_append(seq, NULL, item);
     }
 }
 
@@ -99,7 +99,7 @@ static cxr_status parse_node(builder *b, yaml_event_t *ev, cfg_node **out, int d
         st = cxr_fail(b->err, CXR_ERR_CONFIG, "%s:%zu:%zu: YAML aliases are not supported",
                       b->origin, line, column);
     else if (ev->type == YAML_SCALAR_EVENT) {
-        node = cfg_node_new(NODE_SCALAR, b->origin, line, column);
+        node = cxr_cfg_node_new(NODE_SCALAR, b->origin, line, column);
         node->value = malloc(ev->data.scalar.length + 1);
         if (!node->value)
             abort();
@@ -110,11 +110,11 @@ static cxr_status parse_node(builder *b, yaml_event_t *ev, cfg_node **out, int d
             st = cxr_fail(b->err, CXR_ERR_CONFIG, "%s:%zu:%zu: NUL character in a value",
                           b->origin, line, column);
     } else if (ev->type == YAML_MAPPING_START_EVENT) {
-        node = cfg_node_new(NODE_MAP, b->origin, line, column);
+        node = cxr_cfg_node_new(NODE_MAP, b->origin, line, column);
         yaml_event_delete(ev);
         st = parse_map(b, node, depth);
     } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
-        node = cfg_node_new(NODE_SEQ, b->origin, line, column);
+        node = cxr_cfg_node_new(NODE_SEQ, b->origin, line, column);
         yaml_event_delete(ev);
         st = parse_seq(b, node, depth);
     } else
@@ -122,7 +122,7 @@ static cxr_status parse_node(builder *b, yaml_event_t *ev, cfg_node **out, int d
                       b->origin, line, column);
     yaml_event_delete(ev);
     if (st != CXR_OK) {
-        cfg_node_free(node);
+        cxr_cfg_node_free(node);
         return st;
     }
     *out = node;
@@ -165,14 +165,14 @@ static cxr_status parse_document(builder *b, cfg_node **out)
     return CXR_OK;
 }
 
-cxr_status cfg_parse_yaml(cxr_config *conf, const char *text, size_t len,
+cxr_status cxr_cfg_parse_yaml(cxr_config *conf, const char *text, size_t len,
                           const char *origin, cfg_node **out, cxr_error *err)
 {
     builder b;
     cxr_status st;
 
     memset(&b, 0, sizeof(b));
-    b.origin = cfg_origin(conf, origin);
+    b.origin = cxr_cfg_origin(conf, origin);
     b.err = err;
     if (!yaml_parser_initialize(&b.parser))
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
@@ -180,7 +180,7 @@ cxr_status cfg_parse_yaml(cxr_config *conf, const char *text, size_t len,
     yaml_parser_set_encoding(&b.parser, YAML_UTF8_ENCODING);
     st = parse_document(&b, out);
     if (st != CXR_OK) {
-        cfg_node_free(*out);
+        cxr_cfg_node_free(*out);
         *out = NULL;
     }
     yaml_parser_delete(&b.parser);

@@ -39,7 +39,7 @@ static cxr_status place_covid(layout_ctx *c, layout_pool *pool, cxr_error *err)
         if (it->src != SRC_IEEE8023)
             continue;
         if (cxr_safename_problem(it->filename)) {
-            layout_quarantine(c, i, end - i, cxr_safename_problem(it->filename));
+            cxr_layout_quarantine(c, i, end - i, cxr_safename_problem(it->filename));
             continue;
         }
         if (!it->local || !cxr_is_file(it->local)) {
@@ -47,11 +47,11 @@ static cxr_status place_covid(layout_ctx *c, layout_pool *pool, cxr_error *err)
                 return cxr_fail(err, CXR_ERR_MISSING, "image '%s' is missing ('%s'): run "
                                 "'cxrprep fetch' first, or set sources.images.allow_missing",
                                 it->entry, it->local ? it->local : "not in the cache");
-            layout_quarantine(c, i, end - i, "missing: not in the cache or images directory");
+            cxr_layout_quarantine(c, i, end - i, "missing: not in the cache or images directory");
             continue;
         }
         if ((st = cxr_read_file(it->local, &data, &len, err)) != CXR_OK ||
-            (st = layout_pool_submit(pool, i, end - i, data, len, err)) != CXR_OK)
+            (st = cxr_layout_pool_submit(pool, i, end - i, data, len, err)) != CXR_OK)
             return st;
     }
     return CXR_OK;
@@ -89,7 +89,7 @@ static cxr_status on_entry(void *ctx, const char *path, const unsigned char *dat
     if (!(copy = malloc(len ? len : 1)))
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     memcpy(copy, data, len);
-    return layout_pool_submit(x->pool, i, end - i, copy, len, err);
+    return cxr_layout_pool_submit(x->pool, i, end - i, copy, len, err);
 }
 
 static cxr_status place_kermany(layout_ctx *c, layout_pool *pool, cxr_error *err)
@@ -251,7 +251,7 @@ static int up_to_date(const layout_ctx *c, const char *fingerprint, cxr_layout_r
     char hex[CXR_SHA256_HEX];
     int ok = fp && tree && stree && !strcmp(fp, fingerprint) && !strcmp(tree, stree) &&
              cxr_sha256_file(csv, hex, NULL, NULL) == CXR_OK && !strcmp(hex, tree) &&
-             layout_tree_matches(c, csv);
+             cxr_layout_tree_matches(c, csv);
     if (ok) {
         snprintf(res->tree_digest, sizeof(res->tree_digest), "%s", tree);
         res->nfiles = (size_t)json_integer_value(json_object_get(counts, "files"));
@@ -272,16 +272,16 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
 {
     layout_pool *pool = NULL;
     cxr_error e2;
-    cxr_status st = layout_staging_create(c, err);
+    cxr_status st = cxr_layout_staging_create(c, err);
     if (st == CXR_OK && c->verify && !c->png)
         st = cxr_mkdirs(c->verified_dir, err);
     if (st == CXR_OK)
-        st = layout_pool_start(c, (int)cxr_config_int(c->conf, "layout.threads"), &pool, err);
+        st = cxr_layout_pool_start(c, (int)cxr_config_int(c->conf, "layout.threads"), &pool, err);
     if (st == CXR_OK)
         st = place_covid(c, pool, err);
     if (st == CXR_OK)
         st = place_kermany(c, pool, err);
-    if (layout_pool_finish(pool, &e2) != CXR_OK && st == CXR_OK) {
+    if (cxr_layout_pool_finish(pool, &e2) != CXR_OK && st == CXR_OK) {
         *err = e2;
         st = e2.status;
     }
@@ -298,7 +298,7 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
     if (st == CXR_OK)
         st = write_digest(c, res->tree_digest, err);
     if (st == CXR_OK)
-        st = layout_swap_into_place(c, err);
+        st = cxr_layout_swap_into_place(c, err);
     if (st == CXR_OK)
         st = write_summary(c, res, err);
     if (st == CXR_OK)
@@ -318,14 +318,14 @@ cxr_status cxr_layout_run(const cxr_config *conf, int force, cxr_layout_result *
     memset(res, 0, sizeof(*res));
     c.conf = conf;
     pthread_mutex_init(&c.lock, NULL);
-    st = layout_plan(&c, err);
+    st = cxr_layout_plan(&c, err);
     if (st == CXR_OK)
-        st = layout_fingerprint(&c, fingerprint, err);
+        st = cxr_layout_fingerprint(&c, fingerprint, err);
     if (st == CXR_OK)
-        layout_staging_clean(&c); /* also when nothing is rebuilt */
+        cxr_layout_staging_clean(&c); /* also when nothing is rebuilt */
     if (st == CXR_OK && (force || !up_to_date(&c, fingerprint, res)))
         st = build(&c, fingerprint, res, err);
-    layout_ctx_release(&c);
+    cxr_layout_ctx_release(&c);
     pthread_mutex_destroy(&c.lock);
     return st;
 }

@@ -58,46 +58,46 @@ typedef struct layout_ctx {
 } layout_ctx;
 
 /* layout_plan.c: folders and items from the config and the manifests. */
-cxr_status layout_plan(layout_ctx *c, cxr_error *err);
+cxr_status cxr_layout_plan(layout_ctx *c, cxr_error *err);
 /* malloc'd "<folder>/<name>" of an item, relative to the tree root, with
  * the extension replaced by .png when the config asks for PNG images. */
-char *layout_out_path(const layout_ctx *c, const layout_item *it);
+char *cxr_layout_out_path(const layout_ctx *c, const layout_item *it);
 /* The fingerprint of every input of the plan. */
-cxr_status layout_fingerprint(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr_error *err);
-void layout_ctx_release(layout_ctx *c);
+cxr_status cxr_layout_fingerprint(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr_error *err);
+void cxr_layout_ctx_release(layout_ctx *c);
 
 /* layout_place.c: verifies the bytes of items[first..first+n) (one source
  * image) and writes it into each item's folder under c->staging. A bad
  * image becomes a quarantine record, not an error. Thread-safe. */
-cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned char *data,
+cxr_status cxr_layout_place(layout_ctx *c, size_t first, size_t n, const unsigned char *data,
                         size_t len, cxr_error *err);
 /* Records that items[first..first+n) could not be read ('reason'). */
-void layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason);
+void cxr_layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason);
 
 /* layout_tree.c: the staging directory and the swap into place. */
-cxr_status layout_staging_create(layout_ctx *c, cxr_error *err);
+cxr_status cxr_layout_staging_create(layout_ctx *c, cxr_error *err);
 /* Removes the staging trees of this host's runs that died (their process
  * is gone: ESRCH), and the old trees a fallback swap left. */
-void layout_staging_clean(const layout_ctx *c);
-cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err);
+void cxr_layout_staging_clean(const layout_ctx *c);
+cxr_status cxr_layout_swap_into_place(layout_ctx *c, cxr_error *err);
 /* 1 if the tree at c->root holds exactly the files of 'layout_csv' with
  * their sizes, none changed since layout.csv was written (mtime; files
  * with several links, hard links to cache objects, are rehashed too), and
  * nothing else. */
-int layout_tree_matches(const layout_ctx *c, const char *layout_csv);
+int cxr_layout_tree_matches(const layout_ctx *c, const char *layout_csv);
 
-/* layout_pool.c: worker threads that run layout_place on jobs handed over
+/* layout_pool.c: worker threads that run cxr_layout_place on jobs handed over
  * by the reading thread, through a bounded queue (memory stays bounded by
  * the queue, whatever the archive's size). With one thread, submit does the
  * work itself. */
 typedef struct layout_pool layout_pool;
-cxr_status layout_pool_start(layout_ctx *c, int threads, layout_pool **out, cxr_error *err);
+cxr_status cxr_layout_pool_start(layout_ctx *c, int threads, layout_pool **out, cxr_error *err);
 /* Takes 'data' (malloc'd). Blocks while the queue is full. Returns the
  * first error any job has met so far (the caller stops submitting). */
-cxr_status layout_pool_submit(layout_pool *p, size_t first, size_t n, unsigned char *data,
+cxr_status cxr_layout_pool_submit(layout_pool *p, size_t first, size_t n, unsigned char *data,
                               size_t len, cxr_error *err);
 /* Waits for the jobs, stops the threads, frees the pool; returns the first
  * error any job met. NULL is a no-op. */
-cxr_status layout_pool_finish(layout_pool *p, cxr_error *err);
+cxr_status cxr_layout_pool_finish(layout_pool *p, cxr_error *err);
 
 #endif

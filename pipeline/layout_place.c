@@ -44,10 +44,10 @@ static void add_record(layout_ctx *c, const layout_item *it, char *path, const c
     pthread_mutex_unlock(&c->lock);
 }
 
-void layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason)
+void cxr_layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason)
 {
     for (size_t k = first; k < first + n; k++)
-        add_record(c, &c->items[k], layout_out_path(c, &c->items[k]), NULL, 0, cxr_strdup(reason), 0);
+        add_record(c, &c->items[k], cxr_layout_out_path(c, &c->items[k]), NULL, 0, cxr_strdup(reason), 0);
 }
 
 static cxr_status write_bytes(const char *path, const unsigned char *data, size_t len,
@@ -169,7 +169,7 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
     return CXR_OK;
 }
 
-cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned char *data,
+cxr_status cxr_layout_place(layout_ctx *c, size_t first, size_t n, const unsigned char *data,
                         size_t len, cxr_error *err)
 {
     cxr_image img = {0};
@@ -177,20 +177,20 @@ cxr_status layout_place(layout_ctx *c, size_t first, size_t n, const unsigned ch
     const char *bad = cxr_safename_problem(c->items[first].filename);
     cxr_status st = CXR_OK;
     if (bad) {
-        layout_quarantine(c, first, n, bad);
+        cxr_layout_quarantine(c, first, n, bad);
         return CXR_OK;
     }
     cxr_sha256_buf(data, len, sha);
     if ((st = verify(c, data, len, sha, &img, &why, err)) != CXR_OK)
         return st;
     if (why) {
-        layout_quarantine(c, first, n, why);
+        cxr_layout_quarantine(c, first, n, why);
         free(why);
         return CXR_OK;
     }
     for (size_t k = first; st == CXR_OK && k < first + n; k++) {
         const layout_item *it = &c->items[k];
-        char *rel = layout_out_path(c, it), *dst = cxr_path_join(c->staging, rel);
+        char *rel = cxr_layout_out_path(c, it), *dst = cxr_path_join(c->staging, rel);
         uint64_t size = len;
         int linked = 0;
         if (!dst)

@@ -177,7 +177,7 @@ static cxr_status plan_folder(layout_ctx *c, size_t fi, size_t *cap, cxr_error *
     return st;
 }
 
-char *layout_out_path(const layout_ctx *c, const layout_item *it)
+char *cxr_layout_out_path(const layout_ctx *c, const layout_item *it)
 {
     const char *folder = c->folders[it->folder].path, *dot = strrchr(it->filename, '.');
     size_t base = c->png && dot && dot != it->filename ? (size_t)(dot - it->filename)
@@ -203,7 +203,7 @@ static cxr_status check_collisions(const layout_ctx *c, cxr_error *err)
     if (!paths)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < c->nitems; i++)
-        paths[i] = layout_out_path(c, &c->items[i]);
+        paths[i] = cxr_layout_out_path(c, &c->items[i]);
     if (c->nitems)
         qsort(paths, c->nitems, sizeof(*paths), str_cmp);
     for (size_t i = 1; st == CXR_OK && i < c->nitems; i++)
@@ -246,7 +246,7 @@ static char *tree_root(const cxr_config *conf)
     return p;
 }
 
-cxr_status layout_plan(layout_ctx *c, cxr_error *err)
+cxr_status cxr_layout_plan(layout_ctx *c, cxr_error *err)
 {
     const char *link = cxr_config_str(c->conf, "layout.link");
     size_t cap = 0;
@@ -305,7 +305,7 @@ static void hash_line(cxr_sha256 *h, const char *a, const char *b)
     cxr_sha256_update(h, "\n", 1);
 }
 
-cxr_status layout_fingerprint(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr_error *err)
+cxr_status cxr_layout_fingerprint(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr_error *err)
 {
     cxr_sha256 *h = cxr_sha256_new();
     char buf[128], conf_hash[CXR_SHA256_HEX];
@@ -334,7 +334,7 @@ cxr_status layout_fingerprint(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr
     return CXR_OK;
 }
 
-void layout_ctx_release(layout_ctx *c)
+void cxr_layout_ctx_release(layout_ctx *c)
 {
     for (size_t i = 0; i < c->nitems; i++) {
         free(c->items[i].filename);

@@ -46,7 +46,7 @@ static void *worker(void *arg)
         pthread_cond_signal(&p->not_full);
         if (p->first_err.status == CXR_OK) {
             pthread_mutex_unlock(&p->mu);
-            st = layout_place(p->c, j.first, j.n, j.data, j.len, &e);
+            st = cxr_layout_place(p->c, j.first, j.n, j.data, j.len, &e);
             pthread_mutex_lock(&p->mu);
         }
         if (st != CXR_OK && p->first_err.status == CXR_OK)
@@ -56,7 +56,7 @@ static void *worker(void *arg)
     }
 }
 
-cxr_status layout_pool_start(layout_ctx *c, int threads, layout_pool **out, cxr_error *err)
+cxr_status cxr_layout_pool_start(layout_ctx *c, int threads, layout_pool **out, cxr_error *err)
 {
     layout_pool *p = calloc(1, sizeof(*p));
     *out = NULL;
@@ -79,12 +79,12 @@ cxr_status layout_pool_start(layout_ctx *c, int threads, layout_pool **out, cxr_
     return CXR_OK;
 }
 
-cxr_status layout_pool_submit(layout_pool *p, size_t first, size_t n, unsigned char *data,
+cxr_status cxr_layout_pool_submit(layout_pool *p, size_t first, size_t n, unsigned char *data,
                               size_t len, cxr_error *err)
 {
     cxr_status st;
     if (p->nthreads == 0) { /* one thread: do it here */
-        st = layout_place(p->c, first, n, data, len, err);
+        st = cxr_layout_place(p->c, first, n, data, len, err);
         free(data);
         return st;
     }
@@ -104,7 +104,7 @@ cxr_status layout_pool_submit(layout_pool *p, size_t first, size_t n, unsigned c
     return CXR_OK;
 }
 
-cxr_status layout_pool_finish(layout_pool *p, cxr_error *err)
+cxr_status cxr_layout_pool_finish(layout_pool *p, cxr_error *err)
 {
     cxr_status st;
     if (!p)

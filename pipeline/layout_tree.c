@@ -101,7 +101,7 @@ static void remove_stale(const char *parent, const char *base)
     closedir(d);
 }
 
-void layout_staging_clean(const layout_ctx *c)
+void cxr_layout_staging_clean(const layout_ctx *c)
 {
     char *parent;
     const char *base;
@@ -111,7 +111,7 @@ void layout_staging_clean(const layout_ctx *c)
     free(parent);
 }
 
-cxr_status layout_staging_create(layout_ctx *c, cxr_error *err)
+cxr_status cxr_layout_staging_create(layout_ctx *c, cxr_error *err)
 {
     char *parent, host[256];
     const char *base;
@@ -149,7 +149,7 @@ cxr_status layout_staging_create(layout_ctx *c, cxr_error *err)
 /* Flushes the staging tree's data, then exchanges it with the old tree in
  * one rename (or renames it into place when there is none) and removes the
  * old tree. Where the kernel cannot exchange, two renames are used. */
-cxr_status layout_swap_into_place(layout_ctx *c, cxr_error *err)
+cxr_status cxr_layout_swap_into_place(layout_ctx *c, cxr_error *err)
 {
     int fd = open(c->staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     struct stat sb;
@@ -246,7 +246,7 @@ static int file_matches(const char *p, const struct stat *sb, const struct stat 
            (cxr_sha256_file(p, got, NULL, NULL) == CXR_OK && !strcmp(got, sha256));
 }
 
-int layout_tree_matches(const layout_ctx *c, const char *layout_csv)
+int cxr_layout_tree_matches(const layout_ctx *c, const char *layout_csv)
 {
     static const char *const cols[] = {"path", "size", "sha256", NULL};
     cxr_manifest *m;

@@ -134,7 +134,7 @@ static void provenance(FILE *f, const score_plan *plan, const score_stats *st)
     for (size_t s = 0; s < plan->nsets; s++) {
         fputs("<tr><td>", f);
         esc(f, plan->sets[s].name);
-        fprintf(f, "</td><td>%s</td><td>", score_truth_name(plan->sets[s].truth));
+        fprintf(f, "</td><td>%s</td><td>", cxr_score_truth_name(plan->sets[s].truth));
         esc(f, plan->sets[s].source[0] ? plan->sets[s].source : "(not stated)");
         fputs("</td><td><code>", f);
         esc(f, plan->sets[s].origin ? plan->sets[s].origin : "");
@@ -252,7 +252,7 @@ static void comparisons(FILE *f, const score_stats *st)
     fputs("</div>\n", f);
 }
 
-cxr_status score_report_write(const char *path, const cxr_config *conf,
+cxr_status cxr_score_report_write(const char *path, const cxr_config *conf,
                               const score_plan *plan, const score_stats *st, cxr_error *err)
 {
     cxr_atomic_file af;

@@ -48,7 +48,7 @@ static void fill_outcome(const cxr_config *conf, const score_plan *plan,
     }
     out->seconds = t ? t->seconds : 0;
     out->images_per_s = t && t->seconds > 0 ? (double)t->scored / t->seconds : 0;
-    out->out_dir = plan->shard_n ? score_shard_dir(conf, plan->shard_k, plan->shard_n)
+    out->out_dir = plan->shard_n ? cxr_score_shard_dir(conf, plan->shard_k, plan->shard_n)
                                  : cxr_stage_path(conf, "score", NULL);
 }
 
@@ -63,19 +63,19 @@ static cxr_status finish(const cxr_config *conf, const score_plan *plan,
                          const score_timing *t, cxr_score_outcome *out, cxr_error *err)
 {
     score_stats st;
-    cxr_status rc = score_stats_compute(plan, (int)cxr_config_int(conf, "score.histogram_bins"),
+    cxr_status rc = cxr_score_stats_compute(plan, (int)cxr_config_int(conf, "score.histogram_bins"),
                                         (int)cxr_config_int(conf, "score.bootstrap"),
                                         cxr_config_int(conf, "seed"), &st, err);
     if (rc != CXR_OK)
         return rc;
-    rc = score_output_write(conf, plan, &st, t, out->decode_threads, err);
+    rc = cxr_score_output_write(conf, plan, &st, t, out->decode_threads, err);
     if (rc == CXR_OK) {
         out->report = report_path(conf);
-        rc = score_report_write(out->report, conf, plan, &st, err);
+        rc = cxr_score_report_write(out->report, conf, plan, &st, err);
     }
     for (size_t s = 0; s < out->nsets && s < st.nsets; s++)
         out->sets[s].median = st.sets[s].d.median;
-    score_stats_release(&st);
+    cxr_score_stats_release(&st);
     return rc;
 }
 
@@ -95,10 +95,10 @@ cxr_status cxr_score_run(const cxr_config *conf, const cxr_score_options *opt,
         return cxr_fail(err, CXR_ERR_CONFIG, "no model: give --model FILE or set score.model");
     if (n < 0 || (n > 0 && (k < 1 || k > n)) || (n == 0 && k != 0))
         return cxr_fail(err, CXR_ERR_USAGE, "shard %d/%d: K must be 1 to N", k, n);
-    rc = score_plan_build(conf, k, n, &plan, err);
+    rc = cxr_score_plan_build(conf, k, n, &plan, err);
     if (rc != CXR_OK)
         return rc;
-    rc = score_engine_open(model, (int)cxr_config_int(conf, "score.engine_threads"),
+    rc = cxr_score_engine_open(model, (int)cxr_config_int(conf, "score.engine_threads"),
                            (int)cxr_config_int(conf, "score.positive_index"), &engine,
                            &plan.model, err);
     cfg.threads = (int)cxr_config_int(conf, "score.threads");
@@ -108,15 +108,15 @@ cxr_status cxr_score_run(const cxr_config *conf, const cxr_score_options *opt,
     cfg.limits.max_entries = (uint64_t)cxr_config_int(conf, "sources.kermany.max_entries");
     cfg.limits.max_total_size = (uint64_t)cxr_config_int(conf, "sources.kermany.max_total_size");
     if (rc == CXR_OK)
-        rc = score_pipeline_run(&plan, engine, &cfg, &timing, err);
-    score_engine_free(engine);
+        rc = cxr_score_pipeline_run(&plan, engine, &cfg, &timing, err);
+    cxr_score_engine_free(engine);
     if (rc == CXR_OK) {
         fill_outcome(conf, &plan, &timing, out);
         out->decode_threads = cfg.threads;
-        rc = n ? score_output_write_shard(conf, &plan, &timing, err)
+        rc = n ? cxr_score_output_write_shard(conf, &plan, &timing, err)
                : finish(conf, &plan, &timing, out, err);
     }
-    score_plan_release(&plan);
+    cxr_score_plan_release(&plan);
     return rc;
 }
 
@@ -130,12 +130,12 @@ cxr_status cxr_score_merge(const cxr_config *conf, int nshards, cxr_score_outcom
     memset(out, 0, sizeof(*out));
     if (nshards < 1)
         return cxr_fail(err, CXR_ERR_USAGE, "merge needs the number of shards (1 or more)");
-    rc = score_merge_load(conf, nshards, &plan, &t.seconds, err);
+    rc = cxr_score_merge_load(conf, nshards, &plan, &t.seconds, err);
     if (rc != CXR_OK)
         return rc;
     fill_outcome(conf, &plan, NULL, out);
     rc = finish(conf, &plan, NULL, out, err);
-    score_plan_release(&plan);
+    cxr_score_plan_release(&plan);
     return rc;
 }
 
@@ -194,7 +194,7 @@ cxr_status cxr_score_image(const char *model, const char *image, double threshol
         return cxr_fail(err, CXR_ERR_USAGE, "threshold %g is outside [0, 1]", threshold);
     rc = cxr_read_file(image, &data, &len, err);
     if (rc == CXR_OK)
-        rc = score_engine_open(model, 0, positive_index, &engine, &info, err);
+        rc = cxr_score_engine_open(model, 0, positive_index, &engine, &info, err);
     if (rc == CXR_OK) {
         cxr_prep_shape shape = {info.width, info.height, info.channels};
         input = malloc((size_t)info.width * info.height * info.channels * sizeof(float));
@@ -204,7 +204,7 @@ cxr_status cxr_score_image(const char *model, const char *image, double threshol
             cxr_error_prefix(err, "'%s': ", image);
     }
     if (rc == CXR_OK)
-        rc = score_engine_run(engine, input, 1, &out->score, err);
+        rc = cxr_score_engine_run(engine, input, 1, &out->score, err);
     if (rc == CXR_OK && isnan(out->score))
         rc = cxr_fail(err, CXR_ERR_INPUT, "'%s': the model returned NaN", image);
     if (rc == CXR_OK) {
@@ -213,7 +213,7 @@ cxr_status cxr_score_image(const char *model, const char *image, double threshol
         if (copy_dir)
             rc = write_copy(data, len, copy_dir, image, out, err);
     }
-    score_engine_free(engine);
+    cxr_score_engine_free(engine);
     free(info.path);
     free(input);
     free(data);

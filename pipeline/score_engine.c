@@ -19,7 +19,7 @@ struct score_engine {
     size_t capacity;
 };
 
-cxr_status score_engine_open(const char *path, int threads, int positive_index,
+cxr_status cxr_score_engine_open(const char *path, int threads, int positive_index,
                              score_engine **out, score_model_info *info, cxr_error *err)
 {
     cxrinfer_options opt;
@@ -46,17 +46,17 @@ cxr_status score_engine_open(const char *path, int threads, int positive_index,
     }
     if (cxrinfer_model_get_info(e->model, &mi) != CXRINFER_OK) {
         cxr_fail(err, CXR_ERR_UNSUPPORTED, "%s", cxrinfer_model_error(e->model));
-        score_engine_free(e);
+        cxr_score_engine_free(e);
         return CXR_ERR_UNSUPPORTED;
     }
     if (positive_index >= mi.classes) {
-        score_engine_free(e);
+        cxr_score_engine_free(e);
         return cxr_fail(err, CXR_ERR_CONFIG,
                         "score.positive_index %d, but model '%s' has %d output classes",
                         positive_index, path, mi.classes);
     }
     if (mi.channels != 1 && mi.channels != 3) {
-        score_engine_free(e);
+        cxr_score_engine_free(e);
         return cxr_fail(err, CXR_ERR_UNSUPPORTED, "model '%s' takes %d channels (1 or 3)",
                         path, mi.channels);
     }
@@ -91,7 +91,7 @@ static double positive_probability(const score_engine *e, const float *o)
     return exp(o[e->positive_index] - max) / sum;
 }
 
-cxr_status score_engine_run(score_engine *e, const float *images, size_t n, double *scores,
+cxr_status cxr_score_engine_run(score_engine *e, const float *images, size_t n, double *scores,
                             cxr_error *err)
 {
     if (n > e->capacity) {
@@ -116,7 +116,7 @@ cxr_status score_engine_run(score_engine *e, const float *images, size_t n, doub
     return CXR_OK;
 }
 
-void score_engine_free(score_engine *e)
+void cxr_score_engine_free(score_engine *e)
 {
     if (!e)
         return;

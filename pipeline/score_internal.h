@@ -53,28 +53,28 @@ typedef struct score_plan {
     int shard_k, shard_n;
 } score_plan;
 
-void score_plan_release(score_plan *plan);
+void cxr_score_plan_release(score_plan *plan);
 
 /* score_sets.c: reads score.sets and lists every set's images (sorted by
  * name), keeping only shard K of N when shard_n > 0. */
-cxr_status score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
+cxr_status cxr_score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
                             score_plan *plan, cxr_error *err);
 /* Adds an item (name and path copied) to set 'set'; sets must be filled in
  * order. */
-cxr_status score_plan_add_item(score_plan *plan, size_t set, const char *name,
+cxr_status cxr_score_plan_add_item(score_plan *plan, size_t set, const char *name,
                                const char *path, cxr_error *err);
-const char *score_truth_name(int truth);
+const char *cxr_score_truth_name(int truth);
 /* Parses the canonical 6-decimal text of a score; returns the value. */
-double score_canonical(double raw);
+double cxr_score_canonical(double raw);
 
 /* score_engine.c: the libcxrinfer adapter. */
 typedef struct score_engine score_engine;
-cxr_status score_engine_open(const char *path, int threads, int positive_index,
+cxr_status cxr_score_engine_open(const char *path, int threads, int positive_index,
                              score_engine **out, score_model_info *info, cxr_error *err);
 /* Runs n preprocessed images (NHWC floats) and writes each one's score. */
-cxr_status score_engine_run(score_engine *e, const float *images, size_t n, double *scores,
+cxr_status cxr_score_engine_run(score_engine *e, const float *images, size_t n, double *scores,
                             cxr_error *err);
-void score_engine_free(score_engine *e);
+void cxr_score_engine_free(score_engine *e);
 
 /* score_pipeline.c: decodes with 'threads' threads while 'engine' scores;
  * fills each item's score or error. */
@@ -87,7 +87,7 @@ typedef struct score_pipeline_cfg {
     int low_priority;    /* decoding threads run at nice 19 */
     cxr_archive_limits limits;
 } score_pipeline_cfg;
-cxr_status score_pipeline_run(score_plan *plan, score_engine *engine,
+cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
                               const score_pipeline_cfg *cfg, score_timing *timing,
                               cxr_error *err);
 
@@ -124,30 +124,30 @@ typedef struct score_stats {
     long long seed;
 } score_stats;
 
-cxr_status score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
+cxr_status cxr_score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
                                long long seed, score_stats *st, cxr_error *err);
-void score_stats_release(score_stats *st);
+void cxr_score_stats_release(score_stats *st);
 
 /* score_output.c */
 /* The unsharded outputs: per-set CSV and JSON, and summary.json. 'timing'
  * (NULL for a merge) and 'decode_threads' are not written: the outputs
  * hold no run statistics (the executable's log line has them). */
-cxr_status score_output_write(const cxr_config *conf, const score_plan *plan,
+cxr_status cxr_score_output_write(const cxr_config *conf, const score_plan *plan,
                               const score_stats *st, const score_timing *timing,
                               int decode_threads, cxr_error *err);
 /* A shard's CSVs and shard.json under shards/K-of-N/. */
-cxr_status score_output_write_shard(const cxr_config *conf, const score_plan *plan,
+cxr_status cxr_score_output_write_shard(const cxr_config *conf, const score_plan *plan,
                                     const score_timing *timing, cxr_error *err);
 /* malloc'd "<workdir>/manifests/score/shards/K-of-N". */
-char *score_shard_dir(const cxr_config *conf, int k, int n);
+char *cxr_score_shard_dir(const cxr_config *conf, int k, int n);
 
 /* score_merge.c: rebuilds the plan and results of an unsharded run from
  * the N shards' outputs. */
-cxr_status score_merge_load(const cxr_config *conf, int nshards, score_plan *plan,
+cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards, score_plan *plan,
                             double *seconds, cxr_error *err);
 
 /* report.c: the self-contained HTML report. */
-cxr_status score_report_write(const char *path, const cxr_config *conf,
+cxr_status cxr_score_report_write(const char *path, const cxr_config *conf,
                               const score_plan *plan, const score_stats *st,
                               cxr_error *err);
 

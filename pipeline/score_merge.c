@@ -25,7 +25,7 @@ static cxr_status load_shard(const cxr_config *conf, int k, int n, shard_file *s
     json_error_t jerr;
     char *path;
 
-    sf->dir = score_shard_dir(conf, k, n);
+    sf->dir = cxr_score_shard_dir(conf, k, n);
     path = cxr_path_join(sf->dir, "shard.json");
     sf->root = json_load_file(path, 0, &jerr);
     if (!sf->root) {
@@ -136,7 +136,7 @@ static cxr_status read_rows(const shard_file *sf, score_plan *plan, size_t s, cx
     for (size_t r = 0; st == CXR_OK && r < cxr_manifest_nrows(m); r++) {
         const char *score = cxr_manifest_get(m, r, cs);
         score_item *it;
-        st = score_plan_add_item(plan, s, cxr_manifest_get(m, r, ci), "", err);
+        st = cxr_score_plan_add_item(plan, s, cxr_manifest_get(m, r, ci), "", err);
         if (st != CXR_OK)
             break;
         it = &plan->items[plan->nitems - 1];
@@ -180,7 +180,7 @@ static cxr_status finish_set(score_plan *plan, size_t s, cxr_error *err)
     return CXR_OK;
 }
 
-cxr_status score_merge_load(const cxr_config *conf, int nshards, score_plan *plan,
+cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards, score_plan *plan,
                             double *seconds, cxr_error *err)
 {
     shard_file *sf = calloc((size_t)nshards, sizeof(*sf));
@@ -210,6 +210,6 @@ cxr_status score_merge_load(const cxr_config *conf, int nshards, score_plan *pla
     }
     free(sf);
     if (st != CXR_OK)
-        score_plan_release(plan);
+        cxr_score_plan_release(plan);
     return st;
 }

@@ -32,7 +32,7 @@ static cxr_status write_csv(const char *path, const score_plan *plan, size_t s,
             snprintf(score, sizeof(score), "%.6f", it->score);
         v[0] = it->name;
         v[1] = score;
-        v[2] = set->truth == SCORE_TRUTH_UNKNOWN ? "" : score_truth_name(set->truth);
+        v[2] = set->truth == SCORE_TRUTH_UNKNOWN ? "" : cxr_score_truth_name(set->truth);
         v[3] = !it->done ? "" : it->score >= plan->threshold ? "positive" : "negative";
         v[4] = it->error ? it->error : "";
         st = cxr_manifest_add(w, v, err);
@@ -97,7 +97,7 @@ static json_t *set_body(const score_plan *plan, const score_stats *st, size_t s)
     json_t *body = json_pack(
         "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "set",
         set->name, "source", set->source, "origin", set->origin ? set->origin : "", "truth",
-        score_truth_name(set->truth), "n", (json_int_t)ss->n, "failed",
+        cxr_score_truth_name(set->truth), "n", (json_int_t)ss->n, "failed",
         (json_int_t)ss->failed, "positives", (json_int_t)ss->positives, "positive_rate",
         num(ss->n ? (double)ss->positives / ss->n : NAN), "threshold", plan->threshold,
         "mean", num(ss->d.mean), "median", num(ss->d.median), "q1", num(ss->d.q1), "q3",
@@ -150,7 +150,7 @@ static cxr_status write_set(const cxr_config *conf, const score_plan *plan,
     return rc;
 }
 
-cxr_status score_output_write(const cxr_config *conf, const score_plan *plan,
+cxr_status cxr_score_output_write(const cxr_config *conf, const score_plan *plan,
                               const score_stats *st, const score_timing *timing,
                               int decode_threads, cxr_error *err)
 {
@@ -183,17 +183,17 @@ cxr_status score_output_write(const cxr_config *conf, const score_plan *plan,
     return rc;
 }
 
-char *score_shard_dir(const cxr_config *conf, int k, int n)
+char *cxr_score_shard_dir(const cxr_config *conf, int k, int n)
 {
     char name[64];
     snprintf(name, sizeof(name), "shards/%d-of-%d", k, n);
     return cxr_stage_path(conf, "score", name);
 }
 
-cxr_status score_output_write_shard(const cxr_config *conf, const score_plan *plan,
+cxr_status cxr_score_output_write_shard(const cxr_config *conf, const score_plan *plan,
                                     const score_timing *timing, cxr_error *err)
 {
-    char *dir = score_shard_dir(conf, plan->shard_k, plan->shard_n), *path;
+    char *dir = cxr_score_shard_dir(conf, plan->shard_k, plan->shard_n), *path;
     json_t *body, *sets = json_array();
     cxr_status rc = CXR_OK;
 
@@ -207,7 +207,7 @@ cxr_status score_output_write_shard(const cxr_config *conf, const score_plan *pl
         json_array_append_new(sets, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "name", set->name,
                                               "source", set->source, "origin",
                                               set->origin ? set->origin : "", "truth",
-                                              score_truth_name(set->truth), "total",
+                                              cxr_score_truth_name(set->truth), "total",
                                               (json_int_t)set->total, "count",
                                               (json_int_t)set->count));
     }

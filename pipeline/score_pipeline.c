@@ -273,13 +273,13 @@ static cxr_status run_batch(shared *sh, score_engine *engine, job **batch, size_
 
     for (size_t i = 0; i < n; i++)
         memcpy(images + i * nfloat, batch[i]->input, nfloat * sizeof(float));
-    st = score_engine_run(engine, images, n, scores, err);
+    st = cxr_score_engine_run(engine, images, n, scores, err);
     for (size_t i = 0; i < n; i++) {
         score_item *it = &sh->plan->items[batch[i]->item];
         if (st == CXR_OK && isnan(scores[i])) {
             it->error = cxr_strdup("the model returned NaN");
         } else if (st == CXR_OK) {
-            it->score = score_canonical(scores[i]);
+            it->score = cxr_score_canonical(scores[i]);
             it->done = 1;
         }
         free(batch[i]->input);
@@ -334,7 +334,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-cxr_status score_pipeline_run(score_plan *plan, score_engine *engine,
+cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
                               const score_pipeline_cfg *cfg, score_timing *timing,
                               cxr_error *err)
 {

@@ -15,20 +15,20 @@
 #include "safename.h"
 #include "workdir.h"
 
-const char *score_truth_name(int truth)
+const char *cxr_score_truth_name(int truth)
 {
     return truth == SCORE_TRUTH_POSITIVE ? "positive"
            : truth == SCORE_TRUTH_NEGATIVE ? "negative" : "unknown";
 }
 
-double score_canonical(double raw)
+double cxr_score_canonical(double raw)
 {
     char text[64];
     snprintf(text, sizeof(text), "%.6f", raw);
     return strtod(text, NULL);
 }
 
-void score_plan_release(score_plan *plan)
+void cxr_score_plan_release(score_plan *plan)
 {
     if (!plan)
         return;
@@ -49,7 +49,7 @@ void score_plan_release(score_plan *plan)
     memset(plan, 0, sizeof(*plan));
 }
 
-cxr_status score_plan_add_item(score_plan *plan, size_t set, const char *name,
+cxr_status cxr_score_plan_add_item(score_plan *plan, size_t set, const char *name,
                                const char *path, cxr_error *err)
 {
     score_item *grown;
@@ -152,7 +152,7 @@ static cxr_status add_folder_set(const cxr_config *conf, score_plan *plan, size_
         if (!in_shard(plan, i))
             continue;
         path = cxr_path_join(dir, names.v[i]);
-        st = score_plan_add_item(plan, s, names.v[i], path, err);
+        st = cxr_score_plan_add_item(plan, s, names.v[i], path, err);
         free(path);
     }
     names_free(&names);
@@ -208,7 +208,7 @@ static cxr_status add_archive_set(score_plan *plan, size_t s, const cxr_archive_
             dir[sl] != '/' || strcmp(dir + sl + 1, im->klass) != 0)
             continue;
         if (in_shard(plan, index++))
-            st = score_plan_add_item(plan, s, im->name, im->path, err);
+            st = cxr_score_plan_add_item(plan, s, im->name, im->path, err);
     }
     plan->sets[s].total = index;
     if (st == CXR_OK && index == 0)
@@ -259,7 +259,7 @@ static cxr_status read_set(const cxr_config *conf, score_plan *plan, size_t i,
     return CXR_OK;
 }
 
-cxr_status score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
+cxr_status cxr_score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
                             score_plan *plan, cxr_error *err)
 {
     size_t n = cxr_config_len(conf, "score.sets");
@@ -294,6 +294,6 @@ cxr_status score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
     }
     cxr_archive_listing_free(ls);
     if (st != CXR_OK)
-        score_plan_release(plan);
+        cxr_score_plan_release(plan);
     return st;
 }

@@ -113,7 +113,7 @@ static cxr_status add_comparisons(const score_plan *plan, score_stats *st, cxr_e
     return rc;
 }
 
-cxr_status score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
+cxr_status cxr_score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
                                long long seed, score_stats *st, cxr_error *err)
 {
     cxr_status rc = CXR_OK;
@@ -131,11 +131,11 @@ cxr_status score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
     if (rc == CXR_OK)
         rc = add_comparisons(plan, st, err);
     if (rc != CXR_OK)
-        score_stats_release(st);
+        cxr_score_stats_release(st);
     return rc;
 }
 
-void score_stats_release(score_stats *st)
+void cxr_score_stats_release(score_stats *st)
 {
     if (!st)
         return;

@@ -40,8 +40,8 @@ typedef struct select_run {
 static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_verdict *v,
                                    cxr_error *err)
 {
-    const char *filename = select_field(&run->rules, row, COL_FILENAME);
-    const char *patient = select_field(&run->rules, row, COL_PATIENT);
+    const char *filename = cxr_select_field(&run->rules, row, COL_FILENAME);
+    const char *patient = cxr_select_field(&run->rules, row, COL_PATIENT);
     const char *overlap = run->rules.patient_overlap;
     size_t first;
 
@@ -89,13 +89,13 @@ static cxr_status write_row(select_run *run, const cxr_csv_row *row, const row_v
     if (v->date_kind == CXR_DATE_FULL)
         snprintf(iso, sizeof(iso), "%04d-%02d-%02d", v->date.year, v->date.month, v->date.day);
     values[i++] = line;
-    values[i++] = select_field(r, row, COL_PATIENT);
-    values[i++] = select_field(r, row, COL_FILENAME);
-    values[i++] = select_field(r, row, COL_FINDING);
-    values[i++] = select_field(r, row, COL_VIEW);
-    values[i++] = select_field(r, row, COL_MODALITY);
-    values[i++] = select_field(r, row, COL_FOLDER);
-    values[i++] = select_field(r, row, COL_DATE);
+    values[i++] = cxr_select_field(r, row, COL_PATIENT);
+    values[i++] = cxr_select_field(r, row, COL_FILENAME);
+    values[i++] = cxr_select_field(r, row, COL_FINDING);
+    values[i++] = cxr_select_field(r, row, COL_VIEW);
+    values[i++] = cxr_select_field(r, row, COL_MODALITY);
+    values[i++] = cxr_select_field(r, row, COL_FOLDER);
+    values[i++] = cxr_select_field(r, row, COL_DATE);
     if (v->split == SPLIT_REJECTED) {
         values[i++] = v->reason;
         return cxr_manifest_add(run->out[SPLIT_REJECTED], values, err);
@@ -127,8 +127,8 @@ static cxr_status on_row(void *ctx, const cxr_csv_row *row, cxr_error *err)
     row_verdict v;
 
     if (row->line == 1)
-        return select_rules_bind(&run->rules, row, run->display, err);
-    select_rules_classify(&run->rules, row, &v);
+        return cxr_select_rules_bind(&run->rules, row, run->display, err);
+    cxr_select_rules_classify(&run->rules, row, &v);
     if (apply_file_rules(run, row, &v, err) != CXR_OK)
         return err->status;
     if (!run->writing)
@@ -283,7 +283,7 @@ cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr
     if (st == CXR_OK)
         st = hash_input(&run, conf, metadata, err);
     if (st == CXR_OK)
-        st = select_rules_init(&run.rules, conf, err);
+        st = cxr_select_rules_init(&run.rules, conf, err);
     run.display = metadata;
     run.seen_files = cxr_strmap_new();
     run.holdout_patients = cxr_strmap_new();
@@ -303,7 +303,7 @@ cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr
         cxr_stagedir_abort(&staged);
     if (counts)
         *counts = run.counts;
-    select_rules_release(&run.rules);
+    cxr_select_rules_release(&run.rules);
     cxr_strmap_free(run.seen_files);
     cxr_strmap_free(run.holdout_patients);
     cxr_strmap_free(run.holdout_matched);

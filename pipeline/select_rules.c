@@ -82,7 +82,7 @@ static cxr_status init_holdout(select_rules *rules, const cxr_config *conf, cxr_
     return CXR_OK;
 }
 
-cxr_status select_rules_init(select_rules *rules, const cxr_config *conf, cxr_error *err)
+cxr_status cxr_select_rules_init(select_rules *rules, const cxr_config *conf, cxr_error *err)
 {
     memset(rules, 0, sizeof(*rules));
     for (int c = 0; c < NCOLS; c++) {
@@ -98,7 +98,7 @@ cxr_status select_rules_init(select_rules *rules, const cxr_config *conf, cxr_er
     return init_holdout(rules, conf, err);
 }
 
-void select_rules_release(select_rules *rules)
+void cxr_select_rules_release(select_rules *rules)
 {
     for (size_t i = 0; i < rules->nfilters; i++)
         free(rules->filters[i].values);
@@ -106,7 +106,7 @@ void select_rules_release(select_rules *rules)
     memset(rules, 0, sizeof(*rules));
 }
 
-cxr_status select_rules_bind(select_rules *rules, const cxr_csv_row *header,
+cxr_status cxr_select_rules_bind(select_rules *rules, const cxr_csv_row *header,
                              const char *file, cxr_error *err)
 {
     for (int c = 0; c < NCOLS; c++) {
@@ -134,7 +134,7 @@ cxr_status select_rules_bind(select_rules *rules, const cxr_csv_row *header,
     return CXR_OK;
 }
 
-const char *select_field(const select_rules *rules, const cxr_csv_row *row, int col)
+const char *cxr_select_field(const select_rules *rules, const cxr_csv_row *row, int col)
 {
     int i = rules->column_index[col];
     return i >= 0 ? row->fields[i] : "";
@@ -178,17 +178,17 @@ static void place_by_date(const select_rules *rules, const char *text, row_verdi
     }
 }
 
-void select_rules_classify(const select_rules *rules, const cxr_csv_row *row,
+void cxr_select_rules_classify(const select_rules *rules, const cxr_csv_row *row,
                            row_verdict *v)
 {
-    const char *filename = select_field(rules, row, COL_FILENAME);
+    const char *filename = cxr_select_field(rules, row, COL_FILENAME);
     const char *problem;
 
     memset(v, 0, sizeof(*v));
-    v->date_kind = cxr_date_parse(select_field(rules, row, COL_DATE), &v->date);
+    v->date_kind = cxr_date_parse(cxr_select_field(rules, row, COL_DATE), &v->date);
     for (size_t i = 0; i < rules->nfilters; i++) {
         const select_filter *f = &rules->filters[i];
-        if (filter_rejects(f, select_field(rules, row, f->column), rules->column_name[f->column],
+        if (filter_rejects(f, cxr_select_field(rules, row, f->column), rules->column_name[f->column],
                            v->reason, sizeof(v->reason))) {
             v->split = SPLIT_REJECTED;
             return;
@@ -202,7 +202,7 @@ void select_rules_classify(const select_rules *rules, const cxr_csv_row *row,
     }
     v->split = SPLIT_TRAIN;
     if (rules->mode == HOLDOUT_DATES)
-        place_by_date(rules, select_field(rules, row, COL_DATE), v);
+        place_by_date(rules, cxr_select_field(rules, row, COL_DATE), v);
     else if (rules->mode == HOLDOUT_FILES && cxr_strmap_get(rules->holdout_files, filename, NULL))
         v->split = SPLIT_HOLDOUT;
 }

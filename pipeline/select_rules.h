@@ -45,18 +45,18 @@ typedef struct row_verdict {
     int passed_filters;              /* every filter accepted the row */
 } row_verdict;
 
-cxr_status select_rules_init(select_rules *rules, const cxr_config *conf, cxr_error *err);
+cxr_status cxr_select_rules_init(select_rules *rules, const cxr_config *conf, cxr_error *err);
 /* Finds the columns in the header row. One the config depends on (filters,
  * hold-out, file name, patient) must be there: the error names it and lists
  * those found; the others are written empty when absent. */
-cxr_status select_rules_bind(select_rules *rules, const cxr_csv_row *header,
+cxr_status cxr_select_rules_bind(select_rules *rules, const cxr_csv_row *header,
                              const char *file, cxr_error *err);
 /* Filters, file-name safety and hold-out placement for one row. Duplicates
  * and patient overlap need the whole file; select.c handles them. */
-void select_rules_classify(const select_rules *rules, const cxr_csv_row *row,
+void cxr_select_rules_classify(const select_rules *rules, const cxr_csv_row *row,
                            row_verdict *verdict);
 /* The field of a COL_* column in 'row' ("" when the column is not used). */
-const char *select_field(const select_rules *rules, const cxr_csv_row *row, int col);
-void select_rules_release(select_rules *rules);
+const char *cxr_select_field(const select_rules *rules, const cxr_csv_row *row, int col);
+void cxr_select_rules_release(select_rules *rules);
 
 #endif

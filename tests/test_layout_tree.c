@@ -95,12 +95,12 @@ static void test_swap_fallback(const char *dir)
     }
     fail_exchange = 1;
     fail_rename_from = c.staging;
-    CHECK(layout_swap_into_place(&c, &err) == CXR_ERR_IO);
+    CHECK(cxr_layout_swap_into_place(&c, &err) == CXR_ERR_IO);
     CHECK(test_contains(err.msg, "cannot move the new tree"));
     CHECK(cxr_is_file(oldf));      /* the live tree is still in place */
     CHECK(!cxr_is_file(newf));
     fail_rename_from = NULL;         /* the fallback that works */
-    CHECK(layout_swap_into_place(&c, &err) == CXR_OK);
+    CHECK(cxr_layout_swap_into_place(&c, &err) == CXR_OK);
     CHECK(cxr_is_file(newf) && !cxr_is_file(oldf));
     CHECK(access(c.staging, F_OK) != 0);
     fail_exchange = 0;
@@ -147,7 +147,7 @@ static void test_stale(const char *dir)
         CHECK(mkdir(p, 0755) == 0);
         free(p);
     }
-    CHECK(layout_staging_create(&c, &err) == CXR_OK);
+    CHECK(cxr_layout_staging_create(&c, &err) == CXR_OK);
     CHECK(c.staging && test_contains(c.staging, want));
     CHECK(!exists_in(dir, names[0]));
     CHECK(!exists_in(dir, names[1]));
@@ -191,15 +191,15 @@ static void test_matches_linked(const char *dir)
     CHECK(cxr_manifest_commit(w, &err) == CXR_OK);
     set_mtime(csv, 1700000000);
     set_mtime(file, 1600000000);
-    CHECK_INT(layout_tree_matches(&c, csv), 1);
+    CHECK_INT(cxr_layout_tree_matches(&c, csv), 1);
     put(other, "abce");  /* edited in place through the other name */
     set_mtime(file, 1700000100);
-    CHECK_INT(layout_tree_matches(&c, csv), 0);
+    CHECK_INT(cxr_layout_tree_matches(&c, csv), 0);
     set_mtime(file, 1600000000); /* ... and its mtime put back */
-    CHECK_INT(layout_tree_matches(&c, csv), 0);
+    CHECK_INT(cxr_layout_tree_matches(&c, csv), 0);
     put(other, "abcd");
     set_mtime(file, 1600000000);
-    CHECK_INT(layout_tree_matches(&c, csv), 1);
+    CHECK_INT(cxr_layout_tree_matches(&c, csv), 1);
     free(sub);
     free(file);
     free(other);
