@@ -123,13 +123,14 @@ static int record_cmp(const void *pa, const void *pb)
     return strcmp(a->path, b->path);
 }
 
-/* layout.csv (laid-out files) or quarantine.csv (the others). */
-static cxr_status write_records(const layout_ctx *c, int quarantined, cxr_error *err)
+/* layout.csv (laid-out files) or quarantine.csv (the others), in 'dir'. */
+static cxr_status write_records(const layout_ctx *c, const char *dir, int quarantined,
+                                cxr_error *err)
 {
     static const char *const cols[] = {"path", "sha256", "size", "class", "source",
                                        "entry", "draw"};
     static const char *const qcols[] = {"path", "source", "entry", "draw", "reason"};
-    char *path = cxr_stage_path(c->conf, "layout", quarantined ? "quarantine.csv" : "layout.csv");
+    char *path = cxr_path_join(dir, quarantined ? "quarantine.csv" : "layout.csv");
     cxr_manifest_writer *w;
     cxr_status st = cxr_manifest_create(path, quarantined ? qcols : cols,
                                         quarantined ? 5 : 7, &w, err);
@@ -150,11 +151,11 @@ static cxr_status write_records(const layout_ctx *c, int quarantined, cxr_error 
     return st;
 }
 
-/* tree.sha256: the sha256 of layout.csv, as "<hex>  layout.csv". */
-static cxr_status write_digest(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr_error *err)
+/* tree.sha256 in 'dir': the sha256 of layout.csv, as "<hex>  layout.csv". */
+static cxr_status write_digest(const char *dir, char hex[CXR_SHA256_HEX], cxr_error *err)
 {
-    char *csv = cxr_stage_path(c->conf, "layout", "layout.csv");
-    char *out = cxr_stage_path(c->conf, "layout", "tree.sha256");
+    char *csv = cxr_path_join(dir, "layout.csv");
+    char *out = cxr_path_join(dir, "tree.sha256");
     cxr_atomic_file af;
     cxr_status st = cxr_sha256_file(csv, hex, NULL, err);
     if (st == CXR_OK && (st = cxr_atomic_open(&af, out, err)) == CXR_OK) {
@@ -207,11 +208,11 @@ static cxr_status write_state(const layout_ctx *c, const char *fingerprint,
 
 /* summary.json: only what the same config and inputs give on any machine
  * (no paths, no run statistics: those are in the log line). */
-static cxr_status write_summary(const layout_ctx *c, const cxr_layout_result *res,
-                                cxr_error *err)
+static cxr_status write_summary(const layout_ctx *c, const char *dir,
+                                const cxr_layout_result *res, cxr_error *err)
 {
     json_t *body = json_object(), *folders = json_object();
-    char *path = cxr_stage_path(c->conf, "layout", "summary.json");
+    char *path = cxr_path_join(dir, "summary.json");
     cxr_status st;
     for (size_t f = 0; f < c->nfolders; f++) {
         json_int_t n = 0, q = 0;
@@ -271,6 +272,8 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
                         cxr_error *err)
 {
     layout_pool *pool = NULL;
+    cxr_stagedir manifests = {0};
+    char *mdir = cxr_stage_path(c->conf, "layout", NULL);
     cxr_error e2;
     cxr_status st = cxr_layout_staging_create(c, err);
     if (st == CXR_OK && c->verify && !c->png)
@@ -291,20 +294,29 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
         *(c->records[i].reason ? &res->nquarantined : &res->nfiles) += 1;
     res->nlinked = c->nlinked;
     res->nverified_before = c->ncached;
+    /* The manifests are built aside too, and swapped in right after the
+     * tree; the state that says "up to date" is written last of all. */
     if (st == CXR_OK)
-        st = write_records(c, 0, err);
+        st = cxr_stagedir_open(&manifests, mdir, err);
     if (st == CXR_OK)
-        st = write_records(c, 1, err);
+        st = write_records(c, manifests.tmp, 0, err);
     if (st == CXR_OK)
-        st = write_digest(c, res->tree_digest, err);
+        st = write_records(c, manifests.tmp, 1, err);
+    if (st == CXR_OK)
+        st = write_digest(manifests.tmp, res->tree_digest, err);
+    if (st == CXR_OK)
+        st = write_summary(c, manifests.tmp, res, err);
     if (st == CXR_OK)
         st = cxr_layout_swap_into_place(c, err);
     if (st == CXR_OK)
-        st = write_summary(c, res, err);
+        st = cxr_stagedir_commit(&manifests, err);
+    else
+        cxr_stagedir_abort(&manifests);
     if (st == CXR_OK)
         st = write_state(c, fingerprint, res, err);
     if (st != CXR_OK && c->staging)
         (void)cxr_remove_tree(c->staging, NULL);
+    free(mdir);
     return st;
 }
 

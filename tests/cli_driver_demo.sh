@@ -35,6 +35,7 @@ touch "$T/$WORK/manifests/sample/normal_train.csv"
 expect_exit 0 "touched" run_demo --set sources.kermany.max_entries=2000
 check "a touched, unchanged file is not a change" ran
 check "the lock file remembers file hashes" grep -q '"file_hashes"' "$T/$WORK/cxrprep-run.lock"
+check "no staging directories left" [ -z "$(ls -A "$T/$WORK" "$T/$WORK/manifests" | grep -e '\.tmp\.' -e '\.staging\.')" ]
 
 # the same over http: served by the loopback test server
 mkdir -p "$T/srv"
