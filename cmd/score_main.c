@@ -74,6 +74,9 @@ static void print_outcome(const cxr_score_outcome *o)
     if (o->failed)
         printf("score: %zu images could not be decoded; see the error column of the CSVs\n",
                o->failed);
+    for (size_t i = 0; i < o->nsets; i++)
+        if (o->sets[i].n == 0) /* an empty set gives no numbers at all: say so */
+            fprintf(stderr, "cxrprep-score: warning: set '%s' has no images\n", o->sets[i].name);
     printf("score: outputs in %s%s%s\n", o->out_dir ? o->out_dir : "",
            o->report ? "; report " : "", o->report ? o->report : "");
 }

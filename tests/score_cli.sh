@@ -173,6 +173,7 @@ check "20 Kermany images scored" grep -Eq '^kermany +20 +0 ' "$T/stdout"
 mkdir -p work/datasets/empty
 expect_exit 0 "empty set" "$SCORE" --config c.yaml \
   --set 'score.sets=[{name: "a<b>&c", folder: empty, truth: positive}]'
+check "empty set: warned" stderr_has "warning: set 'a<b>&c' has no images"
 check "empty set: n 0, no mean" "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (j['n'] == 0 and j['mean'] is None))" "$M/a<b>&c.json"
 check "set names escaped in the report" sh -c "grep -q 'a&lt;b&gt;&amp;c' $M/report.html && ! grep -q 'a<b>&c' $M/report.html"
 
