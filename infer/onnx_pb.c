@@ -154,16 +154,26 @@ typedef struct i64vec {
     size_t n, cap;
 } i64vec;
 
+/* Makes room for one more element in a growable array of 'n' used of
+ * '*cap': the array (moved, perhaps), or NULL when out of memory (then the
+ * old array is left as it was). */
+static void *grow(void *v, size_t n, size_t *cap, size_t elem)
+{
+    size_t ncap;
+    if (n < *cap)
+        return v;
+    ncap = *cap ? *cap * 2 : 8;
+    if ((v = realloc(v, ncap * elem)) != NULL)
+        *cap = ncap;
+    return v;
+}
+
 static int vec_push(i64vec *a, int64_t x)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 8;
-        int64_t *v = realloc(a->v, cap * sizeof(*v));
-        if (!v)
-            return -1;
-        a->v = v;
-        a->cap = cap;
-    }
+    int64_t *v = grow(a->v, a->n, &a->cap, sizeof(*v));
+    if (!v)
+        return -1;
+    a->v = v;
     a->v[a->n++] = x;
     return 0;
 }
@@ -191,14 +201,10 @@ typedef struct f32vec {
 
 static int fvec_push(f32vec *a, float x)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 8;
-        float *v = realloc(a->v, cap * sizeof(*v));
-        if (!v)
-            return -1;
-        a->v = v;
-        a->cap = cap;
-    }
+    float *v = grow(a->v, a->n, &a->cap, sizeof(*v));
+    if (!v)
+        return -1;
+    a->v = v;
     a->v[a->n++] = x;
     return 0;
 }
