@@ -1,6 +1,6 @@
 #!/bin/sh
 # fetch_bench.sh: the fetch stage's two benchmarks, against the loopback
-# server (tests/fetch_server.py, 127.0.0.1, nothing else contacted).
+# server (tests/lib/fetch_server.py, 127.0.0.1, nothing else contacted).
 #
 # 1. 150 images of ~400 KB with 20 ms added latency per request: cxrprep-fetch
 #    with fetch.parallel=8 (the default) against fetch.parallel=1, same run,
@@ -45,7 +45,7 @@ with open(os.path.join(tmp, "sel", "covid_train.csv"), "w") as m:
 EOF
 head -c $((BIG_MB * 1000000)) /dev/urandom > "$tmp/srv/big.bin"
 echo "placeholder" > "$tmp/meta.csv"
-python3 "$top/tests/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/port" \
+python3 "$top/tests/lib/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/port" \
   --log "$tmp/log" --latency-ms "$LATENCY_MS" &
 server=$!
 i=0

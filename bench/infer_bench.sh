@@ -41,7 +41,7 @@ trap 'rm -rf "$work"' EXIT
 
 # same answers first
 "$tool" run "$model" "$work/in.f32" "$work/cxr.f32" 2 dnnl "$threads"
-NODE_PATH="$ort/node_modules" node "$top/tests/infer_ort.js" "$model" "$work/in.f32" "$work/ort.f32" 2 224 224 3 NHWC 0 "$threads"
+NODE_PATH="$ort/node_modules" node "$top/tests/lib/infer_ort.js" "$model" "$work/in.f32" "$work/ort.f32" 2 224 224 3 NHWC 0 "$threads"
 diff=$("$PY" -c "import numpy as np; a=np.fromfile('$work/cxr.f32',np.float32); b=np.fromfile('$work/ort.f32',np.float32); print('%.2e' % np.abs(a-b).max())")
 
 cxr="" direct="" ortr=""
@@ -49,7 +49,7 @@ i=0
 while [ $i -lt "$rounds" ]; do
   cxr="$cxr $("$tool" bench "$model" "$runs" "$threads")"
   direct="$direct $("$tool" bench "$model" "$runs" "$threads" dnnl-direct)"
-  ortr="$ortr $(NODE_PATH="$ort/node_modules" node "$top/tests/infer_ort.js" "$model" "$work/in.f32" /dev/null 1 224 224 3 NHWC 0 "$threads" "$runs")"
+  ortr="$ortr $(NODE_PATH="$ort/node_modules" node "$top/tests/lib/infer_ort.js" "$model" "$work/in.f32" /dev/null 1 224 224 3 NHWC 0 "$threads" "$runs")"
   i=$((i + 1))
 done
 "$PY" - "$threads" "$rounds" "$runs" "$diff" "$cxr" "$ortr" "$direct" <<'PYEOF'

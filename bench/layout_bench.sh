@@ -36,7 +36,7 @@ counts() { # counts FACTOR -> "n,n,n,n"
 }
 archive() { # archive FACTOR -> path (built once)
   c=$(counts "$1"); a="$dir/kermany-$(echo "$c" | tr , -).zip"
-  [ -f "$a" ] || python3 "$top/tests/archive_make.py" "$a" --src "$shared/data/kermany-sample" \
+  [ -f "$a" ] || python3 "$top/tests/lib/archive_make.py" "$a" --src "$shared/data/kermany-sample" \
                    --junk --counts "$c" >&2
   echo "$a"
 }

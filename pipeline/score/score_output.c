@@ -1,0 +1,225 @@
+/* score_output.c: what the score stage writes: per set a CSV (image,
+ * score, truth, prediction, error) and a JSON summary, summary.json over
+ * all sets with the comparisons, and for a shard run its CSVs and
+ * shard.json. Scores are written with six decimals, the same text a merge
+ * reads back, so sharded and unsharded runs give the same summaries. */
+#include "contract.h"
+#include "score_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "manifest.h"
+#include "summary.h"
+#include "workdir.h"
+
+static const char *const csv_columns[] = {"image", "score", "truth", "prediction", "error"};
+
+static cxr_status write_csv(const char *path, const score_plan *plan, size_t s,
+                            cxr_error *err)
+{
+    const score_set *set = &plan->sets[s];
+    cxr_manifest_writer *w;
+    cxr_status st = cxr_manifest_create(path, csv_columns, 5, &w, err);
+
+    for (size_t i = set->first; st == CXR_OK && i < set->first + set->count; i++) {
+        const score_item *it = &plan->items[i];
+        char score[32] = "";
+        const char *v[5];
+        if (it->done)
+            snprintf(score, sizeof(score), "%.6f", it->score);
+        v[0] = it->name;
+        v[1] = score;
+        v[2] = set->truth == SCORE_TRUTH_UNKNOWN ? "" : cxr_score_truth_name(set->truth);
+        v[3] = !it->done ? "" : it->score >= plan->threshold ? "positive" : "negative";
+        v[4] = it->error ? it->error : "";
+        st = cxr_manifest_add(w, v, err);
+    }
+    if (st != CXR_OK) {
+        cxr_manifest_abort(w);
+        return st;
+    }
+    return cxr_manifest_commit(w, err);
+}
+
+static json_t *num(double x)
+{
+    return isnan(x) ? json_null() : json_real(x);
+}
+
+static json_t *proportion(const cxr_proportion *p)
+{
+    if (p->den == 0)
+        return json_null();
+    return json_pack("{s:I,s:I,s:o,s:o,s:o,s:s}", "num", (json_int_t)p->num, "den",
+                     (json_int_t)p->den, "value", num(p->value), "ci_low", num(p->lo),
+                     "ci_high", num(p->hi), "interval", "wilson 95%");
+}
+
+static json_t *confusion(const cxr_confusion *c)
+{
+    return json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "tp", (json_int_t)c->tp, "fn",
+                     (json_int_t)c->fn, "fp", (json_int_t)c->fp, "tn", (json_int_t)c->tn,
+                     "sensitivity", proportion(&c->sensitivity), "specificity",
+                     proportion(&c->specificity));
+}
+
+static json_t *histogram(const score_stats *st, size_t s)
+{
+    json_t *edges = json_array(), *counts = json_array();
+    for (int b = 0; b <= st->nbins; b++)
+        json_array_append_new(edges, json_real((double)b / st->nbins));
+    for (int b = 0; b < st->nbins; b++)
+        json_array_append_new(counts, json_integer((json_int_t)st->sets[s].hist[b]));
+    return json_pack("{s:i,s:o,s:o}", "bins", st->nbins, "edges", edges, "counts", counts);
+}
+
+static json_t *comparison(const score_plan *plan, const score_stats *st,
+                          const score_comparison *c)
+{
+    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:i,s:I,s:o}", "label", c->label,
+                     "positive_set", c->pos_set == SCORE_POOLED ? "(all positive)"
+                                                                : plan->sets[c->pos_set].name,
+                     "negative_set", c->neg_set == SCORE_POOLED ? "(all negative)"
+                                                                : plan->sets[c->neg_set].name,
+                     "roc_auc", num(c->auc), "ci_low", num(c->lo), "ci_high", num(c->hi),
+                     "bootstrap", st->bootstrap, "seed", (json_int_t)st->seed, "confusion",
+                     confusion(&c->conf));
+}
+
+/* One set's JSON body (also an element of summary.json's "sets"). */
+static json_t *set_body(const score_plan *plan, const score_stats *st, size_t s)
+{
+    const score_set *set = &plan->sets[s];
+    const score_set_stats *ss = &st->sets[s];
+    json_t *body = json_pack(
+        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "set",
+        set->name, "source", set->source, "origin", set->origin ? set->origin : "", "truth",
+        cxr_score_truth_name(set->truth), "n", (json_int_t)ss->n, "failed",
+        (json_int_t)ss->failed, "positives", (json_int_t)ss->positives, "positive_rate",
+        num(ss->n ? (double)ss->positives / ss->n : NAN), "threshold", plan->threshold,
+        "mean", num(ss->d.mean), "median", num(ss->d.median), "q1", num(ss->d.q1), "q3",
+        num(ss->d.q3), "min", num(ss->d.min), "max", num(ss->d.max), "histogram",
+        histogram(st, s));
+    json_t *aucs = json_array();
+
+    if (ss->has_truth) {
+        json_object_set_new(body, "confusion", confusion(&ss->conf));
+        json_object_set_new(body, "sensitivity", proportion(&ss->conf.sensitivity));
+        json_object_set_new(body, "specificity", proportion(&ss->conf.specificity));
+    }
+    for (size_t c = 0; c < st->ncmp; c++)
+        if (st->cmp[c].pos_set == s || st->cmp[c].neg_set == s)
+            json_array_append_new(aucs, comparison(plan, st, &st->cmp[c]));
+    json_object_set_new(body, "roc_auc", aucs);
+    return body;
+}
+
+static json_t *model_body(const score_plan *plan)
+{
+    const score_model_info *m = &plan->model;
+    return json_pack("{s:s,s:s,s:[i,i,i],s:i,s:i,s:b,s:s}", "path", m->path ? m->path : "",
+                     "sha256", m->sha256, "input_hwc", m->height, m->width, m->channels,
+                     "classes", m->classes, "positive_index", m->positive_index,
+                     "softmax_output", m->softmax, "backend", m->backend);
+}
+
+static cxr_status write_set(const cxr_config *conf, const score_plan *plan,
+                            const score_stats *st, size_t s, cxr_error *err)
+{
+    char name[512];
+    char *path;
+    cxr_status rc;
+    json_t *body;
+
+    snprintf(name, sizeof(name), "%s.csv", plan->sets[s].name);
+    path = cxr_stage_path(conf, CXR_STAGE_SCORE, name);
+    rc = write_csv(path, plan, s, err);
+    free(path);
+    if (rc != CXR_OK)
+        return rc;
+    snprintf(name, sizeof(name), "%s.json", plan->sets[s].name);
+    path = cxr_stage_path(conf, CXR_STAGE_SCORE, name);
+    body = set_body(plan, st, s);
+    json_object_set_new(body, "model", model_body(plan));
+    rc = cxr_summary_write(path, "score", conf, "score", body, err);
+    json_decref(body);
+    free(path);
+    return rc;
+}
+
+cxr_status cxr_score_output_write(const cxr_config *conf, const score_plan *plan,
+                              const score_stats *st, const score_timing *timing,
+                              int decode_threads, cxr_error *err)
+{
+    json_t *body, *sets = json_array(), *cmps = json_array();
+    size_t scored = 0, failed = 0;
+    char *path;
+    cxr_status rc = CXR_OK;
+
+    for (size_t s = 0; rc == CXR_OK && s < plan->nsets; s++) {
+        rc = write_set(conf, plan, st, s, err);
+        json_array_append_new(sets, set_body(plan, st, s));
+        scored += st->sets[s].n;
+        failed += st->sets[s].failed;
+    }
+    for (size_t c = 0; c < st->ncmp; c++)
+        json_array_append_new(cmps, comparison(plan, st, &st->cmp[c]));
+    body = json_pack("{s:o,s:o,s:o,s:f,s:I,s:I,s:i}", "model", model_body(plan), "sets", sets,
+                     "comparisons", cmps, "threshold", plan->threshold, "images",
+                     (json_int_t)scored, "failed", (json_int_t)failed, "histogram_bins",
+                     st->nbins);
+    /* timing (seconds, images/s, threads) is the run's, not the inputs': it
+     * goes to the log line only, so summary.json is the same on every run */
+    (void)timing;
+    (void)decode_threads;
+    path = cxr_stage_path(conf, CXR_STAGE_SCORE, CXR_SUMMARY_JSON);
+    if (rc == CXR_OK)
+        rc = cxr_summary_write(path, "score", conf, "score", body, err);
+    json_decref(body);
+    free(path);
+    return rc;
+}
+
+char *cxr_score_shard_dir(const cxr_config *conf, int k, int n)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "shards/%d-of-%d", k, n);
+    return cxr_stage_path(conf, CXR_STAGE_SCORE, name);
+}
+
+cxr_status cxr_score_output_write_shard(const cxr_config *conf, const score_plan *plan,
+                                    const score_timing *timing, cxr_error *err)
+{
+    char *dir = cxr_score_shard_dir(conf, plan->shard_k, plan->shard_n), *path;
+    json_t *body, *sets = json_array();
+    cxr_status rc = CXR_OK;
+
+    for (size_t s = 0; rc == CXR_OK && s < plan->nsets; s++) {
+        const score_set *set = &plan->sets[s];
+        char name[512];
+        snprintf(name, sizeof(name), "%s.csv", set->name);
+        path = cxr_path_join(dir, name);
+        rc = write_csv(path, plan, s, err);
+        free(path);
+        json_array_append_new(sets, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "name", set->name,
+                                              "source", set->source, "origin",
+                                              set->origin ? set->origin : "", "truth",
+                                              cxr_score_truth_name(set->truth), "total",
+                                              (json_int_t)set->total, "count",
+                                              (json_int_t)set->count));
+    }
+    body = json_pack("{s:i,s:i,s:o,s:o,s:f,s:f}", "shard", plan->shard_k, "shards",
+                     plan->shard_n, "model", model_body(plan), "sets", sets, "threshold",
+                     plan->threshold, "seconds", timing->seconds);
+    path = cxr_path_join(dir, "shard.json");
+    if (rc == CXR_OK)
+        rc = cxr_summary_write(path, "score", conf, "score", body, err);
+    json_decref(body);
+    free(path);
+    free(dir);
+    return rc;
+}

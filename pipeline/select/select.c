@@ -1,0 +1,305 @@
+/* select.c: the select stage: streams the metadata file through the rules,
+ * checks duplicates and patient overlap, and writes the manifests. */
+#include "contract.h"
+#include "select.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvread.h"
+#include "fsutil.h"
+#include "hash.h"
+#include "manifest.h"
+#include "select_rules.h"
+#include "stagedir.h"
+#include "summary.h"
+#include "workdir.h"
+
+static const char *const kept_columns[] = {
+    "line", "patientid", "filename", "finding", "view", "modality", "folder",
+    "date", "date_kind", "date_iso", "split"};
+static const char *const rejected_columns[] = {
+    "line", "patientid", "filename", "finding", "view", "modality", "folder",
+    "date", "reason"};
+#define NKEPT (sizeof(kept_columns) / sizeof(kept_columns[0]))
+#define NREJECTED (sizeof(rejected_columns) / sizeof(rejected_columns[0]))
+
+typedef struct select_run {
+    const char *display;              /* metadata file name for messages */
+    select_rules rules;
+    int writing;                      /* 0: first pass (patients only), 1: writing */
+    cxr_strmap *seen_files;           /* kept file name -> line */
+    cxr_strmap *holdout_patients;     /* patient ids with a held-out row */
+    cxr_strmap *holdout_matched;      /* select.holdout.files names that matched */
+    char sha256[CXR_SHA256_HEX];      /* of the metadata file read */
+    uint64_t size;
+    cxr_manifest_writer *out[3];      /* by row_split */
+    cxr_select_counts counts;
+} select_run;
+
+/* Duplicates and patient overlap, which need the rows seen so far. */
+static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_verdict *v,
+                                   cxr_error *err)
+{
+    const char *filename = cxr_select_field(&run->rules, row, COL_FILENAME);
+    const char *patient = cxr_select_field(&run->rules, row, COL_PATIENT);
+    const char *overlap = run->rules.patient_overlap;
+    size_t first;
+
+    if (v->split == SPLIT_REJECTED)
+        return CXR_OK;
+    if (cxr_strmap_get(run->seen_files, filename, &first)) {
+        if (run->rules.duplicates_are_errors)
+            return cxr_fail(err, CXR_ERR_INPUT, "'%s' line %zu: duplicate file name '%s' (first at line %zu)",
+                            run->display, row->line, filename, first);
+        snprintf(v->reason, sizeof(v->reason), "duplicate file name (first at line %zu)", first);
+        v->split = SPLIT_REJECTED;
+        run->counts.duplicates += run->writing;
+        return CXR_OK;
+    }
+    if (cxr_strmap_add(run->seen_files, filename, row->line) < 0)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (v->split == SPLIT_HOLDOUT && !run->writing &&
+        ((*patient && cxr_strmap_add(run->holdout_patients, patient, row->line) < 0) ||
+         cxr_strmap_add(run->holdout_matched, filename, row->line) < 0))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (v->split == SPLIT_TRAIN && *patient &&
+        cxr_strmap_get(run->holdout_patients, patient, NULL)) {
+        run->counts.patient_overlap += run->writing;
+        if (!strcmp(overlap, "allow"))
+            return CXR_OK;
+        if (!strcmp(overlap, "move_to_holdout"))
+            v->split = SPLIT_HOLDOUT;
+        else {
+            v->split = SPLIT_REJECTED;
+            snprintf(v->reason, sizeof(v->reason), "patient '%s' has held-out images", patient);
+        }
+    }
+    return CXR_OK;
+}
+
+static cxr_status write_row(select_run *run, const cxr_csv_row *row, const row_verdict *v,
+                            cxr_error *err)
+{
+    char line[32], iso[16] = "";
+    const char *values[NKEPT];
+    const select_rules *r = &run->rules;
+    int i = 0;
+
+    snprintf(line, sizeof(line), "%zu", row->line);
+    if (v->date_kind == CXR_DATE_FULL)
+        snprintf(iso, sizeof(iso), "%04d-%02d-%02d", v->date.year, v->date.month, v->date.day);
+    values[i++] = line;
+    values[i++] = cxr_select_field(r, row, COL_PATIENT);
+    values[i++] = cxr_select_field(r, row, COL_FILENAME);
+    values[i++] = cxr_select_field(r, row, COL_FINDING);
+    values[i++] = cxr_select_field(r, row, COL_VIEW);
+    values[i++] = cxr_select_field(r, row, COL_MODALITY);
+    values[i++] = cxr_select_field(r, row, COL_FOLDER);
+    values[i++] = cxr_select_field(r, row, COL_DATE);
+    if (v->split == SPLIT_REJECTED) {
+        values[i++] = v->reason;
+        return cxr_manifest_add(run->out[SPLIT_REJECTED], values, err);
+    }
+    values[i++] = cxr_date_kind_name(v->date_kind);
+    values[i++] = iso;
+    values[i++] = v->split == SPLIT_HOLDOUT ? "holdout" : "train";
+    return cxr_manifest_add(run->out[v->split], values, err);
+}
+
+static void count(select_run *run, const row_verdict *v)
+{
+    cxr_select_counts *c = &run->counts;
+    c->rows++;
+    if (v->split == SPLIT_REJECTED)
+        c->rejected++;
+    else {
+        c->undated += v->undated;
+        if (v->split == SPLIT_HOLDOUT)
+            c->holdout++;
+        else
+            c->train++;
+    }
+}
+
+static cxr_status on_row(void *ctx, const cxr_csv_row *row, cxr_error *err)
+{
+    select_run *run = ctx;
+    row_verdict v;
+
+    if (row->line == 1)
+        return cxr_select_rules_bind(&run->rules, row, run->display, err);
+    cxr_select_rules_classify(&run->rules, row, &v);
+    if (apply_file_rules(run, row, &v, err) != CXR_OK)
+        return err->status;
+    if (!run->writing)
+        return CXR_OK;
+    if (v.passed_filters)
+        run->counts.date_kinds[v.date_kind]++;
+    count(run, &v);
+    return write_row(run, row, &v, err);
+}
+
+/* The manifests are written into 'dir', the stage's staging directory. */
+static cxr_status open_outputs(select_run *run, const char *dir, cxr_error *err)
+{
+    static const char *const names[3] = {CXR_SELECT_COVID_TRAIN, CXR_SELECT_HOLDOUT, CXR_SELECT_REJECTED};
+    for (int s = 0; s < 3; s++) {
+        char *path = cxr_path_join(dir, names[s]);
+        cxr_status st = s == SPLIT_REJECTED
+                            ? cxr_manifest_create(path, rejected_columns, NREJECTED, &run->out[s], err)
+                            : cxr_manifest_create(path, kept_columns, NKEPT, &run->out[s], err);
+        free(path);
+        if (st != CXR_OK)
+            return st;
+    }
+    return CXR_OK;
+}
+
+static cxr_status commit_outputs(select_run *run, cxr_error *err)
+{
+    cxr_status st = CXR_OK;
+    for (int s = 0; s < 3; s++) {
+        if (st == CXR_OK)
+            st = cxr_manifest_commit(run->out[s], err);
+        else
+            cxr_manifest_abort(run->out[s]);
+        run->out[s] = NULL;
+    }
+    return st;
+}
+
+/* The summary names the input by its URL, sha256 and size: not by the path
+ * it was read from, which for a cached download depends on the work dir. */
+static json_t *summary_body(const select_run *run, const char *url)
+{
+    const cxr_select_counts *c = &run->counts;
+    json_t *dates = json_object();
+
+    for (int k = 0; k < 6; k++)
+        json_object_set_new(dates, cxr_date_kind_name((cxr_date_kind)k),
+                            json_integer((json_int_t)c->date_kinds[k]));
+    return json_pack("{s:{s:s,s:s,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
+                     "input", "url", url, "sha256", run->sha256, "size", (json_int_t)run->size,
+                     "counts", "rows", (json_int_t)c->rows, "train", (json_int_t)c->train,
+                     "holdout", (json_int_t)c->holdout, "rejected", (json_int_t)c->rejected,
+                     "duplicates", (json_int_t)c->duplicates, "undated", (json_int_t)c->undated,
+                     "patient_overlap", (json_int_t)c->patient_overlap,
+                     "date_kinds", dates);
+}
+
+/* A name in select.holdout.files that no kept row has is a typo or a row the
+ * filters dropped: either way the hold-out is not what the config says. */
+static cxr_status check_holdout_files(const select_run *run, const cxr_config *conf,
+                                      cxr_error *err)
+{
+    size_t n = run->rules.mode == HOLDOUT_FILES ? cxr_config_len(conf, "select.holdout.files") : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = cxr_config_list_str(conf, "select.holdout.files", i);
+        if (!cxr_strmap_get(run->holdout_matched, name, NULL))
+            return cxr_fail(err, CXR_ERR_CONFIG,
+                            "%s: 'select.holdout.files' names '%s', which is not a selected row of '%s'",
+                            cxr_config_file(conf), name, run->display);
+    }
+    return CXR_OK;
+}
+
+static cxr_status run_passes(select_run *run, const cxr_config *conf, const char *metadata,
+                             const char *outdir, cxr_error *err)
+{
+    cxr_status st = CXR_OK;
+    /* A first pass finds the held-out patients, so that training rows of the
+     * same patients can be counted, dropped or moved in file order. */
+    st = cxr_csv_read(metadata, run->display, on_row, run, err);
+    if (st == CXR_OK)
+        st = check_holdout_files(run, conf, err);
+    if (st != CXR_OK)
+        return st;
+    cxr_strmap_free(run->seen_files);
+    run->seen_files = cxr_strmap_new();
+    if (!run->seen_files)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (int c = 0; c < NCOLS; c++)
+        run->rules.column_index[c] = -1;
+    run->writing = 1;
+    st = open_outputs(run, outdir, err);
+    if (st == CXR_OK)
+        st = cxr_csv_read(metadata, run->display, on_row, run, err);
+    if (st == CXR_OK)
+        return commit_outputs(run, err);
+    for (int s = 0; s < 3; s++)
+        cxr_manifest_abort(run->out[s]);
+    return st;
+}
+
+/* Hashes the metadata file once, for the summary; a pinned file must be the
+ * pinned bytes, wherever it is read from. */
+static cxr_status hash_input(select_run *run, const cxr_config *conf, const char *metadata,
+                             cxr_error *err)
+{
+    const char *pin = cxr_config_str(conf, "sources.metadata.sha256");
+
+    if (cxr_sha256_file(metadata, run->sha256, &run->size, err) != CXR_OK)
+        return err->status;
+    if (pin && strcmp(run->sha256, pin) != 0)
+        return cxr_fail(err, CXR_ERR_INTEGRITY,
+                        "'%s' has sha256 %s, the config pins %s (to read another version, "
+                        "--set sources.metadata.sha256= drops the pin)",
+                        metadata, run->sha256, pin);
+    return CXR_OK;
+}
+
+/* Writes the summary beside the manifests in the staging directory. */
+static cxr_status write_summary(const select_run *run, const cxr_config *conf, const char *url,
+                                const char *outdir, cxr_error *err)
+{
+    json_t *body = summary_body(run, url);
+    char *path = cxr_path_join(outdir, CXR_SUMMARY_JSON);
+    cxr_status st = cxr_summary_write(path, "select", conf, "select", body, err);
+    json_decref(body);
+    free(path);
+    return st;
+}
+
+cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr_error *err)
+{
+    const char *url = cxr_config_str(conf, "sources.metadata.url");
+    char *metadata = NULL, *outdir = cxr_stage_path(conf, CXR_STAGE_SELECT, NULL);
+    cxr_stagedir staged = {0};
+    select_run run;
+    cxr_status st;
+
+    memset(&run, 0, sizeof(run));
+    st = cxr_source_local_path(conf, url, cxr_config_str(conf, "sources.metadata.sha256"),
+                               &metadata, err);
+    if (st == CXR_OK)
+        st = hash_input(&run, conf, metadata, err);
+    if (st == CXR_OK)
+        st = cxr_select_rules_init(&run.rules, conf, err);
+    run.display = metadata;
+    run.seen_files = cxr_strmap_new();
+    run.holdout_patients = cxr_strmap_new();
+    run.holdout_matched = cxr_strmap_new();
+    if (st == CXR_OK && (!run.seen_files || !run.holdout_patients || !run.holdout_matched))
+        st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    /* All outputs are built in a staging directory and swapped in together. */
+    if (st == CXR_OK)
+        st = cxr_stagedir_open(&staged, outdir, err);
+    if (st == CXR_OK)
+        st = run_passes(&run, conf, metadata, staged.tmp, err);
+    if (st == CXR_OK)
+        st = write_summary(&run, conf, url, staged.tmp, err);
+    if (st == CXR_OK)
+        st = cxr_stagedir_commit(&staged, err);
+    else
+        cxr_stagedir_abort(&staged);
+    if (counts)
+        *counts = run.counts;
+    cxr_select_rules_release(&run.rules);
+    cxr_strmap_free(run.seen_files);
+    cxr_strmap_free(run.holdout_patients);
+    cxr_strmap_free(run.holdout_matched);
+    free(metadata);
+    free(outdir);
+    return st;
+}

@@ -1,0 +1,155 @@
+#!/bin/sh
+# fetch_cli.sh: cxrprep-fetch as users run it, against the loopback server:
+# a process killed midway resumes on the next run, log lines when stdout is
+# not a terminal, a live line when it is, --quiet, exit codes and messages
+# for 404, --offline, a bad --only and a typo in the fetch section, and TLS
+# verification (an unknown certificate fails; fetch.ca_file trusts it) and
+# no https to http downgrade on a redirect.
+set -u
+bin="${CXR_BIN_DIR:?}/cxrprep-fetch"
+src="${CXR_SOURCE_DIR:?}"
+command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not found"; exit 77; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxr-fetch-cli-XXXXXX")
+fails=0
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT HUP INT PIPE TERM
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+mkdir -p "$tmp/srv"
+head -c 2000000 /dev/urandom > "$tmp/srv/big.bin"
+head -c 5000 /dev/urandom > "$tmp/srv/meta.csv"
+python3 "$src/tests/lib/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/port" \
+  --log "$tmp/log" &
+server=$!
+i=0
+while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$tmp/port" ] || { echo "the loopback server did not start"; exit 1; }
+base="http://127.0.0.1:$(cat "$tmp/port")"
+big_sha=$(sha256sum "$tmp/srv/big.bin" | cut -d' ' -f1)
+meta_sha=$(sha256sum "$tmp/srv/meta.csv" | cut -d' ' -f1)
+
+config() { # config NAME METADATA_URL [SHA]
+  cat > "$tmp/$1.yaml" <<EOF
+version: 1
+workdir: $tmp/w-$1
+sources:
+  metadata:
+    url: $2
+    sha256: ${3:-$meta_sha}
+select: {}
+fetch:
+  retries: 1
+  backoff_ms: 10
+EOF
+}
+
+# --- killed midway, resumed by the next run ---
+config kill "$base/slowonce/400000/big.bin" "$big_sha"
+"$bin" --config "$tmp/kill.yaml" > "$tmp/kill.out" 2>&1 &
+pid=$!
+part=""
+i=0
+while [ $i -lt 100 ]; do
+  part=$(find "$tmp/w-kill/cache/partial" -type f ! -name '*.validator' 2>/dev/null | head -n 1)
+  if [ -n "$part" ] && [ "$(stat -c %s "$part")" -gt 300000 ]; then break; fi
+  sleep 0.1
+  i=$((i + 1))
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+have=$(stat -c %s "$part" 2>/dev/null || echo 0)
+[ "$have" -gt 0 ] && [ "$have" -lt 2000000 ] || fail "no partial file after the kill ($have bytes)"
+[ -z "$(find "$tmp/w-kill/cache/objects" -type f 2>/dev/null)" ] || fail "an object was cached by a killed run"
+"$bin" --config "$tmp/kill.yaml" > "$tmp/kill2.out" 2>&1 || fail "the resumed run failed: $(cat "$tmp/kill2.out")"
+obj="$tmp/w-kill/cache/objects/$(echo "$big_sha" | cut -c1-2)/$big_sha"
+[ "$(sha256sum "$obj" 2>/dev/null | cut -d' ' -f1)" = "$big_sha" ] || fail "resumed object is wrong"
+grep -q "slowonce/400000/big.bin	206	bytes=$have-" "$tmp/log" ||
+  fail "the second run did not ask for bytes=$have- ($(grep big.bin "$tmp/log"))"
+
+# --- not a terminal: one line per file, and a summary ---
+config plain "$base/f/meta.csv"
+out=$("$bin" --config "$tmp/plain.yaml" 2>&1) || fail "plain run failed: $out"
+echo "$out" | grep -q "^fetch: downloaded metadata/meta.csv (5000 bytes)$" || fail "no per-file line: $out"
+echo "$out" | grep -q "^fetch: 1 files: 1 downloaded" || fail "no summary line: $out"
+case "$out" in *"$(printf '\r')"*) fail "a live line when not on a terminal";; esac
+
+# --- --quiet prints nothing on success ---
+out=$("$bin" --config "$tmp/plain.yaml" --quiet 2>&1) || fail "quiet run failed"
+[ -z "$out" ] || fail "--quiet printed: $out"
+
+# --- a terminal gets the live line (when script(1) can give us one) ---
+if command -v script >/dev/null 2>&1; then
+  rm -rf "$tmp/w-plain"
+  script -qec "'$bin' --config '$tmp/plain.yaml'" /dev/null > "$tmp/tty.out" 2>&1
+  grep -q "1/1 files" "$tmp/tty.out" || fail "no live progress line on a terminal: $(cat "$tmp/tty.out")"
+fi
+
+# --- 404: exit 8, the file named on stderr ---
+config missing "$base/missing/meta.csv"
+"$bin" --config "$tmp/missing.yaml" > "$tmp/m.out" 2> "$tmp/m.err"
+rc=$?
+[ $rc -eq 8 ] || fail "404 exit code $rc, want 8"
+grep -q "missing metadata/meta.csv: HTTP 404" "$tmp/m.err" || fail "404 not named: $(cat "$tmp/m.err")"
+[ "$(grep -c 'missing/meta.csv' "$tmp/log")" -eq 1 ] || fail "a 404 was retried"
+
+# --- --offline on an empty cache: exit 8, every missing file named ---
+config offline "$base/f/meta.csv"
+"$bin" --config "$tmp/offline.yaml" --offline > /dev/null 2> "$tmp/o.err"
+rc=$?
+[ $rc -eq 8 ] || fail "--offline exit code $rc, want 8"
+grep -q "meta.csv: not in the cache (--offline)" "$tmp/o.err" || fail "offline miss not named: $(cat "$tmp/o.err")"
+
+# --- wrong bytes: exit 7 ---
+config wrong "$base/wrong/meta.csv"
+"$bin" --config "$tmp/wrong.yaml" > /dev/null 2>&1
+rc=$?
+[ $rc -eq 7 ] || fail "wrong bytes exit code $rc, want 7"
+
+# --- usage and config errors ---
+"$bin" --config "$tmp/plain.yaml" --only imagez > /dev/null 2>&1
+[ $? -eq 2 ] || fail "--only imagez is not a usage error"
+"$bin" --config "$tmp/plain.yaml" --set fetch.paralel=4 > /dev/null 2>&1
+[ $? -eq 3 ] || fail "a typo in the fetch section is not a config error"
+"$bin" --help | grep -q -- "--offline" || fail "--help lacks --offline"
+
+# --- TLS: verification is on; an unknown certificate fails, its CA passes ---
+if command -v openssl >/dev/null 2>&1 &&
+   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" \
+     -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1; then
+  python3 "$src/tests/lib/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/tlsport" \
+    --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" &
+  tls=$!
+  i=0
+  while [ ! -s "$tmp/tlsport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  config tls "https://127.0.0.1:$(cat "$tmp/tlsport")/f/meta.csv"
+  "$bin" --config "$tmp/tls.yaml" > /dev/null 2> "$tmp/tls.err"
+  rc=$?
+  [ $rc -eq 6 ] || fail "an untrusted certificate gave exit code $rc, want 6: $(cat "$tmp/tls.err")"
+  grep -qi "certificate" "$tmp/tls.err" || fail "no certificate error: $(cat "$tmp/tls.err")"
+  "$bin" --config "$tmp/tls.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err" ||
+    fail "https with the right CA failed: $(cat "$tmp/tls.err")"
+  # redirects from https: to https is followed, to plain http is refused
+  # (no downgrade) and the http server never sees the request
+  tbase="https://127.0.0.1:$(cat "$tmp/tlsport")"
+  config tlsredir "$tbase/redirect/meta.csv"
+  "$bin" --config "$tmp/tlsredir.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err" ||
+    fail "an https to https redirect failed: $(cat "$tmp/tls.err")"
+  config downgrade "$tbase/redirect-http/$(cat "$tmp/port")/meta.csv"
+  "$bin" --config "$tmp/downgrade.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err"
+  rc=$?
+  [ $rc -ne 0 ] || fail "an https to http redirect was followed"
+  grep -qi "protocol\|redirect" "$tmp/tls.err" || fail "the refused redirect is not explained: $(cat "$tmp/tls.err")"
+  [ ! -e "$tmp/w-downgrade/cache/objects/$(printf %.2s "$meta_sha")/$meta_sha" ] ||
+    fail "bytes from the http downgrade are in the cache"
+  kill "$tls" 2>/dev/null
+  wait "$tls" 2>/dev/null
+else
+  echo "note: openssl could not make a certificate; TLS checks skipped"
+fi
+
+[ $fails -eq 0 ] && echo "fetch_cli: all checks passed"
+exit $((fails > 0))

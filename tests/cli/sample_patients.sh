@@ -1,0 +1,55 @@
+#!/bin/sh
+# sample_patients.sh: patient-disjoint draws of Kermany NORMAL images, whose
+# names carry the patient as IM-<P>-..., NORMAL2-IM-<P>-... (sample.h): a
+# validation draw never holds a patient of the training draw; and a known
+# answer of a whole seed-42 draw.
+. "$CXR_SOURCE_DIR/tests/lib/lib.sh"
+shared_or_skip
+K=$SHARED/data/kermany-sample
+# 12 NORMAL images of 6 patients, two each, in the three name forms
+python3 "$SRC/tests/lib/archive_make.py" "$T/n.zip" --src "$K" --root "" --counts 12,0,0,0 \
+  --normal-patients || exit 1
+cat > "$T/c.yaml" <<YAML
+version: 1
+workdir: $T/work
+seed: 42
+sources:
+  metadata: {url: $T/none.csv}
+  kermany: {url: $T/n.zip}
+select: {}
+sample:
+  draws:
+    - {name: tr, split: train, class: NORMAL, count: 5}
+    - {name: va, split: train, class: NORMAL, count: 2, disjoint_from: [tr]}
+YAML
+M=$T/work/manifests/sample
+run() { "$BIN/cxrprep-sample" --config "$T/c.yaml" "$@"; }
+# the patients of a manifest, read from its file names here (not its column)
+patients() { tail -n +2 "$1" | cut -d, -f1 | sed -E 's/^((NORMAL2-)?IM-[0-9]+)-.*/\1/' | sort -u; }
+# the patient column agrees with the file name on every row
+column_ok() { tail -n +2 "$1" | cut -d, -f1,2 | sed -E 's/^((NORMAL2-)?IM-[0-9]+)-[^,]*,/\1,/' |
+              awk -F, '$1 != $2 { bad = 1 } END { exit bad }'; }
+
+expect_exit 0 "patient-disjoint NORMAL draws" run
+check "training rows" [ "$(rows "$M/tr.csv")" = 5 ]
+check "validation rows" [ "$(rows "$M/va.csv")" = 2 ]
+# known answer of the whole stage (candidates sorted, seed 42, draw 'tr'),
+# computed by an independent Python implementation of rng.h and Algorithm R
+check "seed 42 draws the known files" [ "$(tail -n +2 "$M/tr.csv" | cut -d, -f1 | tr '\n' ' ')" = \
+  "IM-0000-0001.jpeg IM-0002-0001-0001.jpeg IM-0005-0001-0001.jpeg NORMAL2-IM-0001-0001.jpeg NORMAL2-IM-0001-0002.jpeg " ]
+check "patient column of training" column_ok "$M/tr.csv"
+check "patient column of validation" column_ok "$M/va.csv"
+patients "$M/tr.csv" > "$T/ptr"
+patients "$M/va.csv" > "$T/pva"
+check "no validation patient in training" [ -z "$(sort "$T/ptr" "$T/pva" | uniq -d)" ]
+check "patients excluded counted" grep -q '"excluded_as_patients": [1-9]' "$M/summary.json"
+# 5 training images hold 3 or more of the 6 patients: at most 6 images are left
+expect_exit 4 "too few once patients are excluded" run \
+  --set 'sample.draws=[{name: tr, split: train, class: NORMAL, count: 5}, {name: va, split: train, class: NORMAL, count: 7, disjoint_from: [tr]}]'
+# every seed: never a shared patient
+for s in 1 2 3 4 5 6 7 8; do
+  run --set seed=$s > /dev/null 2>&1
+  patients "$M/tr.csv" > "$T/ptr"; patients "$M/va.csv" > "$T/pva"
+  check "seed $s: no shared patient" [ -z "$(sort "$T/ptr" "$T/pva" | uniq -d)" ]
+done
+finish
