@@ -22,7 +22,10 @@ cxr_status cxr_config_load_string(const char *text, const char *name,
     *out = NULL;
     if (!conf)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    conf->file = cxr_strdup(name);
+    if (!(conf->file = strdup(name))) {
+        free(conf);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     st = cxr_cfg_parse_yaml(conf, text, strlen(text), name, &conf->root, err);
     if (st == CXR_OK && (!conf->root || conf->root->kind != NODE_MAP))
         st = cxr_fail(err, CXR_ERR_CONFIG, "%s: the config must be a YAML mapping of keys", name);
@@ -42,6 +45,8 @@ cxr_status cxr_config_load(const char *path, cxr_config **out, cxr_error *err)
 
     *out = NULL;
     st = cxr_read_file(path, &text, &len, err);
+    if (st == CXR_ERR_NOMEM || (st != CXR_OK && errno == ENOMEM))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (st != CXR_OK)
         return cxr_fail(err, CXR_ERR_CONFIG, "cannot read config '%s': %s", path,
                         strerror(errno ? errno : ENOENT));
@@ -64,7 +69,7 @@ static cxr_status split_assignment(const char *assignment, char **key, const cha
         return cxr_fail(err, CXR_ERR_USAGE, "--set '%s': expected KEY.PATH=VALUE", assignment);
     *key = malloc(klen + 1);
     if (!*key)
-        abort();
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     memcpy(*key, assignment, klen);
     (*key)[klen] = '\0';
     *value = eq + 1;
@@ -107,17 +112,20 @@ static cxr_status install(cxr_config *conf, char *key, cfg_node *value, const ch
             if (child) {
                 cxr_cfg_node_free(child);
                 at->items[index] = value;
-            } else
-                cxr_cfg_node_append(at, seg, value);
+            } else if (cxr_cfg_node_append(at, seg, value) != CXR_OK)
+                return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
             return CXR_OK;
         }
         if (!child || child->kind == NODE_SCALAR) {
             cfg_node *map = cxr_cfg_node_new(NODE_MAP, origin, 0, 0);
+            if (!map || (!child && cxr_cfg_node_append(at, seg, map) != CXR_OK)) {
+                cxr_cfg_node_free(value);
+                return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+            }
             if (child) {
                 cxr_cfg_node_free(child);
                 at->items[index] = map;
-            } else
-                cxr_cfg_node_append(at, seg, map);
+            }
             child = map;
         }
         at = child;
@@ -139,16 +147,21 @@ cxr_status cxr_config_set(cxr_config *conf, const char *assignment, cxr_error *e
     if (st != CXR_OK)
         return st;
     origin_text = malloc(n);
-    if (!origin_text)
-        abort();
-    snprintf(origin_text, n, "--set '%s'", assignment);
-    origin = cxr_cfg_origin(conf, origin_text);
+    if (origin_text)
+        snprintf(origin_text, n, "--set '%s'", assignment);
+    origin = origin_text ? cxr_cfg_origin(conf, origin_text) : NULL;
     free(origin_text);
+    if (!origin) {
+        free(key);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     st = cxr_cfg_parse_yaml(conf, value_text, strlen(value_text), origin, &value, err);
     if (st == CXR_OK && !value) {
         value = cxr_cfg_node_new(NODE_SCALAR, origin, 0, 0);
-        value->value = cxr_strdup("");
-        value->plain = 1;
+        if (!value || !(value->value = strdup("")))
+            st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        else
+            value->plain = 1;
     }
     if (st == CXR_OK) {
         value->line = value->column = 0; /* point messages at the --set itself */
@@ -259,32 +272,41 @@ const char *cxr_config_list_str(const cxr_config *conf, const char *path, size_t
 
 /* --- hash and dump --- */
 
+/* The node as JSON; NULL when out of memory. */
 static json_t *to_json(const cfg_node *node)
 {
     json_t *out;
     if (node->kind == NODE_SCALAR)
         return json_string(node->value);
     out = node->kind == NODE_MAP ? json_object() : json_array();
-    for (size_t i = 0; i < node->n; i++) {
-        if (node->kind == NODE_MAP)
-            json_object_set_new(out, node->keys[i], to_json(node->items[i]));
-        else
-            json_array_append_new(out, to_json(node->items[i]));
+    for (size_t i = 0; out && i < node->n; i++) {
+        json_t *item = to_json(node->items[i]);
+        int rc = node->kind == NODE_MAP ? json_object_set_new(out, node->keys[i], item)
+                                        : json_array_append_new(out, item);
+        if (!item || rc != 0) {
+            json_decref(out);
+            return NULL;
+        }
     }
     return out;
 }
 
-void cxr_config_hash(const cxr_config *conf, const char *section, char hex[CXR_SHA256_HEX])
+cxr_status cxr_config_hash(const cxr_config *conf, const char *section,
+                           char hex[CXR_SHA256_HEX])
 {
     const cfg_node *node = section ? lookup(conf, section) : conf->root;
     json_t *json = node ? to_json(node) : json_null();
-    char *text = json_dumps(json, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = json ? json_dumps(json, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
-    if (!text)
-        abort();
+    if (!text) {
+        json_decref(json);
+        memset(hex, 0, CXR_SHA256_HEX);
+        return CXR_ERR_NOMEM;
+    }
     cxr_sha256_buf(text, strlen(text), hex);
     free(text);
     json_decref(json);
+    return CXR_OK;
 }
 
 static void dump_node(const cfg_node *node, FILE *out, int indent, int first_inline);

@@ -57,9 +57,10 @@ const char *cxr_config_list_str(const cxr_config *conf, const char *path, size_t
 
 /* SHA-256 over a canonical form of the effective config (defaults applied,
  * keys sorted) of one top-level section, or of everything when 'section' is
- * NULL. Stages record it in their summaries; the driver compares it. */
-void cxr_config_hash(const cxr_config *conf, const char *section,
-                     char hex[CXR_SHA256_HEX]);
+ * NULL. Stages record it in their summaries; the driver compares it.
+ * CXR_OK, or CXR_ERR_NOMEM (hex is then empty). */
+cxr_status cxr_config_hash(const cxr_config *conf, const char *section,
+                           char hex[CXR_SHA256_HEX]);
 
 /* Writes the effective config as YAML (defaults filled in). */
 cxr_status cxr_config_dump(const cxr_config *conf, FILE *out, cxr_error *err);

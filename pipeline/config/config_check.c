@@ -99,10 +99,15 @@ static cxr_status bad_value(const cfg_node *node, const char *path, const char *
                     node->kind == NODE_MAP ? "mapping" : "list");
 }
 
-static void set_value(cfg_node *node, const char *value)
+/* Replaces the node's text with its normalised form. */
+static cxr_status set_value(cfg_node *node, const char *value, cxr_error *err)
 {
+    char *copy = strdup(value);
+    if (!copy)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     free(node->value);
-    node->value = cxr_strdup(value);
+    node->value = copy;
+    return CXR_OK;
 }
 
 static int parse_int(const char *s, long long *out)
@@ -179,8 +184,7 @@ static cxr_status check_number(const cxr_schema_key *key, cfg_node *node, const 
         return bad_value(node, path, want, err);
     }
     snprintf(num, sizeof(num), "%lld", n);
-    set_value(node, num);
-    return CXR_OK;
+    return set_value(node, num, err);
 }
 
 static cxr_status check_scalar(const cxr_schema_key *key, cfg_node *node, const char *path,
@@ -208,12 +212,10 @@ static cxr_status check_scalar(const cxr_schema_key *key, cfg_node *node, const 
         return CXR_OK;
     case CXR_T_BOOL:
         if (in_choices(v, "true|True|TRUE|yes|on"))
-            set_value(node, "true");
+            return set_value(node, "true", err);
         else if (in_choices(v, "false|False|FALSE|no|off"))
-            set_value(node, "false");
-        else
-            return bad_value(node, path, "true or false", err);
-        return CXR_OK;
+            return set_value(node, "false", err);
+        return bad_value(node, path, "true or false", err);
     case CXR_T_ENUM:
         snprintf(want, sizeof(want), "one of %s", key->choices);
         return in_choices(v, key->choices) ? CXR_OK : bad_value(node, path, want, err);
@@ -259,10 +261,13 @@ static cxr_status check_value(cxr_config *conf, const cxr_schema_key *key, cfg_n
     }
     if (key->type == CXR_T_STRLIST && node->kind == NODE_SCALAR) {
         cfg_node *item = cxr_cfg_node_copy(node); /* a lone string is a list of one */
+        if (!item)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         free(node->value);
         node->value = NULL;
         node->kind = NODE_SEQ;
-        cxr_cfg_node_append(node, NULL, item);
+        if (cxr_cfg_node_append(node, NULL, item) != CXR_OK)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     }
     if (key->type == CXR_T_STRLIST || key->type == CXR_T_MAPLIST)
         return check_list(conf, key, node, key->path, path, err);
@@ -304,14 +309,21 @@ static cxr_status fill_defaults(cxr_config *conf, cfg_node *map, const char *pat
                             full, k->doc);
         }
         if (k->def) {
-            if (cxr_cfg_parse_yaml(conf, k->def, strlen(k->def), "schema default", &value, err))
+            cxr_status st = cxr_cfg_parse_yaml(conf, k->def, strlen(k->def), "schema default",
+                                               &value, err);
+            if (st == CXR_ERR_NOMEM)
+                return st;
+            if (st != CXR_OK)
                 return cxr_error_prefix(err, "default of '%s': ", k->path);
-        } else if (k->type == CXR_T_MAP && !has_required_child(k->path))
-            value = cxr_cfg_node_new(NODE_MAP, map->origin, 0, 0);
+        } else if (k->type == CXR_T_MAP && !has_required_child(k->path)) {
+            if (!(value = cxr_cfg_node_new(NODE_MAP, map->origin, 0, 0)))
+                return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        }
         if (!value)
             continue;
         mark_default(value);
-        cxr_cfg_node_append(map, name, value);
+        if (cxr_cfg_node_append(map, name, value) != CXR_OK)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         if (check_value(conf, k, value, full, err) != CXR_OK)
             return err->status;
     }

@@ -11,7 +11,7 @@ cfg_node *cxr_cfg_node_new(node_kind kind, const char *origin, size_t line, size
 {
     cfg_node *node = calloc(1, sizeof(*node));
     if (!node)
-        abort();
+        return NULL;
     node->kind = kind;
     node->origin = origin;
     node->line = line;
@@ -34,19 +34,34 @@ void cxr_cfg_node_free(cfg_node *node)
     free(node);
 }
 
-void cxr_cfg_node_append(cfg_node *node, const char *key, cfg_node *child)
+cxr_status cxr_cfg_node_append(cfg_node *node, const char *key, cfg_node *child)
 {
+    char *key_copy = NULL;
+
+    if (!child || (node->kind == NODE_MAP && !(key_copy = strdup(key))))
+        goto nomem;
     if (node->n == node->cap) {
-        node->cap = node->cap ? node->cap * 2 : 8;
-        node->items = realloc(node->items, node->cap * sizeof(*node->items));
-        if (node->kind == NODE_MAP)
-            node->keys = realloc(node->keys, node->cap * sizeof(*node->keys));
-        if (!node->items || (node->kind == NODE_MAP && !node->keys))
-            abort();
+        size_t cap = node->cap ? node->cap * 2 : 8;
+        cfg_node **items = realloc(node->items, cap * sizeof(*items));
+        if (!items)
+            goto nomem;
+        node->items = items;
+        if (node->kind == NODE_MAP) {
+            char **keys = realloc(node->keys, cap * sizeof(*keys));
+            if (!keys)
+                goto nomem;
+            node->keys = keys;
+        }
+        node->cap = cap;
     }
     if (node->kind == NODE_MAP)
-        node->keys[node->n] = cxr_strdup(key);
+        node->keys[node->n] = key_copy;
     node->items[node->n++] = child;
+    return CXR_OK;
+nomem:
+    free(key_copy);
+    cxr_cfg_node_free(child);
+    return CXR_ERR_NOMEM;
 }
 
 cfg_node *cxr_cfg_node_get(const cfg_node *map, const char *key, size_t *index)
@@ -65,12 +80,21 @@ cfg_node *cxr_cfg_node_get(const cfg_node *map, const char *key, size_t *index)
 cfg_node *cxr_cfg_node_copy(const cfg_node *node)
 {
     cfg_node *copy = cxr_cfg_node_new(node->kind, node->origin, node->line, node->column);
-    copy->value = node->value ? cxr_strdup(node->value) : NULL;
+
+    if (!copy)
+        return NULL;
     copy->plain = node->plain;
     copy->from_default = node->from_default;
+    if (node->value && !(copy->value = strdup(node->value)))
+        goto nomem;
     for (size_t i = 0; i < node->n; i++)
-        cxr_cfg_node_append(copy, node->keys ? node->keys[i] : NULL, cxr_cfg_node_copy(node->items[i]));
+        if (cxr_cfg_node_append(copy, node->keys ? node->keys[i] : NULL,
+                                cxr_cfg_node_copy(node->items[i])) != CXR_OK)
+            goto nomem;
     return copy;
+nomem:
+    cxr_cfg_node_free(copy);
+    return NULL;
 }
 
 int cxr_cfg_node_is_null(const cfg_node *node)
@@ -84,11 +108,15 @@ int cxr_cfg_node_is_null(const cfg_node *node)
 const char *cxr_cfg_origin(cxr_config *conf, const char *s)
 {
     char **grown = realloc(conf->origins, (conf->norigins + 1) * sizeof(*grown));
+    char *copy;
+
     if (!grown)
-        abort();
+        return NULL;
     conf->origins = grown;
-    conf->origins[conf->norigins] = cxr_strdup(s);
-    return conf->origins[conf->norigins++];
+    if (!(copy = strdup(s)))
+        return NULL;
+    conf->origins[conf->norigins++] = copy;
+    return copy;
 }
 
 void cxr_cfg_where(const cfg_node *node, char *buf, size_t size)

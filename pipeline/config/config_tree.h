@@ -29,18 +29,25 @@ struct cxr_config {
     int validated;
 };
 
+/* Every function that allocates returns NULL or CXR_ERR_NOMEM when out of
+ * memory, and reports nothing: callers fail with "out of memory". */
+
+/* A new node (caller frees with cxr_cfg_node_free); NULL when out of memory. */
 cfg_node *cxr_cfg_node_new(node_kind kind, const char *origin, size_t line, size_t column);
 void cxr_cfg_node_free(cfg_node *node);
-/* Appends (map: with a copy of 'key'); takes 'child'. */
-void cxr_cfg_node_append(cfg_node *node, const char *key, cfg_node *child);
+/* Appends (map: with a copy of 'key'); takes 'child' in every case (it is
+ * freed on failure; a NULL child is an allocation that already failed).
+ * CXR_OK or CXR_ERR_NOMEM. */
+cxr_status cxr_cfg_node_append(cfg_node *node, const char *key, cfg_node *child);
 /* Map lookup; NULL when absent. */
 cfg_node *cxr_cfg_node_get(const cfg_node *map, const char *key, size_t *index);
-/* Deep copy (origin pointers are shared). */
+/* Deep copy (origin pointers are shared); NULL when out of memory. */
 cfg_node *cxr_cfg_node_copy(const cfg_node *node);
 /* 1 for a plain "", "~", "null" or "Null" scalar: YAML's null. */
 int cxr_cfg_node_is_null(const cfg_node *node);
 
-/* Keeps a copy of 's' alive as long as the config; returns it. */
+/* Keeps a copy of 's' alive as long as the config; returns it, or NULL
+ * when out of memory. */
 const char *cxr_cfg_origin(cxr_config *conf, const char *s);
 
 /* Parses YAML text into a tree (a single document; no aliases, tags or

@@ -21,6 +21,8 @@ static cxr_status next_event(builder *b, yaml_event_t *ev)
 {
     if (yaml_parser_parse(&b->parser, ev))
         return CXR_OK;
+    if (b->parser.error == YAML_MEMORY_ERROR)
+        return cxr_fail(b->err, CXR_ERR_NOMEM, "out of memory");
     return cxr_fail(b->err, CXR_ERR_CONFIG, "%s:%zu:%zu: invalid YAML: %s", b->origin,
                     b->parser.problem_mark.line + 1, b->parser.problem_mark.column + 1,
                     b->parser.problem ? b->parser.problem : "parse error");
@@ -33,8 +35,8 @@ static cxr_status parse_map(builder *b, cfg_node *map, int depth)
         cfg_node *key = NULL, *value = NULL;
         cxr_status st;
 
-        if (next_event(b, &ev) != CXR_OK)
-            return CXR_ERR_CONFIG;
+        if ((st = next_event(b, &ev)) != CXR_OK)
+            return st;
         if (ev.type == YAML_MAPPING_END_EVENT) {
             yaml_event_delete(&ev);
             return CXR_OK;
@@ -46,10 +48,8 @@ static cxr_status parse_map(builder *b, cfg_node *map, int depth)
         if (st == CXR_OK && cxr_cfg_node_get(map, key->value, NULL))
             st = cxr_fail(b->err, CXR_ERR_CONFIG, "%s:%zu:%zu: duplicate key '%s'",
                           b->origin, key->line, key->column, key->value);
-        if (st == CXR_OK && next_event(b, &ev) == CXR_OK)
+        if (st == CXR_OK && (st = next_event(b, &ev)) == CXR_OK)
             st = parse_node(b, &ev, &value, depth + 1);
-        else if (st == CXR_OK)
-            st = CXR_ERR_CONFIG;
         if (st != CXR_OK) {
             cxr_cfg_node_free(key);
             cxr_cfg_node_free(value);
@@ -61,8 +61,10 @@ static cxr_status parse_map(builder *b, cfg_node *map, int depth)
             value->line = key->line;
             value->column = key->column;
         }
-        cxr_cfg_node_append(map, key->value, value);
+        st = cxr_cfg_node_append(map, key->value, value);
         cxr_cfg_node_free(key);
+        if (st != CXR_OK)
+            return cxr_fail(b->err, st, "out of memory");
     }
 }
 
@@ -71,16 +73,18 @@ static cxr_status parse_seq(builder *b, cfg_node *seq, int depth)
     for (;;) {
         yaml_event_t ev;
         cfg_node *item = NULL;
+        cxr_status st;
 
-        if (next_event(b, &ev) != CXR_OK)
-            return CXR_ERR_CONFIG;
+        if ((st = next_event(b, &ev)) != CXR_OK)
+            return st;
         if (ev.type == YAML_SEQUENCE_END_EVENT) {
             yaml_event_delete(&ev);
             return CXR_OK;
         }
-        if (parse_node(b, &ev, &item, depth + 1) != CXR_OK)
-            return CXR_ERR_CONFIG;
-        cxr_cfg_node_append(seq, NULL, item);
+        if ((st = parse_node(b, &ev, &item, depth + 1)) != CXR_OK)
+            return st;
+        if ((st = cxr_cfg_node_append(seq, NULL, item)) != CXR_OK)
+            return cxr_fail(b->err, st, "out of memory");
     }
 }
 
@@ -100,9 +104,11 @@ static cxr_status parse_node(builder *b, yaml_event_t *ev, cfg_node **out, int d
                       b->origin, line, column);
     else if (ev->type == YAML_SCALAR_EVENT) {
         node = cxr_cfg_node_new(NODE_SCALAR, b->origin, line, column);
-        node->value = malloc(ev->data.scalar.length + 1);
-        if (!node->value)
-            abort();
+        if (!node || !(node->value = malloc(ev->data.scalar.length + 1))) {
+            yaml_event_delete(ev);
+            cxr_cfg_node_free(node);
+            return cxr_fail(b->err, CXR_ERR_NOMEM, "out of memory");
+        }
         memcpy(node->value, ev->data.scalar.value, ev->data.scalar.length);
         node->value[ev->data.scalar.length] = '\0';
         node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
@@ -112,11 +118,11 @@ static cxr_status parse_node(builder *b, yaml_event_t *ev, cfg_node **out, int d
     } else if (ev->type == YAML_MAPPING_START_EVENT) {
         node = cxr_cfg_node_new(NODE_MAP, b->origin, line, column);
         yaml_event_delete(ev);
-        st = parse_map(b, node, depth);
+        st = node ? parse_map(b, node, depth) : cxr_fail(b->err, CXR_ERR_NOMEM, "out of memory");
     } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
         node = cxr_cfg_node_new(NODE_SEQ, b->origin, line, column);
         yaml_event_delete(ev);
-        st = parse_seq(b, node, depth);
+        st = node ? parse_seq(b, node, depth) : cxr_fail(b->err, CXR_ERR_NOMEM, "out of memory");
     } else
         st = cxr_fail(b->err, CXR_ERR_CONFIG, "%s:%zu:%zu: unexpected YAML structure",
                       b->origin, line, column);
@@ -137,23 +143,23 @@ static cxr_status parse_document(builder *b, cfg_node **out)
 
     *out = NULL;
     for (int i = 0; i < 2; i++) { /* stream start, document start */
-        if (next_event(b, &ev) != CXR_OK)
-            return CXR_ERR_CONFIG;
+        if ((st = next_event(b, &ev)) != CXR_OK)
+            return st;
         yaml_event_type_t type = ev.type;
         yaml_event_delete(&ev);
         if (type == YAML_STREAM_END_EVENT)
             return CXR_OK; /* empty text */
     }
-    if (next_event(b, &ev) != CXR_OK)
-        return CXR_ERR_CONFIG;
+    if ((st = next_event(b, &ev)) != CXR_OK)
+        return st;
     st = parse_node(b, &ev, out, 0);
     if (st != CXR_OK)
         return st;
-    if (next_event(b, &ev) != CXR_OK) /* document end */
-        return CXR_ERR_CONFIG;
+    if ((st = next_event(b, &ev)) != CXR_OK) /* document end */
+        return st;
     yaml_event_delete(&ev);
-    if (next_event(b, &ev) != CXR_OK)
-        return CXR_ERR_CONFIG;
+    if ((st = next_event(b, &ev)) != CXR_OK)
+        return st;
     if (ev.type != YAML_STREAM_END_EVENT) {
         size_t line = ev.start_mark.line + 1;
         yaml_event_delete(&ev);
@@ -174,7 +180,7 @@ cxr_status cxr_cfg_parse_yaml(cxr_config *conf, const char *text, size_t len,
     memset(&b, 0, sizeof(b));
     b.origin = cxr_cfg_origin(conf, origin);
     b.err = err;
-    if (!yaml_parser_initialize(&b.parser))
+    if (!b.origin || !yaml_parser_initialize(&b.parser))
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
     yaml_parser_set_encoding(&b.parser, YAML_UTF8_ENCODING);

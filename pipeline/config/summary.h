@@ -10,7 +10,8 @@
 #include "error.h"
 
 /* Adds "stage", "tool_version", "config", "config_hash" (of 'section') to
- * 'body' (borrowed, modified) and writes it atomically to 'path'. */
+ * 'body' (borrowed, modified) and writes it atomically to 'path'. A NULL
+ * 'body' (a json_pack that failed) is CXR_ERR_NOMEM. */
 cxr_status cxr_summary_write(const char *path, const char *stage,
                              const cxr_config *conf, const char *section,
                              json_t *body, cxr_error *err);
