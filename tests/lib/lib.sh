@@ -30,6 +30,23 @@ shared_or_skip() {
     echo "skip: shared data not found at '${SHARED}'"; exit 77
   fi
 }
+# need COMMAND PACKAGE: a tool the test cannot do without. Missing, it is a
+# failure naming the package, never a skip (scripts/install-deps.sh
+# installs every one; a CI machine that lost one must not stay green).
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "FAIL: '$1' not found (Debian package $2; sh scripts/install-deps.sh installs it)"
+  exit 1
+}
+# need_python MODULE... : python3 with these modules, or a failure naming them.
+need_python() {
+  need python3 python3
+  for m in "$@"; do
+    python3 -c "import $m" 2>/dev/null && continue
+    echo "FAIL: python3 module '$m' not found (Debian package python3-$m; sh scripts/install-deps.sh installs it)"
+    exit 1
+  done
+}
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
