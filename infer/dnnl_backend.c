@@ -808,10 +808,10 @@ cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int w
 }
 
 static cxrinfer_status run_steps(ci_dnnl *d, const ci_graph *g, ci_plan *p,
-                                 ci_tensor *const *inputs, ci_err *err);
+                                 const ci_tensor *const *inputs, ci_err *err);
 
-cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p, ci_tensor *const *inputs,
-                            ci_err *err)
+cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p,
+                            const ci_tensor *const *inputs, ci_err *err)
 {
     int caller_threads = omp_get_max_threads();
     if (d->threads > 0)
@@ -822,7 +822,7 @@ cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p, ci_tensor
 }
 
 static cxrinfer_status run_steps(ci_dnnl *d, const ci_graph *g, ci_plan *p,
-                                 ci_tensor *const *inputs, ci_err *err)
+                                 const ci_tensor *const *inputs, ci_err *err)
 {
     const char *where = "oneDNN";
     for (int i = 0; i < g->n_inputs; i++) {

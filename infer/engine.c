@@ -10,6 +10,14 @@
 
 #define MAX_MODEL_BYTES ((size_t)2 << 30)
 
+/* The message of the last failed call on a model (cxrinfer_model_error).
+ * It is not part of what the model computes with, so it is kept apart from
+ * the model: cxrinfer_model_get_info takes a const handle, changes nothing
+ * of the model, and still records why it failed here. */
+typedef struct model_error {
+    char msg[CI_MSG_MAX];
+} model_error;
+
 struct cxrinfer_model {
     ci_graph g;
     cxrinfer_options opt;
@@ -21,7 +29,7 @@ struct cxrinfer_model {
     cxrinfer_model_info info;
     int have_info;
     char info_err[CI_MSG_MAX];
-    char err[CI_MSG_MAX];
+    model_error *last_error;     /* owned; see model_error */
 };
 
 const char *cxrinfer_strerror(cxrinfer_status status)
@@ -50,7 +58,7 @@ void cxrinfer_options_init(cxrinfer_options *opt)
 
 static cxrinfer_status model_fail(cxrinfer_model *m, ci_err *e)
 {
-    snprintf(m->err, sizeof m->err, "%s", e->msg);
+    snprintf(m->last_error->msg, sizeof m->last_error->msg, "%s", e->msg);
     return e->status;
 }
 
@@ -118,12 +126,12 @@ static void reset_values(cxrinfer_model *m)
 
 static cxrinfer_status run_plan(cxrinfer_model *m, const ci_tensor *inputs, ci_err *err)
 {
-    ci_tensor *ins[16];
+    const ci_tensor *ins[16];
     cxrinfer_status st = ensure_plan(m, inputs, err);
     if (st)
         return st;
     for (int i = 0; i < m->g.n_inputs; i++)
-        ins[i] = (ci_tensor *)&inputs[i];
+        ins[i] = &inputs[i];
     if (m->dnnl)
         return ci_dnnl_run(m->dnnl, &m->g, &m->plan, ins, err);
     return ci_ref_run(&m->g, &m->plan, ins, err);
@@ -228,7 +236,7 @@ cxrinfer_status cxrinfer_model_load_buffer(const void *data, size_t size,
         *out = NULL;
     if (!out || (!data && size))
         st = ci_fail(&err, CXRINFER_ERR_ARG, "load: a NULL argument");
-    else if (!(m = calloc(1, sizeof(*m))))
+    else if (!(m = calloc(1, sizeof(*m))) || !(m->last_error = calloc(1, sizeof(model_error))))
         st = ci_fail(&err, CXRINFER_ERR_NOMEM, "out of memory");
     else {
         cxrinfer_options_init(&m->opt);
@@ -320,6 +328,7 @@ void cxrinfer_model_free(cxrinfer_model *model)
         return;
     drop_plan(model);
     ci_graph_free(&model->g);
+    free(model->last_error);
     free(model);
 }
 
@@ -327,18 +336,18 @@ cxrinfer_status cxrinfer_model_get_info(const cxrinfer_model *model, cxrinfer_mo
 {
     if (!model || !info)
         return CXRINFER_ERR_ARG;
-    cxrinfer_model *m = (cxrinfer_model *)model;
-    if (!m->have_info) {
-        snprintf(m->err, sizeof m->err, "not an image classifier: %.700s", m->info_err);
+    if (!model->have_info) {
+        snprintf(model->last_error->msg, sizeof model->last_error->msg,
+                 "not an image classifier: %.700s", model->info_err);
         return CXRINFER_ERR_UNSUPPORTED;
     }
-    *info = m->info;
+    *info = model->info;
     return CXRINFER_OK;
 }
 
 const char *cxrinfer_model_error(const cxrinfer_model *model)
 {
-    return model ? model->err : "no model";
+    return model ? model->last_error->msg : "no model";
 }
 
 /* Copies chunk images (NHWC) into the model's layout; pads with zeros. */
@@ -363,7 +372,7 @@ cxrinfer_status cxrinfer_run(cxrinfer_model *m, const float *images, size_t n, f
     ci_err err = {CXRINFER_OK, ""};
     if (!m)
         return CXRINFER_ERR_ARG;
-    m->err[0] = 0;
+    m->last_error->msg[0] = 0;
     if (!m->have_info) {
         ci_fail(&err, CXRINFER_ERR_UNSUPPORTED, "run: not an image classifier: %s", m->info_err);
         return model_fail(m, &err);
@@ -426,7 +435,7 @@ cxrinfer_status cxrinfer_run_tensors(cxrinfer_model *m, const cxrinfer_tensor *i
     ci_tensor x[16];
     if (!m)
         return CXRINFER_ERR_ARG;
-    m->err[0] = 0;
+    m->last_error->msg[0] = 0;
     if (n_in > 16 || n_in != (size_t)m->g.n_inputs || n_out > (size_t)m->g.n_outputs || !inputs ||
         (n_out && !outputs)) {
         ci_fail(&err, CXRINFER_ERR_ARG, "run: the model has %d inputs and %d outputs, got %zu "

@@ -21,7 +21,7 @@ typedef struct ci_err {
     char msg[CI_MSG_MAX];
 } ci_err;
 
-/* Records a message and returns 'status'. */
+/* error.c: records a message and returns 'status' ('err' may be NULL). */
 cxrinfer_status ci_fail(ci_err *err, cxrinfer_status status, const char *fmt, ...)
     CI_PRINTF(3, 4);
 
@@ -36,6 +36,7 @@ typedef struct ci_tensor {
     int owned;                        /* data is freed with the tensor */
 } ci_tensor;
 
+/* tensor.c */
 size_t ci_tensor_elem_size(int dtype);
 /* Sets rank/dims/count; fails on a negative dim or an overflow. */
 int ci_tensor_set_shape(ci_tensor *t, int rank, const int64_t *dims);
@@ -75,6 +76,7 @@ typedef enum ci_op {
     CI_OP_COUNT
 } ci_op;
 
+/* ops_dispatch.c: the op of an ONNX op name, CI_OP_UNKNOWN if none. */
 ci_op ci_op_lookup(const char *op_type);
 
 typedef struct ci_node {
@@ -127,7 +129,7 @@ cxrinfer_status ci_onnx_parse_tensor(const uint8_t *buf, size_t len, ci_tensor *
  * and orders nodes topologically. */
 cxrinfer_status ci_graph_link(ci_graph *g, ci_err *err);
 
-/* Attribute lookups (NULL / default when absent). */
+/* node.c: attribute lookups (NULL / default when absent). */
 const ci_attr *ci_attr_find(const ci_node *n, const char *name);
 int64_t ci_attr_int(const ci_node *n, const char *name, int64_t dflt);
 float ci_attr_float(const ci_node *n, const char *name, float dflt);
@@ -138,9 +140,10 @@ int ci_attr_ints(const ci_node *n, const char *name, int64_t *out, int max);
 /* Formats "node 'name' ('Op')" for messages. */
 const char *ci_node_label(const ci_node *n, char *buf, size_t len);
 
-/* ops_ref.c: every op as a shape function and a plain-C kernel. infer sets
- * the outputs' dtype and shape from the inputs (whose data is present only
- * where known at plan time: initializers and folded constants); exec
+/* ops_dispatch.c: every op as a shape function and a plain-C kernel (the
+ * kernels are in the ops_*.c file of the op's family, see ops.h). infer
+ * sets the outputs' dtype and shape from the inputs (whose data is present
+ * only where known at plan time: initializers and folded constants); exec
  * computes outputs whose data is allocated. */
 cxrinfer_status ci_ref_infer(const ci_graph *g, const ci_node *n, ci_tensor **in,
                              ci_tensor **out, ci_err *err);
@@ -149,7 +152,8 @@ void ci_ref_exec(const ci_graph *g, const ci_node *n, ci_tensor **in, ci_tensor 
  * shapes (Shape), so that it folds into a constant. */
 int ci_ref_is_shape_only(const ci_node *n);
 
-/* Conv and pool geometry shared by the reference and oneDNN paths. */
+/* ops_window.c: Conv and pool geometry shared by the reference and oneDNN
+ * paths. */
 typedef struct ci_window {
     int nd;                   /* spatial dims (1..3) */
     int64_t kernel[3], stride[3], dilation[3], pad_lo[3], pad_hi[3], out[3];
@@ -159,7 +163,7 @@ cxrinfer_status ci_window_resolve(const ci_node *n, const ci_tensor *x,
                                   const int64_t *kernel_from_w, ci_window *w,
                                   ci_err *err);
 
-/* graph.c: a plan for one set of input shapes: every value's shape, the
+/* plan.c: a plan for one set of input shapes: every value's shape, the
  * constants folded, and the nodes left to run. */
 typedef struct ci_plan {
     ci_tensor *vals;          /* per value; data of constants is owned */
@@ -175,8 +179,9 @@ cxrinfer_status ci_plan_build(const ci_graph *g, const ci_tensor *input_shapes,
 void ci_plan_free(const ci_graph *g, ci_plan *p);
 
 /* The reference executor: runs the plan's steps, allocating each value's
- * data and freeing it after its last use; outputs are left in p->vals. */
-cxrinfer_status ci_ref_run(const ci_graph *g, ci_plan *p, ci_tensor *const *inputs,
+ * data and freeing it after its last use; outputs are left in p->vals.
+ * The inputs' data is borrowed for the call and only read. */
+cxrinfer_status ci_ref_run(const ci_graph *g, ci_plan *p, const ci_tensor *const *inputs,
                            ci_err *err);
 
 /* dnnl_backend.c: every oneDNN call lives there. */
@@ -185,7 +190,7 @@ int ci_dnnl_available(void);
 cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int winograd,
                                ci_dnnl **out, ci_err *err);
 cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p,
-                            ci_tensor *const *inputs, ci_err *err);
+                            const ci_tensor *const *inputs, ci_err *err);
 void ci_dnnl_free(ci_dnnl *d);
 
 #endif
