@@ -315,8 +315,10 @@ static void dump_node(const cfg_node *node, FILE *out, int indent, int first_inl
  * JSON string is a valid YAML scalar). */
 static void dump_scalar(const char *s, FILE *out)
 {
+    /* a trailing ':' reads as a key; U+2028 and U+2029 as line breaks */
     int plain = *s && strchr("-?:,[]{}#&*!|>'\"%@` ", *s) == NULL &&
-                s[strlen(s) - 1] != ' ' && !strstr(s, ": ") && !strstr(s, " #") &&
+                s[strlen(s) - 1] != ' ' && s[strlen(s) - 1] != ':' && !strstr(s, ": ") &&
+                !strstr(s, " #") && !strstr(s, "\xe2\x80\xa8") && !strstr(s, "\xe2\x80\xa9") &&
                 strcmp(s, "~") && strcasecmp(s, "null"); /* those would read as null */
     for (const char *p = s; plain && *p; p++)
         plain = (unsigned char)*p >= 0x20 && *p != 0x7f;

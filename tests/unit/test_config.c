@@ -159,7 +159,9 @@ static void test_dump_round_trip(void)
     size_t len = 0;
     FILE *mem;
 
-    CHECK(try_config(BASE "  columns: {date: '~', view: 'a: b', folder: ' x'}\n"
+    /* found by fuzz_config: a trailing ':' and U+2028/U+2029 were printed plain */
+    CHECK(try_config(BASE "  columns: {date: '~', view: 'a: b', folder: ' x', modality: 'x:',\n"
+                     "    finding: \"f\\u2028g\", patient: \"p\\u2029\"}\n"
                      "  holdout: {files: [null-ish, '#x', 'null'], mode: files}\n",
                      NULL, &err, &a) == CXR_OK);
     if (!a)
