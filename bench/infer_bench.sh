@@ -1,23 +1,35 @@
 #!/bin/sh
 # infer_bench.sh: libcxrinfer against ONNX Runtime 1.30 (npm onnxruntime-node)
 # on the recipe's model shape (bench/infer_vgg_model.py: VGG16 base at
-# 224x224 + AveragePool 2x2, Flatten, Dense 128 relu, Dropout, Dense 2
-# softmax; 15,304,898 random parameters), same model, same input, same
-# thread count, in the same run. Rounds alternate the two engines so that
-# a busy machine hurts both alike; each round times RUNS single-image runs
-# after a warm-up and reports its median. Prints a table of medians and the
-# ratio, after checking that both give the same probabilities (1e-4).
-# libcxrinfer runs twice: by default (Winograd for the 3x3 convolutions)
-# and with winograd=0 (direct convolution, ONNX Runtime's arithmetic).
+# 224x224 + AveragePool 2x2, flatten, Dense 128 relu, Dropout, Dense 2
+# softmax; 15,304,898 random parameters, 61 MB), in two exports: 'vgg'
+# (tf2onnx style, NHWC) and 'vgg_pt' (torch.onnx.export, NCHW; only where
+# python3-torch is installed). Same model, input and thread count for both
+# engines, every figure and its baseline from the same run:
+#
+#   ms per image        each round times RUNS single-image runs after a
+#                       warm-up and keeps their median (libcxrinfer also
+#                       with winograd=0: direct convolution only)
+#   load                cxrinfer_model_load against ONNX Runtime's session
+#                       creation, each in a fresh process
+#   first image         the first run after loading
+#   peak RSS            VmHWM of a fresh process that loads the model and
+#                       runs one image (ONNX Runtime's process is Node.js:
+#                       its own peak before creating the session is shown)
+#   probabilities       max |difference| of the two engines on 2 images
+#
+# Rounds alternate the engines so that a busy machine hurts both alike; the
+# table shows the median of the rounds and the ratio ONNX Runtime /
+# libcxrinfer (above 1: libcxrinfer is faster or smaller).
 #
 #   bench/infer_bench.sh [BUILD_DIR] [THREADS] [ROUNDS] [RUNS]
-# defaults: build 2 5 10. Needs python3-onnx/numpy, node and npm (ONNX
+# defaults: build 2 3 10. Needs python3-onnx/numpy, node and npm (ONNX
 # Runtime is installed into BUILD_DIR/ort on first use).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 threads=${2:-2}
-rounds=${3:-5}
+rounds=${3:-3}
 runs=${4:-10}
 tool="$build/bin/infer_tool"
 [ -x "$tool" ] || { echo "infer_bench: build first ($tool missing)"; exit 1; }
@@ -33,42 +45,104 @@ if [ ! -d "$ort/node_modules/onnxruntime-node" ]; then
      --fetch-retries=1 --fetch-timeout=60000 onnxruntime-node@1.30.0 >"$ort/npm.log" 2>&1) ||
     { echo "infer_bench: npm install onnxruntime-node@1.30.0 failed (see $ort/npm.log)"; exit 1; }
 fi
-model="$build/bench-vgg16-head.onnx"
-[ -f "$model" ] || "$PY" "$top/bench/infer_vgg_model.py" "$model"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cxr-infer-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-"$PY" -c "import numpy as np; np.random.seed(3); np.random.rand(2,224,224,3).astype(np.float32).tofile('$work/in.f32')"
+load_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+
+# the models: name, file, layout
+models="vgg"
+[ -f "$build/bench-vgg16-head.onnx" ] || "$PY" "$top/bench/infer_vgg_model.py" "$build/bench-vgg16-head.onnx"
+if [ -f "$build/bench-vgg16-head-pt.onnx" ] ||
+   "$PY" "$top/bench/infer_vgg_model.py" --pytorch "$build/bench-vgg16-head-pt.onnx" >"$work/pt.log" 2>&1; then
+  models="vgg vgg_pt"
+else
+  echo "note: no 'vgg_pt' (python3-torch missing or the export failed: $(tail -1 "$work/pt.log"))"
+fi
+model_file() { [ "$1" = vgg ] && echo "$build/bench-vgg16-head.onnx" || echo "$build/bench-vgg16-head-pt.onnx"; }
+model_layout() { [ "$1" = vgg ] && echo NHWC || echo NCHW; }
+
+# ONNX Runtime's load: session creation, first run and peak RSS in a fresh
+# Node.js process ('create_ms first_ms base_kb load_kb peak_kb', as infer_tool load)
+cat >"$work/ort_load.js" <<'JSEOF'
+'use strict';
+const ort = require('onnxruntime-node');
+async function main() {
+  const [model, layout, threads] = [process.argv[2], process.argv[3], Number(process.argv[4])];
+  const base = process.resourceUsage().maxRSS;
+  const opts = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
+  if (threads > 0) { opts.intraOpNumThreads = threads; opts.interOpNumThreads = 1; }
+  let t0 = process.hrtime.bigint();
+  const sess = await ort.InferenceSession.create(model, opts);
+  const create = Number(process.hrtime.bigint() - t0) / 1e6;
+  const loaded = process.resourceUsage().maxRSS;
+  const data = new Float32Array(224 * 224 * 3);
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; data[i] = ((s >>> 8) & 0xffff) / 65535; }
+  const dims = layout === 'NCHW' ? [1, 3, 224, 224] : [1, 224, 224, 3];
+  t0 = process.hrtime.bigint();
+  await sess.run({ [sess.inputNames[0]]: new ort.Tensor('float32', data, dims) });
+  const first = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(create.toFixed(1), first.toFixed(1), base, loaded, process.resourceUsage().maxRSS);
+}
+main().catch((e) => { console.error('ort_load: ' + e.message); process.exit(1); });
+JSEOF
+ort_node() { NODE_PATH="$ort/node_modules" node "$@"; }
 
 # same answers first
-"$tool" run "$model" "$work/in.f32" "$work/cxr.f32" 2 dnnl "$threads"
-NODE_PATH="$ort/node_modules" node "$top/tests/lib/infer_ort.js" "$model" "$work/in.f32" "$work/ort.f32" 2 224 224 3 NHWC 0 "$threads"
-diff=$("$PY" -c "import numpy as np; a=np.fromfile('$work/cxr.f32',np.float32); b=np.fromfile('$work/ort.f32',np.float32); print('%.2e' % np.abs(a-b).max())")
+"$PY" -c "import numpy as np; np.random.seed(3); np.random.rand(2,224,224,3).astype(np.float32).tofile('$work/in.f32')"
+for m in $models; do
+  f=$(model_file $m)
+  "$tool" run "$f" "$work/in.f32" "$work/$m.cxr" 2 dnnl "$threads"
+  ort_node "$top/tests/lib/infer_ort.js" "$f" "$work/in.f32" "$work/$m.ort" 2 224 224 3 "$(model_layout $m)" 0 "$threads"
+  "$PY" -c "import numpy as np; a=np.fromfile('$work/$m.cxr',np.float32); b=np.fromfile('$work/$m.ort',np.float32); print('%.2e' % np.abs(a-b).max())" >"$work/$m.diff"
+done
 
-cxr="" direct="" ortr=""
+# rounds: every figure of every model, the engines alternating
 i=0
 while [ $i -lt "$rounds" ]; do
-  cxr="$cxr $("$tool" bench "$model" "$runs" "$threads")"
-  direct="$direct $("$tool" bench "$model" "$runs" "$threads" dnnl-direct)"
-  ortr="$ortr $(NODE_PATH="$ort/node_modules" node "$top/tests/lib/infer_ort.js" "$model" "$work/in.f32" /dev/null 1 224 224 3 NHWC 0 "$threads" "$runs")"
+  for m in $models; do
+    f=$(model_file $m)
+    "$tool" load "$f" "$threads" dnnl >>"$work/$m.cxr_load"
+    ort_node "$work/ort_load.js" "$f" "$(model_layout $m)" "$threads" >>"$work/$m.ort_load"
+    "$tool" bench "$f" "$runs" "$threads" dnnl >>"$work/$m.cxr_ms"
+    ort_node "$top/tests/lib/infer_ort.js" "$f" "$work/in.f32" /dev/null 1 224 224 3 \
+      "$(model_layout $m)" 0 "$threads" "$runs" >>"$work/$m.ort_ms"
+    "$tool" bench "$f" "$runs" "$threads" dnnl-direct >>"$work/$m.direct_ms"
+  done
   i=$((i + 1))
 done
-"$PY" - "$threads" "$rounds" "$runs" "$diff" "$cxr" "$ortr" "$direct" <<'PYEOF'
+
+"$PY" - "$work" "$threads" "$rounds" "$runs" "$load_start" $models <<'PYEOF'
 import os, statistics, sys
-threads, rounds, runs, diff = sys.argv[1:5]
-cxr = [float(x) for x in sys.argv[5].split()]
-ort = [float(x) for x in sys.argv[6].split()]
-dct = [float(x) for x in sys.argv[7].split()]
-mc, mo, md = statistics.median(cxr), statistics.median(ort), statistics.median(dct)
-print(f"recipe model (VGG16 base + head, 15,304,898 params), 224x224, batch 1, {threads} threads")
-print(f"{rounds} alternating rounds x {runs} runs; per-round medians: ms per image")
-print(f"max |probability difference| libcxrinfer vs ONNX Runtime: {diff}")
-print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+work, threads, rounds, runs, load_start = sys.argv[1:6]
+models = sys.argv[6:]
+def col(path, k):
+    return [float(line.split()[k]) for line in open(path) if line.strip()]
+def med(path, k=0):
+    return statistics.median(col(path, k))
+print(f"libcxrinfer vs ONNX Runtime 1.30 (npm), recipe model (VGG16 base + head, 15,304,898 params), "
+      f"224x224, batch 1, {threads} threads")
+print(f"medians of {rounds} alternating rounds; ms per image: the median of {runs} runs in each round")
+print(f"load average: {load_start} at the start, {os.getloadavg()[0]:.2f} at the end")
 print()
-print(f"{'engine':<28}{'median ms/img':>14}{'min':>9}{'max':>9}{'img/s':>8}")
-for name, v, m in (("libcxrinfer (default)", cxr, mc), ("libcxrinfer winograd=0", dct, md),
-                   ("ONNX Runtime 1.30 (npm)", ort, mo)):
-    print(f"{name:<28}{m:>14.2f}{min(v):>9.2f}{max(v):>9.2f}{1000/m:>8.2f}")
+print(f"{'model':<8}{'figure':<40}{'libcxrinfer':>13}{'ONNX Runtime':>14}{'ORT/cxr':>9}")
+def row(model, figure, cxr, ort, fmt):
+    ratio = f"{ort / cxr:>9.2f}" if ort is not None and cxr else ""
+    ort_s = format(ort, fmt) if ort is not None else "-"
+    print(f"{model:<8}{figure:<40}{format(cxr, fmt):>13}{ort_s:>14}{ratio}")
+for m in models:
+    p = lambda name: os.path.join(work, f"{m}.{name}")
+    row(m, "ms per image", med(p("cxr_ms")), med(p("ort_ms")), ".2f")
+    row(m, "ms per image, winograd=0", med(p("direct_ms")), med(p("ort_ms")), ".2f")
+    row(m, "load / session creation, ms", med(p("cxr_load"), 0), med(p("ort_load"), 0), ".1f")
+    row(m, "first image after load, ms", med(p("cxr_load"), 1), med(p("ort_load"), 1), ".1f")
+    row(m, "peak RSS after load, MB", med(p("cxr_load"), 3) / 1024, med(p("ort_load"), 3) / 1024, ".1f")
+    row(m, "peak RSS, load + 1 image, MB", med(p("cxr_load"), 4) / 1024,
+        med(p("ort_load"), 4) / 1024, ".1f")
+    row(m, "  process before loading, MB", med(p("cxr_load"), 2) / 1024,
+        med(p("ort_load"), 2) / 1024, ".1f")
+    print(f"{m:<8}{'max |probability difference|':<40}{open(p('diff')).read().strip():>13}")
 print()
-print(f"ratio ONNX Runtime / libcxrinfer = {mo/mc:.3f} (above 1: libcxrinfer is faster)")
-print(f"ratio ONNX Runtime / libcxrinfer winograd=0 = {mo/md:.3f}")
+print("ORT/cxr above 1: libcxrinfer is faster or smaller. ONNX Runtime's RSS is that of its")
+print("Node.js process (the row 'process before loading' is Node.js itself).")
 PYEOF

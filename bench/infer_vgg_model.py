@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""infer_vgg_model.py: writes the recipe's model shape as a tf2onnx-style
-ONNX file with random weights, for bench/infer_bench.sh: VGG16 base at
-224x224 (NHWC input, Transpose to NCHW, 13 Conv+Relu, 5 MaxPool), head
-AveragePool 2x2, Transpose back, Reshape [-1, 4608], Dense 128 relu
-(MatMul+Add), Dropout, Dense 2 (MatMul+Add), Softmax: 15,304,898 parameters.
+"""infer_vgg_model.py: writes the recipe's model shape as an ONNX file with
+random weights, for bench/infer_bench.sh: VGG16 base at 224x224 (13
+Conv+Relu, 5 MaxPool), head AveragePool 2x2, flatten to 4608, Dense 128
+relu, Dropout, Dense 2, Softmax: 15,304,898 parameters.
 
-usage: infer_vgg_model.py OUT.onnx
+  (default)   tf2onnx style: NHWC input, Transpose to NCHW, Transpose back,
+              Reshape [-1, 4608], MatMul+Add; written with onnx.helper
+  --pytorch   the same network as a torch.nn.Module exported by
+              torch.onnx.export (opset 13, dynamic batch): NCHW input,
+              Flatten, Gemm; exits 3 when torch is not installed
+
+usage: infer_vgg_model.py [--pytorch] OUT.onnx
 """
 import sys
 
@@ -16,8 +21,49 @@ VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
          512, 512, 512, "M"]
 
 
+def pytorch_model(out):
+    """The network as a torch module with the same kind of weights, exported."""
+    try:
+        import torch
+        from torch import nn
+    except ImportError:
+        sys.exit(3)
+    rng = np.random.default_rng(1234)
+    layers, cin = [], 3
+    for v in VGG16:
+        if v == "M":
+            layers.append(nn.MaxPool2d(2, 2))
+            continue
+        conv = nn.Conv2d(cin, v, 3, padding=1)
+        conv.weight.data = torch.from_numpy(
+            (rng.standard_normal((v, cin, 3, 3)) * np.sqrt(2.0 / (cin * 9))).astype(np.float32))
+        conv.bias.data = torch.from_numpy((rng.standard_normal(v) * 0.01).astype(np.float32))
+        layers += [conv, nn.ReLU()]
+        cin = v
+    dense1, dense2 = nn.Linear(4608, 128), nn.Linear(128, 2)
+    for lin, scale in ((dense1, np.sqrt(2.0 / 4608)), (dense2, np.sqrt(1.0 / 128))):
+        lin.weight.data = torch.from_numpy(
+            (rng.standard_normal(tuple(lin.weight.shape)) * scale).astype(np.float32))
+        lin.bias.data = torch.from_numpy((rng.standard_normal(lin.out_features) * 0.01)
+                                         .astype(np.float32))
+    net = nn.Sequential(*layers, nn.AvgPool2d(2, 2), nn.Flatten(), dense1, nn.ReLU(),
+                        nn.Dropout(0.5), dense2, nn.Softmax(dim=1)).eval()
+    params = sum(p.numel() for p in net.parameters())
+    assert params == 15304898, params
+    torch.onnx.export(net, torch.zeros(1, 3, 224, 224), out, opset_version=13,
+                      input_names=["input"], output_names=["probs"],
+                      dynamic_axes={"input": {0: "batch"}, "probs": {0: "batch"}})
+    print(f"wrote {out}: {params:,} parameters (torch.onnx.export)")
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    if args and args[0] == "--pytorch":
+        if len(args) != 2:
+            sys.exit(__doc__)
+        pytorch_model(args[1])
+        return
+    if len(args) != 1:
         sys.exit(__doc__)
     rng = np.random.default_rng(1234)
     nodes, inits = [], []

@@ -74,6 +74,8 @@ for folder, m in folders.items():
     dst = os.path.join(out, "datasets", folder)
     os.makedirs(dst, exist_ok=True)
     for row in csv.DictReader(open(os.path.join(work, "manifests", m + ".csv"))):
+        if row.get("nominal", "1") != "1":  # a sample draw's reserve
+            continue
         src = (os.path.join(out, "unzipped", row["entry"]) if "entry" in row
                else os.path.join(images, row["filename"]))
         if os.path.exists(src):

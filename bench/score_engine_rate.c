@@ -20,7 +20,8 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Appends every decodable image of 'dir' to *inputs; returns the count. */
+/* Appends every decodable image of 'dir' to *inputs; returns the count,
+ * or (size_t)-1 when out of memory. */
 static size_t load_dir(const char *dir, const score_model_info *mi, float **inputs,
                        size_t n)
 {
@@ -30,15 +31,20 @@ static size_t load_dir(const char *dir, const score_model_info *mi, float **inpu
     struct dirent *e;
     while (dp && (e = readdir(dp))) {
         char *p;
+        float *grown;
         unsigned char *d;
         size_t len;
         cxr_error err = {0};
         if (e->d_name[0] == '.')
             continue;
         p = cxr_path_join(dir, e->d_name);
-        *inputs = realloc(*inputs, (n + 1) * one * sizeof(float));
-        if (!*inputs)
-            abort();
+        grown = p ? realloc(*inputs, (n + 1) * one * sizeof(float)) : NULL;
+        if (!grown) {
+            free(p);
+            closedir(dp);
+            return (size_t)-1;
+        }
+        *inputs = grown;
         if (cxr_read_file(p, &d, &len, &err) == CXR_OK) {
             if (cxr_preprocess_bytes(d, len, 0, &sh, *inputs + n * one, NULL, NULL, &err) ==
                 CXR_OK)
@@ -71,7 +77,10 @@ int main(int argc, char **argv)
     }
     batch = (size_t)atoi(argv[3]);
     for (int a = 4; a < argc; a++)
-        n = load_dir(argv[a], &mi, &inputs, n);
+        if ((n = load_dir(argv[a], &mi, &inputs, n)) == (size_t)-1) {
+            fprintf(stderr, "score_engine_rate: out of memory\n");
+            return 10;
+        }
     one = (size_t)mi.width * mi.height * mi.channels;
     scores = malloc((n + 1) * sizeof(double));
     if (!n || !batch || !scores || cxr_score_engine_run(e, inputs, 1, scores, &err) != CXR_OK) {

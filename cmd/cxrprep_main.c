@@ -30,12 +30,15 @@ static const cxr_cli_spec run_spec = {
 
 static const cxr_cli_spec status_spec = {
     "cxrprep status",
-    "Say which steps are up to date and, for the others, what changed.",
-    "  cxrprep status config/covid19xray.yaml\n",
+    "Say which steps are up to date and, for the others, what changed. Exits 0\n"
+    "when every step is up to date and 1 when one is out of date (as `git diff\n"
+    "--exit-code`); with --quiet, only the steps out of date are listed.",
+    "  cxrprep status config/covid19xray.yaml\n"
+    "  cxrprep status config/covid19xray.yaml --quiet || cxrprep run config/covid19xray.yaml\n",
     run_options + 2, 1, "CONFIG", /* --from and --to */
 };
 
-static const char *const stages[] = {"fetch", "select", "sample", "layout", "score", NULL};
+static const char *const stages[] = {"fetch", "select", "sample", "layout", "score", "serve", NULL};
 
 static void usage(FILE *out)
 {
@@ -83,8 +86,8 @@ static int run_or_status(const char *self, const cxr_cli_spec *spec, int argc, c
     cxr_config_free(conf);
     cxr_cli_release(&cli);
     if (st == CXR_OK && exit_code != 0) {
-        cxr_cli_finish(spec->prog, st, &err); /* flushes stdout */
-        return exit_code;
+        int flushed = cxr_cli_finish(spec->prog, st, &err); /* flushes stdout */
+        return flushed != 0 ? flushed : exit_code;
     }
     return cxr_cli_finish(spec->prog, st, &err);
 }

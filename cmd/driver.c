@@ -1,6 +1,5 @@
 /* driver.c: `cxrprep run` and `cxrprep status`: the plan, the up-to-date
  * checks against the lock file, and running each step in turn. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,17 +7,23 @@
 #include "driver.h"
 #include "fsutil.h"
 #include "runstate.h"
-#include "workdir.h"
 #include "steps.h"
 
 typedef struct plan {
     const driver_opts *opts;
     const cxr_config *conf;
+    cxr_run_settings settings;
     cxr_runstate *state;
     cxr_filehash *files;  /* owned by state */
     char *lock_path;
     int first, last;      /* step range */
+    unsigned pending;     /* bit i: step i would run (dry run, status) */
 } plan;
+
+static cxr_status nomem(cxr_error *err)
+{
+    return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+}
 
 static cxr_status load_plan(plan *p, const cxr_config *conf, const driver_opts *opts,
                             cxr_error *err)
@@ -35,7 +40,11 @@ static cxr_status load_plan(plan *p, const cxr_config *conf, const driver_opts *
     if (p->first > p->last)
         return cxr_fail(err, CXR_ERR_USAGE, "--from '%s' comes after --to '%s': no step to run",
                         opts->from, opts->to);
-    p->lock_path = cxr_path_join(cxr_config_str(conf, "workdir"), "cxrprep-run.lock");
+    if (cxr_run_settings_read(conf, &p->settings, err) != CXR_OK)
+        return err->status;
+    p->lock_path = cxr_path_join(p->settings.common.workdir, "cxrprep-run.lock");
+    if (!p->lock_path)
+        return nomem(err);
     if (cxr_runstate_load(p->lock_path, &p->state, err) != CXR_OK)
         return err->status;
     p->files = cxr_runstate_filehash(p->state);
@@ -48,85 +57,86 @@ static void release_plan(plan *p)
     free(p->lock_path);
 }
 
-/* NULL when the step's record matches, else why it must run. */
-static const char *why_run(plan *p, const cxr_step *step, const cxr_fingerprints *inputs,
-                           char *buf, size_t size)
+/* *why: NULL when the step's record matches, else why it must run (in
+ * 'buf' or a literal). */
+static cxr_status why_run(plan *p, const cxr_step *step, const cxr_fingerprints *inputs,
+                          char *buf, size_t size, const char **why, cxr_error *err)
 {
     cxr_fingerprints then_in, then_out, now_out;
-    const char *why;
+    cxr_status st;
+    int found;
 
-    if (!cxr_runstate_get(p->state, step->name, &then_in, &then_out)) {
-        snprintf(buf, size, "never run");
-        return buf;
+    *why = NULL;
+    st = cxr_runstate_get(p->state, step->name, &found, &then_in, &then_out, err);
+    if (st != CXR_OK || !found) {
+        *why = "never run";
+        return st;
     }
-    why = cxr_fingerprints_diff(&then_in, inputs, buf, size);
-    if (!why) {
-        cxr_step_outputs(p->conf, step, p->files, &now_out);
-        why = cxr_fingerprints_diff(&then_out, &now_out, buf, size);
-        if (why) {
-            char tmp[1024];
-            snprintf(tmp, sizeof(tmp), "output %s", buf);
-            snprintf(buf, size, "%s", tmp);
+    *why = cxr_fingerprints_diff(&then_in, inputs, buf, size);
+    if (!*why &&
+        (st = cxr_step_outputs(p->conf, &p->settings, step, p->files, &now_out, err)) == CXR_OK) {
+        char tmp[1024];
+        if ((*why = cxr_fingerprints_diff(&then_out, &now_out, tmp, sizeof(tmp))) != NULL) {
+            snprintf(buf, size, "output %s", tmp);
+            *why = buf;
         }
         cxr_fingerprints_release(&now_out);
     }
     cxr_fingerprints_release(&then_in);
     cxr_fingerprints_release(&then_out);
-    return why;
+    return st;
 }
 
-/* Rows of a CSV file (lines less the header), or -1 when unreadable. */
-static long csv_rows(const char *path)
+/* The step before 'index' that would run first and writes manifests/<stage>
+ * (the plan), or NULL. */
+static const char *pending_writer(const plan *p, int index, const char *stage)
 {
-    FILE *f = fopen(path, "rb");
-    long lines = 0;
-    int c, last = '\n';
-
-    if (!f)
-        return -1;
-    while ((c = getc(f)) != EOF) {
-        lines += c == '\n';
-        last = c;
-    }
-    fclose(f);
-    return lines + (last != '\n') - 1;
+    for (int j = index - 1; j >= 0; j--)
+        if ((p->pending >> j & 1u) && !strcmp(cxr_steps[j].stage, stage))
+            return cxr_steps[j].name;
+    return NULL;
 }
 
-/* For the plan: how many rows the manifests a step reads hold now. */
-static void print_input_counts(const plan *p, const cxr_step *step)
+/* One line of the plan: what the step would read, and how many rows. */
+static void print_read(const plan *p, int index, const cxr_step_read *r)
 {
-    const char *url = cxr_config_str(p->conf, "sources.metadata.url");
-    char *meta = NULL;
+    const char *writer = r->stage ? pending_writer(p, index, r->stage) : NULL;
+    const char *what = !strcmp(r->kind, "archive") ? "the archive "
+                       : !strcmp(r->kind, "model") ? "the model "
+                       : !strcmp(r->kind, "images") ? "the images in " : "";
 
-    if (step->reads_metadata && url &&
-        cxr_source_local_path(p->conf, url, NULL, &meta, NULL) == CXR_OK && csv_rows(meta) >= 0)
-        printf("%9s reads %s: %ld rows\n", "", meta, csv_rows(meta));
-    free(meta);
-    for (const char *const *r = step->reads; *r; r++) {
-        char *dir = cxr_stage_path(p->conf, *r, NULL);
-        DIR *d = opendir(dir);
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL) {
-            size_t n = strlen(e->d_name);
-            if (n < 4 || strcmp(e->d_name + n - 4, ".csv") != 0)
-                continue;
-            char *path = cxr_path_join(dir, e->d_name);
-            printf("%9s reads %s: %ld rows\n", "", path, csv_rows(path));
-            free(path);
-        }
-        if (d)
-            closedir(d);
-        free(dir);
-    }
+    printf("%9s reads %s%s", "", what, r->path);
+    if (r->note)
+        printf(": %s", r->note);
+    else if (r->rows >= 0)
+        printf(": %lld %s", r->rows, !strcmp(r->kind, "images") ? "files" : "rows");
+    if (writer)
+        printf(r->note ? " (step '%s' runs first)" : " now (step '%s' runs first and rewrites it)",
+               writer);
+    putchar('\n');
 }
 
+static cxr_status print_reads(const plan *p, int index, cxr_error *err)
+{
+    cxr_step_reads reads;
+
+    if (cxr_step_reads_list(p->conf, &p->settings, &cxr_steps[index], &reads, err) != CXR_OK)
+        return err->status;
+    for (size_t i = 0; i < reads.n; i++)
+        print_read(p, index, &reads.items[i]);
+    cxr_step_reads_release(&reads);
+    return CXR_OK;
+}
+
+/* cxrprep-STAGE's arguments (argv[0] left for the spawner); NULL when out
+ * of memory. */
 static char **stage_argv(const plan *p, const cxr_step *step)
 {
     size_t n = 0, cap = 8 + 2 * p->opts->nsets;
     char **argv = calloc(cap + 4, sizeof(*argv));
 
     if (!argv)
-        abort();
+        return NULL;
     argv[n++] = (char *)step->stage;
     argv[n++] = "--config";
     argv[n++] = (char *)p->opts->config_path;
@@ -141,72 +151,89 @@ static char **stage_argv(const plan *p, const cxr_step *step)
     return argv;
 }
 
-/* Runs one step; 0 or the step's exit code. */
-static int run_step(plan *p, const char *self, const cxr_step *step,
-                    const cxr_fingerprints *inputs, cxr_error *err)
+/* Runs one step and records it. A failing step's exit code comes back in
+ * *exit_code (it printed its own message); the lock file then forgets the
+ * step, and a failure to write it is reported beside. */
+static cxr_status run_step(plan *p, const char *self, const cxr_step *step,
+                           const cxr_fingerprints *inputs, int *exit_code, cxr_error *err)
 {
     char **argv = stage_argv(p, step);
     cxr_fingerprints outputs;
+    cxr_error lock_err = {0};
+    cxr_status st;
     int rc;
 
+    if (!argv)
+        return nomem(err);
     rc = driver_spawn_stage(self, step->stage, argv);
     free(argv);
     if (rc != 0) {
-        cxr_runstate_forget(p->state, step->name);
-        cxr_runstate_save(p->state, p->lock_path, err);
         fprintf(stderr, "cxrprep: step '%s' failed (exit %d); later steps not run\n", step->name, rc);
-        return rc;
+        *exit_code = rc;
+        cxr_runstate_forget(p->state, step->name);
+        if (cxr_runstate_save(p->state, p->lock_path, &lock_err) != CXR_OK)
+            fprintf(stderr, "cxrprep: %s\n", lock_err.msg);
+        return CXR_OK;
     }
-    cxr_step_outputs(p->conf, step, p->files, &outputs);
-    cxr_runstate_put(p->state, step->name, inputs, &outputs);
+    st = cxr_step_outputs(p->conf, &p->settings, step, p->files, &outputs, err);
+    if (st != CXR_OK)
+        return st;
+    st = cxr_runstate_put(p->state, step->name, inputs, &outputs, err);
     cxr_fingerprints_release(&outputs);
-    if (cxr_runstate_save(p->state, p->lock_path, err) != CXR_OK) {
-        fprintf(stderr, "cxrprep: %s\n", err->msg);
-        return cxr_exit_code(err->status);
-    }
-    return 0;
+    return st == CXR_OK ? cxr_runstate_save(p->state, p->lock_path, err) : st;
 }
 
-static int walk_steps(plan *p, const char *self, cxr_error *err)
+/* Says what step 'index' would do (dry run, status) and lists what it
+ * would read (dry run). */
+static cxr_status plan_step(plan *p, int index, const char *why, cxr_error *err)
 {
     const driver_opts *o = p->opts;
-    int pending = 0; /* an earlier step would run (dry run, status) */
 
-    for (int i = p->first; i <= p->last; i++) {
-        const cxr_step *step = &cxr_steps[i];
-        cxr_fingerprints inputs;
-        char buf[1024];
-        const char *why;
-        int rc = 0;
+    printf("%-7s %s: %s\n", cxr_steps[index].name, o->status_only ? "out of date" : "would run",
+           why);
+    p->pending |= 1u << index;
+    return o->dry_run ? print_reads(p, index, err) : CXR_OK;
+}
 
-        if (step->requires && !cxr_config_str(p->conf, step->requires)) {
-            if (!o->quiet)
-                printf("%-7s skipped: '%s' is not set\n", step->name, step->requires);
-            continue;
-        }
-        cxr_step_inputs(p->conf, step, p->files, &inputs); /* before running, not after */
-        why = o->force ? "forced" : why_run(p, step, &inputs, buf, sizeof(buf));
-        if (!why && pending && (o->dry_run || o->status_only))
-            why = "an earlier step will change its inputs";
-        if (!why) {
-            if (!o->quiet)
-                printf("%-7s up to date\n", step->name);
-        } else if (o->dry_run || o->status_only) {
-            printf("%-7s %s: %s\n", step->name, o->status_only ? "out of date" : "would run", why);
-            if (o->dry_run)
-                print_input_counts(p, step);
-            pending = 1;
-        } else {
-            if (!o->quiet)
-                printf("%-7s running (%s)\n", step->name, why);
-            fflush(stdout);
-            rc = run_step(p, self, step, &inputs, err);
-        }
-        cxr_fingerprints_release(&inputs);
-        if (rc != 0)
-            return rc;
+/* Plans (dry run, status) or runs step 'index'. */
+static cxr_status visit_step(plan *p, const char *self, int index, int *exit_code,
+                             cxr_error *err)
+{
+    const cxr_step *step = &cxr_steps[index];
+    const driver_opts *o = p->opts;
+    const char *unmet = cxr_step_unmet(step, &p->settings), *why = "forced";
+    int planning = o->dry_run || o->status_only;
+    cxr_fingerprints inputs;
+    char buf[1024];
+    cxr_status st;
+
+    if (unmet) {
+        if (!o->quiet)
+            printf("%-7s skipped: '%s' is not set\n", step->name, unmet);
+        return CXR_OK;
     }
-    return 0;
+    /* before running, not after */
+    if ((st = cxr_step_inputs(p->conf, &p->settings, step, p->files, &inputs, err)) != CXR_OK)
+        return st;
+    if (!o->force)
+        st = why_run(p, step, &inputs, buf, sizeof(buf), &why, err);
+    if (st == CXR_OK && !why && p->pending && planning)
+        why = "an earlier step will change its inputs";
+    if (st != CXR_OK)
+        ;
+    else if (!why) {
+        if (!o->quiet)
+            printf("%-7s up to date\n", step->name);
+    } else if (planning)
+        st = plan_step(p, index, why, err);
+    else {
+        if (!o->quiet)
+            printf("%-7s running (%s)\n", step->name, why);
+        fflush(stdout);
+        st = run_step(p, self, step, &inputs, exit_code, err);
+    }
+    cxr_fingerprints_release(&inputs);
+    return st;
 }
 
 cxr_status driver_run(const char *self, const cxr_config *conf, const driver_opts *opts,
@@ -216,11 +243,13 @@ cxr_status driver_run(const char *self, const cxr_config *conf, const driver_opt
     cxr_status st = load_plan(&p, conf, opts, err);
 
     *exit_code = 0;
-    if (st == CXR_OK)
-        *exit_code = walk_steps(&p, self, err);
+    for (int i = p.first; st == CXR_OK && *exit_code == 0 && i <= p.last; i++)
+        st = visit_step(&p, self, i, exit_code, err);
+    if (st == CXR_OK && opts->status_only && p.pending)
+        *exit_code = 1; /* like `git diff --exit-code` */
     if (st == CXR_OK && *exit_code == 0 && !opts->quiet && !opts->dry_run && !opts->status_only)
-        printf("done: manifests in %s/manifests, lock file %s\n",
-               cxr_config_str(conf, "workdir"), p.lock_path);
+        printf("done: manifests in %s/manifests, lock file %s\n", p.settings.common.workdir,
+               p.lock_path);
     release_plan(&p);
     return st;
 }

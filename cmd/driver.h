@@ -20,7 +20,9 @@ typedef struct driver_opts {
 
 /* Runs (or, with dry_run/status_only, plans) the steps on a validated
  * config (borrowed). A failing step's exit code comes back in *exit_code
- * with CXR_OK: the step printed its own message. */
+ * with CXR_OK: the step printed its own message. With status_only,
+ * *exit_code is 1 when a step is out of date. An error of the driver itself
+ * (the lock file cannot be read or written, out of memory) is returned. */
 cxr_status driver_run(const char *self, const cxr_config *conf, const driver_opts *opts,
                       int *exit_code, cxr_error *err);
 

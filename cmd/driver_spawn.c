@@ -37,11 +37,14 @@ static void stage_path(const char *self, const char *stage, char *buf, size_t si
 int driver_exec_stage(const char *self, const char *stage, char **argv)
 {
     char path[PATH_MAX];
+    int saved;
+
     stage_path(self, stage, path, sizeof(path));
     argv[0] = path;
     execvp(path, argv);
-    fprintf(stderr, "cxrprep: cannot run '%s': %s\n", path, strerror(errno));
-    return errno == ENOENT ? 127 : 126;
+    saved = errno; /* before fprintf, which may change it */
+    fprintf(stderr, "cxrprep: cannot run '%s': %s\n", path, strerror(saved));
+    return saved == ENOENT ? 127 : 126;
 }
 
 int driver_spawn_stage(const char *self, const char *stage, char **argv)

@@ -33,9 +33,12 @@ static void report(const cxr_layout_result *res)
     if (res->up_to_date)
         printf("layout: up to date (%zu files)\n", res->nfiles);
     else
-        printf("layout: %zu files (%zu hard links), %zu quarantined, %zu images verified "
-               "by an earlier run\n", res->nfiles, res->nlinked, res->nquarantined,
-               res->nverified_before);
+        printf("layout: %zu files (%zu hard links), %zu missing, %zu quarantined, %zu images "
+               "verified by an earlier run\n", res->nfiles, res->nlinked, res->nmissing,
+               res->nquarantined, res->nverified_before);
+    if (!res->up_to_date && res->nreplacements)
+        printf("layout: %zu sample images taken from beyond their nominal draws, in place of "
+               "ones left out (quarantine.csv says why)\n", res->nreplacements);
     printf("layout: tree sha256 %s\n", res->tree_digest);
 }
 

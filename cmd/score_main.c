@@ -1,6 +1,7 @@
 /* score_main.c: cxrprep-score, scoring the image sets (or one image) with
  * a trained ONNX model and writing the per-set results and the report. */
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,9 @@
 enum { OPT_IMAGE = 1, OPT_COPY, OPT_MERGE, OPT_MODEL, OPT_SHARD };
 
 static const cxr_cli_option options[] = {
-    {"image", "FILE", OPT_IMAGE, "score one image and print e.g. 'POSITIVE 96%'"},
+    {"image", "FILE", OPT_IMAGE, "score one image: print the winning class and its probability"},
     {"labelled-copy", "DIR", OPT_COPY,
-     "with --image: write DIR/POSITIVE_Prob_96_Name_<file>.png (the recipe's copy)"},
+     "with --image: write DIR/NEGATIVE_Prob_53_Name_<file>.png (the recipe's copy)"},
     {"merge", "N", OPT_MERGE, "combine the outputs of shards 1..N into the full outputs"},
     {"model", "FILE", OPT_MODEL, "the ONNX model (overrides score.model)"},
     {"shard", "K/N", OPT_SHARD, "score only shard K of N (1 <= K <= N), for job arrays"},
@@ -26,6 +27,7 @@ static const cxr_cli_spec spec = {
     "Score image sets with a trained ONNX model; write per-image CSVs, per-set JSON "
     "summaries and an HTML report.",
     "  cxrprep-score --config config/covid19xray.yaml --model covid.onnx\n"
+    "  cxrprep-score --model covid.onnx --image xray.jpeg    # NEGATIVE 53%\n"
     "  cxrprep-score --model covid.onnx --image xray.jpeg --labelled-copy out/\n"
     "  cxrprep-score --config c.yaml --shard 2/8      # one task of a job array\n"
     "  cxrprep-score --config c.yaml --merge 8        # after all 8 shards\n",
@@ -61,13 +63,27 @@ static cxr_status on_option(void *opts, int id, const char *value, cxr_error *er
     return CXR_OK;
 }
 
+/* "%8.3f", or "-" for a set with no scores. */
+static const char *num8(double x, char *buf, size_t size)
+{
+    if (isnan(x))
+        snprintf(buf, size, "%8s", "-");
+    else
+        snprintf(buf, size, "%8.3f", x);
+    return buf;
+}
+
 static void print_outcome(const cxr_score_outcome *o)
 {
+    char mean[32], median[32];
+
     printf("%-34s %7s %7s %9s %8s %8s\n", "set", "scored", "failed", "positive", "mean",
            "median");
     for (size_t i = 0; i < o->nsets; i++)
-        printf("%-34s %7zu %7zu %9zu %8.3f %8.3f\n", o->sets[i].name, o->sets[i].n,
-               o->sets[i].failed, o->sets[i].positives, o->sets[i].mean, o->sets[i].median);
+        printf("%-34s %7zu %7zu %9zu %s %s\n", o->sets[i].name, o->sets[i].n,
+               o->sets[i].failed, o->sets[i].positives,
+               num8(o->sets[i].mean, mean, sizeof(mean)),
+               num8(o->sets[i].median, median, sizeof(median)));
     if (o->seconds > 0)
         printf("score: %zu images in %.2f s: %.2f images/s (%d decoding threads)\n", o->images,
                o->seconds, o->images_per_s, o->decode_threads);
@@ -81,22 +97,17 @@ static void print_outcome(const cxr_score_outcome *o)
            o->report ? "; report " : "", o->report ? o->report : "");
 }
 
-/* Single image mode; a config, when given, supplies threshold and index. */
+/* Single image mode: the config, when given, supplies the threshold,
+ * positive index, decode cap and engine threads; else the schema's
+ * defaults apply. */
 static cxr_status score_one(const score_args *a, const cxr_config *conf, int quiet,
                             cxr_error *err)
 {
-    const char *model = a->run.model ? a->run.model
-                        : conf ? cxr_config_str(conf, "score.model") : NULL;
-    double thr = conf ? cxr_config_float(conf, "score.threshold") : 0.5;
-    int index = conf ? (int)cxr_config_int(conf, "score.positive_index") : 0;
     cxr_score_single r;
-    cxr_status st;
+    cxr_status st = cxr_score_image(conf, a->run.model, a->image, a->copy_dir, &r, err);
 
-    if (!model)
-        return cxr_fail(err, CXR_ERR_USAGE, "--image needs --model FILE");
-    st = cxr_score_image(model, a->image, thr, index, a->copy_dir, &r, err);
     if (st == CXR_OK) {
-        printf("%s %d%%\n", r.positive ? "POSITIVE" : "NEGATIVE", r.percent);
+        printf("%s %d%%\n", r.label, r.percent);
         if (r.copy_path && !quiet)
             printf("wrote %s\n", r.copy_path);
     }
@@ -122,7 +133,7 @@ static cxr_status dispatch(const score_args *a, cxr_cli *cli, cxr_error *err)
         if (a->image)
             st = score_one(a, conf, cli->quiet, err);
         else if (a->merge)
-            st = cxr_score_merge(conf, a->merge, &o, err);
+            st = cxr_score_merge(conf, &a->run, a->merge, &o, err);
         else
             st = cxr_score_run(conf, &a->run, &o, err);
         if (st == CXR_OK && !a->image && !cli->quiet)

@@ -18,15 +18,17 @@ int main(int argc, char **argv)
     cxr_cli cli;
     cxr_config *conf = NULL;
     cxr_select_counts counts;
+    char line[1024];
     cxr_status st = cxr_cli_parse(&spec, argc, argv, &cli, NULL, NULL, &err);
 
     if (st == CXR_OK && !cli.exit_now)
         st = cxr_cli_load_config(&cli, &conf, &err);
     if (st == CXR_OK && !cli.exit_now) {
         st = cxr_select_run(conf, &counts, &err);
-        if (st == CXR_OK && !cli.quiet)
-            printf("select: %zu rows: %zu training, %zu held out, %zu rejected (%zu undated)\n",
-                   counts.rows, counts.train, counts.holdout, counts.rejected, counts.undated);
+        if (st == CXR_OK && !cli.quiet) {
+            cxr_select_counts_format(&counts, line, sizeof(line));
+            printf("select: %s\n", line);
+        }
     }
     cxr_config_free(conf);
     cxr_cli_release(&cli);

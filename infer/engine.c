@@ -2,9 +2,12 @@
  * description, running images or general tensors, and error reporting.
  * It keeps one plan (and its oneDNN steps) for the last input shapes. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -88,9 +91,12 @@ static cxrinfer_status ensure_plan(cxrinfer_model *m, const ci_tensor *shapes, c
     }
     if (same)
         return CXRINFER_OK;
-    drop_plan(m);
-    cxrinfer_status st = ci_plan_build(&m->g, shapes, &m->plan, err);
+    /* the weights live in oneDNN's formats: the new plan needs them plain */
+    cxrinfer_status st = ci_dnnl_restore(m->dnnl, &m->g, err);
     if (st)
+        return st;
+    drop_plan(m);
+    if ((st = ci_plan_build(&m->g, shapes, &m->plan, err)))
         return st;
     m->have_plan = 1;
     for (int i = 0; i < m->g.n_inputs; i++) {
@@ -225,101 +231,172 @@ static cxrinfer_status check_at_load(cxrinfer_model *m, ci_err *err)
     return st;
 }
 
+/* Parses a serialized model into a new handle (see ci_onnx_parse for
+ * 'drop_pages'); the buffer is no longer needed afterwards. */
+static cxrinfer_status model_parse(const void *data, size_t size, int drop_pages,
+                                   const cxrinfer_options *opt, cxrinfer_model **out, ci_err *err)
+{
+    cxrinfer_model *m = calloc(1, sizeof(*m));
+    if (!m || !(m->last_error = calloc(1, sizeof(model_error)))) {
+        free(m);
+        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
+    }
+    cxrinfer_options_init(&m->opt);
+    if (opt)
+        m->opt = *opt;
+    cxrinfer_status st = ci_onnx_parse(data, size, drop_pages, &m->g, err);
+    if (st != CXRINFER_OK) {
+        cxrinfer_model_free(m);
+        return st;
+    }
+    *out = m;
+    return CXRINFER_OK;
+}
+
+/* Links the parsed graph, picks the backend and checks the graph with a
+ * plan for one image (the oneDNN steps are built here, not at the first
+ * run). Frees the model on failure. */
+static cxrinfer_status model_prepare(cxrinfer_model *m, ci_err *err)
+{
+    cxrinfer_status st = ci_graph_link(&m->g, err);
+    if (st == CXRINFER_OK && m->opt.backend != CXRINFER_BACKEND_REFERENCE) {
+        m->use_dnnl = ci_dnnl_available();
+        if (!m->use_dnnl && m->opt.backend == CXRINFER_BACKEND_DNNL)
+            st = ci_fail(err, CXRINFER_ERR_BACKEND, "oneDNN has no usable CPU engine");
+    }
+    if (st == CXRINFER_OK) {
+        describe(m);
+        st = check_at_load(m, err);
+    }
+    if (st != CXRINFER_OK)
+        cxrinfer_model_free(m);
+    return st;
+}
+
+static cxrinfer_status load_done(cxrinfer_status st, const ci_err *err, char *errbuf,
+                                 size_t errlen)
+{
+    if (errbuf && errlen)
+        snprintf(errbuf, errlen, "%s", st == CXRINFER_OK ? "" : err->msg);
+    return st;
+}
+
 cxrinfer_status cxrinfer_model_load_buffer(const void *data, size_t size,
                                            const cxrinfer_options *opt, cxrinfer_model **out,
                                            char *errbuf, size_t errlen)
 {
     ci_err err = {CXRINFER_OK, ""};
-    cxrinfer_status st;
     cxrinfer_model *m = NULL;
+    cxrinfer_status st;
     if (out)
         *out = NULL;
     if (!out || (!data && size))
         st = ci_fail(&err, CXRINFER_ERR_ARG, "load: a NULL argument");
-    else if (!(m = calloc(1, sizeof(*m))) || !(m->last_error = calloc(1, sizeof(model_error))))
-        st = ci_fail(&err, CXRINFER_ERR_NOMEM, "out of memory");
-    else {
-        cxrinfer_options_init(&m->opt);
-        if (opt)
-            m->opt = *opt;
-        st = ci_onnx_parse(data, size, &m->g, &err);
-        if (st == CXRINFER_OK)
-            st = ci_graph_link(&m->g, &err);
-    }
-    if (st == CXRINFER_OK) {
-        if (m->opt.backend != CXRINFER_BACKEND_REFERENCE) {
-            m->use_dnnl = ci_dnnl_available();
-            if (!m->use_dnnl && m->opt.backend == CXRINFER_BACKEND_DNNL)
-                st = ci_fail(&err, CXRINFER_ERR_BACKEND, "oneDNN has no usable CPU engine");
+    else if ((st = model_parse(size ? data : "", size, 0, opt, &m, &err)) == CXRINFER_OK &&
+             (st = model_prepare(m, &err)) == CXRINFER_OK)
+        *out = m;
+    return load_done(st, &err, errbuf, errlen);
+}
+
+/* A model file read into memory: a regular file into one block of its
+ * size (a mapped block when large, so that the parser can give its pages
+ * back as it copies the tensors out), anything else (a pipe) into a
+ * growing buffer. */
+typedef struct model_file {
+    unsigned char *data;
+    size_t len, cap;
+    int is_block;       /* from ci_block_alloc (cap bytes), else malloc */
+} model_file;
+
+static void file_release(model_file *f)
+{
+    if (f->is_block)
+        ci_block_free(f->data, f->cap);
+    else
+        free(f->data);
+    f->data = NULL;
+}
+
+/* Reads until the end of the file or until 'cap' bytes are in; a growing
+ * buffer doubles when full. Returns 0, -1 on a read error (errno), -2 out
+ * of memory, -3 over MAX_MODEL_BYTES. */
+static int read_all(int fd, model_file *f)
+{
+    for (;;) {
+        if (f->len == f->cap && f->is_block)
+            return 0; /* the size fstat gave; a file growing meanwhile is cut there */
+        if (f->len == f->cap) {
+            if (f->cap >= MAX_MODEL_BYTES)
+                return -3;
+            unsigned char *grown = realloc(f->data, f->cap * 2);
+            if (!grown)
+                return -2;
+            f->data = grown, f->cap *= 2;
         }
+        ssize_t got = read(fd, f->data + f->len, f->cap - f->len);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return got < 0 ? -1 : 0;
+        f->len += (size_t)got;
     }
-    if (st == CXRINFER_OK) {
-        describe(m);
-        st = check_at_load(m, &err);
+}
+
+static cxrinfer_status read_file(const char *path, model_file *f, ci_err *err)
+{
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -2;
+    memset(f, 0, sizeof(*f));
+    if (fd < 0 || fstat(fd, &sb)) {
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        return ci_fail(err, CXRINFER_ERR_IO, "cannot read model '%s': %s", path, strerror(saved));
     }
-    if (st != CXRINFER_OK) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "%s", err.msg);
-        cxrinfer_model_free(m);
-        return st;
-    }
-    if (errbuf && errlen)
-        errbuf[0] = 0;
-    *out = m;
-    return CXRINFER_OK;
+    f->is_block = S_ISREG(sb.st_mode);
+    if (f->is_block && (uint64_t)sb.st_size > MAX_MODEL_BYTES)
+        rc = -3;
+    else if ((f->cap = f->is_block ? (size_t)sb.st_size : (size_t)1 << 20),
+             (f->data = f->is_block ? ci_block_alloc(f->cap) : malloc(f->cap)) != NULL)
+        rc = read_all(fd, f);
+    int saved = errno;
+    close(fd);
+    if (rc == 0)
+        return CXRINFER_OK;
+    file_release(f);
+    if (rc == -2)
+        return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
+    return ci_fail(err, CXRINFER_ERR_IO, "cannot read model '%s': %s", path,
+                   rc == -3 ? "larger than 2 GiB" : strerror(saved));
 }
 
 cxrinfer_status cxrinfer_model_load(const char *path, const cxrinfer_options *opt,
                                     cxrinfer_model **out, char *errbuf, size_t errlen)
 {
+    ci_err err = {CXRINFER_OK, ""};
+    cxrinfer_model *m = NULL;
+    model_file f;
     if (out)
         *out = NULL;
     if (!path || !out) {
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, "load: a NULL argument");
-        return CXRINFER_ERR_ARG;
+        ci_fail(&err, CXRINFER_ERR_ARG, "load: a NULL argument");
+        return load_done(CXRINFER_ERR_ARG, &err, errbuf, errlen);
     }
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int bad = !f;
-    while (!bad) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 1 << 20;
-            unsigned char *nb = cap <= MAX_MODEL_BYTES ? realloc(buf, cap) : NULL;
-            if (!nb) {
-                bad = 2;
-                break;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            bad = ferror(f) ? 1 : 0;
-            break;
-        }
-    }
-    int saved = errno;
-    if (f)
-        fclose(f);
-    if (bad) {
-        free(buf);
-        if (errbuf && errlen)
-            snprintf(errbuf, errlen, bad == 2 ? "cannot read model '%s': larger than 2 GiB"
-                                              : "cannot read model '%s': %s",
-                     path, strerror(saved));
-        return CXRINFER_ERR_IO;
-    }
-    cxrinfer_status st = cxrinfer_model_load_buffer(buf ? buf : (const void *)"", len, opt, out,
-                                                    errbuf, errlen);
-    free(buf);
-    if (st != CXRINFER_OK && errbuf && errlen) {
+    cxrinfer_status st = read_file(path, &f, &err);
+    if (st != CXRINFER_OK)
+        return load_done(st, &err, errbuf, errlen);
+    /* read once, parsed, and freed before the backend takes the weights */
+    st = model_parse(f.len ? f.data : (const void *)"", f.len,
+                     f.is_block && f.cap >= CI_BLOCK_MIN, opt, &m, &err);
+    file_release(&f);
+    if (st == CXRINFER_OK && (st = model_prepare(m, &err)) == CXRINFER_OK)
+        *out = m;
+    if (st != CXRINFER_OK) {
         char msg[CI_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s", errbuf);
-        snprintf(errbuf, errlen, "%s (model '%s')", msg, path);
+        snprintf(msg, sizeof msg, "%s", err.msg);
+        snprintf(err.msg, sizeof err.msg, "%.600s (model '%s')", msg, path);
     }
-    return st;
+    return load_done(st, &err, errbuf, errlen);
 }
 
 void cxrinfer_model_free(cxrinfer_model *model)

@@ -33,7 +33,9 @@ typedef struct ci_tensor {
     int64_t dims[CXRINFER_MAX_RANK];
     size_t count;                     /* product of dims */
     void *data;                       /* NULL while only the shape is known */
-    int owned;                        /* data is freed with the tensor */
+    int owned;                        /* data is freed with the tensor: 1 by free,
+                                         2 by ci_block_free (a large block) */
+    size_t bytes;                     /* size of the data when owned */
 } ci_tensor;
 
 /* tensor.c */
@@ -43,6 +45,15 @@ int ci_tensor_set_shape(ci_tensor *t, int rank, const int64_t *dims);
 /* Allocates zeroed data for the shape already set (owned). */
 cxrinfer_status ci_tensor_alloc(ci_tensor *t, ci_err *err);
 void ci_tensor_clear(ci_tensor *t);
+/* Zeroed memory, 64-byte aligned; blocks of CI_BLOCK_MIN bytes or more are
+ * mapped from the system, so that freeing them gives the memory back at
+ * once (malloc may keep freed heap memory, and its mmap threshold moves). */
+#define CI_BLOCK_MIN ((size_t)1 << 20)
+void *ci_block_alloc(size_t bytes);
+void ci_block_free(void *block, size_t bytes);
+/* Gives back the whole pages inside [start, start + len) of a mapped block
+ * whose bytes are no longer needed (they read as zeros afterwards). */
+void ci_block_drop(const void *start, size_t len);
 /* Formats "[1,3,224,224]" into buf. */
 const char *ci_shape_str(const ci_tensor *t, char *buf, size_t len);
 
@@ -119,8 +130,13 @@ typedef struct ci_graph {
 } ci_graph;
 
 /* onnx_pb.c: parses a serialized ModelProto into 'g' (zeroed first). Every
- * length is bounded by the buffer; the graph is not yet linked. */
-cxrinfer_status ci_onnx_parse(const uint8_t *buf, size_t len, ci_graph *g, ci_err *err);
+ * length is bounded by the buffer; the graph is not yet linked; nothing
+ * points into the buffer afterwards. With 'drop_pages' (the buffer is a
+ * block from ci_block_alloc, read once) each tensor's pages are given back
+ * as soon as its values are copied, so the file and its tensors are not
+ * both held. */
+cxrinfer_status ci_onnx_parse(const uint8_t *buf, size_t len, int drop_pages, ci_graph *g,
+                              ci_err *err);
 void ci_graph_free(ci_graph *g);
 /* Parses one serialized TensorProto (the .pb files of ONNX node tests). */
 cxrinfer_status ci_onnx_parse_tensor(const uint8_t *buf, size_t len, ci_tensor *t, ci_err *err);
@@ -184,11 +200,32 @@ void ci_plan_free(const ci_graph *g, ci_plan *p);
 cxrinfer_status ci_ref_run(const ci_graph *g, ci_plan *p, const ci_tensor *const *inputs,
                            ci_err *err);
 
+/* arena.c: one block for buffers with known lifetimes. A buffer is alive
+ * from the step that first touches it to the last (both included); two
+ * buffers alive at the same time never overlap. */
+#define CI_ARENA_ALIGN 64
+typedef struct ci_arena_buf {
+    size_t size;          /* bytes; rounded up to CI_ARENA_ALIGN by the packing */
+    int first, last;      /* steps; INT_MAX as 'last': alive to the end */
+    size_t offset;        /* set by ci_arena_pack */
+} ci_arena_buf;
+/* Sets every buffer's offset (largest first, each at the lowest offset
+ * clear of the buffers placed before it that live at the same time) and
+ * the block size in *total. */
+cxrinfer_status ci_arena_pack(ci_arena_buf *bufs, int n, size_t *total, ci_err *err);
+
 /* dnnl_backend.c: every oneDNN call lives there. */
 typedef struct ci_dnnl ci_dnnl;
 int ci_dnnl_available(void);
-cxrinfer_status ci_dnnl_create(const ci_graph *g, ci_plan *p, int threads, int winograd,
+/* Builds the oneDNN steps of plan 'p'. The float constants that only
+ * primitives read are reordered once into their formats and their ONNX
+ * copy is freed, in the graph too (an initializer's data is then NULL):
+ * call ci_dnnl_restore before building another plan. */
+cxrinfer_status ci_dnnl_create(ci_graph *g, ci_plan *p, int threads, int winograd,
                                ci_dnnl **out, ci_err *err);
+/* Gives the graph back the initializers ci_dnnl_create freed (converted
+ * back from the oneDNN formats). */
+cxrinfer_status ci_dnnl_restore(ci_dnnl *d, ci_graph *g, ci_err *err);
 cxrinfer_status ci_dnnl_run(ci_dnnl *d, const ci_graph *g, ci_plan *p,
                             const ci_tensor *const *inputs, ci_err *err);
 void ci_dnnl_free(ci_dnnl *d);

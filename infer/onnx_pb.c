@@ -9,6 +9,8 @@
 
 typedef struct pb {
     const uint8_t *p, *end;
+    int drop_pages;       /* the buffer is a mapped block the reader may give
+                             back page by page once a tensor's bytes are copied */
 } pb;
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
@@ -88,6 +90,7 @@ static int rd_len(pb *r, pb *sub)
         return -1;
     sub->p = r->p;
     sub->end = r->p + n;
+    sub->drop_pages = r->drop_pages;
     r->p += n;
     return 0;
 }
@@ -252,6 +255,14 @@ static int rd_rep_double(pb *r, int wt, f32vec *a)
 
 #define BAD(what) ci_fail(err, CXRINFER_ERR_MODEL, "malformed model: %s", what)
 
+static int host_is_little_endian(void)
+{
+    const uint32_t one = 1;
+    uint8_t first;
+    memcpy(&first, &one, 1);
+    return first == 1;
+}
+
 /* Converts raw_data of 'dt' into t's float or int64 data. */
 static cxrinfer_status raw_convert(ci_tensor *t, int dt, const uint8_t *raw, size_t len,
                                    const char *name, ci_err *err)
@@ -261,6 +272,11 @@ static cxrinfer_status raw_convert(ci_tensor *t, int dt, const uint8_t *raw, siz
         return ci_fail(err, CXRINFER_ERR_MODEL,
                        "malformed model: tensor '%s' holds %zu bytes of data, its shape needs %zu",
                        name, len, t->count * esz);
+    if (dt == TP_FLOAT && host_is_little_endian()) {
+        if (len)
+            memcpy(t->data, raw, len); /* the file's byte order is the host's */
+        return CXRINFER_OK;
+    }
     for (size_t i = 0; i < t->count; i++) {
         const uint8_t *q = raw + i * esz;
         uint64_t u = 0;
@@ -380,6 +396,8 @@ static cxrinfer_status rd_tensor(pb *r, ci_tensor *t, char **name_out, ci_err *e
     cxrinfer_status st = rd_tensor_fields(r, &tf, err);
     if (st == CXRINFER_OK)
         st = tensor_build(&tf, t, err);
+    if (st == CXRINFER_OK && tf.has_raw && r->drop_pages)
+        ci_block_drop(tf.raw, tf.raw_len); /* copied: the file's pages can go */
     free(tf.dims.v);
     free(tf.ints.v);
     free(tf.floats.v);
@@ -673,9 +691,10 @@ static cxrinfer_status rd_graph(pb *r, ci_graph *g, ci_err *err)
     return st;
 }
 
-cxrinfer_status ci_onnx_parse(const uint8_t *buf, size_t len, ci_graph *g, ci_err *err)
+cxrinfer_status ci_onnx_parse(const uint8_t *buf, size_t len, int drop_pages, ci_graph *g,
+                              ci_err *err)
 {
-    pb r = {buf, buf + len};
+    pb r = {buf, buf + len, drop_pages};
     int have_graph = 0;
     memset(g, 0, sizeof(*g));
     g->opset = -1;
@@ -786,6 +805,6 @@ void ci_graph_free(ci_graph *g)
 
 cxrinfer_status ci_onnx_parse_tensor(const uint8_t *buf, size_t len, ci_tensor *t, ci_err *err)
 {
-    pb r = {buf, buf + len};
+    pb r = {buf, buf + len, 0};
     return rd_tensor(&r, t, NULL, err);
 }

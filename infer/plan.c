@@ -117,6 +117,12 @@ cxrinfer_status ci_plan_build(const ci_graph *graph, const ci_tensor *input_shap
     }
     for (int v = 0; v < graph->n_values; v++) {
         plan->last_use[v] = -1;
+        if (graph->values[v].is_init && !graph->values[v].init.data) {
+            /* oneDNN took it and could not give it back (ci_dnnl_restore) */
+            ci_plan_free(graph, plan);
+            return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory: initializer '%s' was lost",
+                           graph->values[v].name);
+        }
         if (graph->values[v].is_init) {
             plan->vals[v] = graph->values[v].init;
             plan->vals[v].owned = 0; /* borrowed from the graph */

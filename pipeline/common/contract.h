@@ -21,6 +21,7 @@
 #define CXR_SELECT_REJECTED    "rejected.csv"     /* rows not selected, with why */
 #define CXR_SAMPLE_REFUSED     "refused.csv"      /* archive entries refused */
                                                   /* (each draw: <draw>.csv) */
+#define CXR_SAMPLE_DRAWS       "draws.csv"        /* each draw's count and ties */
 #define CXR_LAYOUT_CSV         "layout.csv"       /* one row per file laid out */
 #define CXR_LAYOUT_LEFT_OUT    "quarantine.csv"   /* files left out, with why */
 #define CXR_LAYOUT_TREE_SHA256 "tree.sha256"      /* digest of layout.csv */

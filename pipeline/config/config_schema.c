@@ -201,5 +201,22 @@ const cxr_schema_key cxr_config_schema[] = {
     {"score.sets[].source", CXR_T_STR, OPT, "", NULL, 0, 0,
      "where the images come from (provenance in the report): ieee8023, kermany, ..."},
 
+    /* --- curation: review decisions every rebuild honours --- */
+    {"curation", CXR_T_MAP, OPT, NULL, NULL, 0, 0,
+     "human review decisions (cxrprep serve's review page) that select and sample honour"},
+    {"curation.exclusions", CXR_T_STR, OPT, NULL, NULL, 0, 0,
+     "CSV of images left out of every tree (source, file, sha256, reason, time), relative "
+     "to the config file; commit it beside the config; a missing file excludes nothing"},
+    /* --- serve (cxrprep serve) --- */
+    {"serve", CXR_T_MAP, OPT, NULL, NULL, 0, 0,
+     "the review app: the upload page and the review page (cxrprep serve)"},
+    {"serve.max_upload_mb", CXR_T_INT, OPT, "32", NULL, 1, 4096,
+     "a request body over this many MiB is refused (413)"},
+    {"serve.models", CXR_T_MAPLIST, OPT, NULL, NULL, 0, 0,
+     "the models the upload page offers, the first by default (default: score.model)"},
+    {"serve.models[].name", CXR_T_STR, REQ, NULL, NULL, 0, 0,
+     "the model's name on the page and in the API's 'model' field"},
+    {"serve.models[].path", CXR_T_STR, REQ, NULL, NULL, 0, 0, "its ONNX file"},
+
     {NULL, CXR_T_MAP, 0, NULL, NULL, 0, 0, NULL},
 };

@@ -14,6 +14,7 @@
 
 typedef struct run {
     const cxr_config *conf;
+    cxr_fetch_settings settings;
     const cxr_fetch_options *opts;
     unsigned only;
     cxr_fetch_plan plan;
@@ -46,7 +47,7 @@ static void emit(run *r, cxr_fetch_event_kind kind, const cxr_fetch_item *it)
         ev.name = it->name;
         ev.url = it->url;
         ev.state = cxr_fetch_item_state_name(it->state);
-        ev.reason = it->reason ? it->reason : "";
+        ev.reason = it->reason;
         ev.file_bytes = it->size > 0 ? (uint64_t)it->size : 0;
         ev.failed = it->state == CXR_ITEM_FAILED ||
                     (it->state == CXR_ITEM_MISSING && !it->allow_missing);
@@ -116,8 +117,7 @@ static void on_done(void *ctx, cxr_xfer_job *job)
     cxr_fetch_item *it = job->user;
     if (job->status == CXR_OK) {
         it->state = CXR_ITEM_DOWNLOADED;
-        free(it->reason);
-        it->reason = NULL;
+        it->reason[0] = '\0';
     } else {
         cxr_fetch_item_set_reason(it, job->missing ? CXR_ITEM_MISSING : CXR_ITEM_FAILED,
                                   job->status, "%s", job->reason);
@@ -139,18 +139,18 @@ static void on_tick(void *ctx, uint64_t received, uint64_t known_total)
 
 static void xfer_options(const run *r, cxr_xfer_options *o)
 {
-    const cxr_config *c = r->conf;
+    const cxr_fetch_settings *s = &r->settings;
     memset(o, 0, sizeof(*o));
-    o->parallel = (int)cxr_config_int(c, "fetch.parallel");
-    o->retries = (int)cxr_config_int(c, "fetch.retries");
-    o->backoff_ms = (long)cxr_config_int(c, "fetch.backoff_ms");
-    o->max_backoff_ms = (long)cxr_config_int(c, "fetch.max_backoff_ms");
-    o->max_retry_after_s = (long)cxr_config_int(c, "fetch.max_retry_after_s");
-    o->connect_timeout_s = (long)cxr_config_int(c, "fetch.connect_timeout_s");
-    o->low_speed_bytes = (long)cxr_config_int(c, "fetch.low_speed_bytes");
-    o->low_speed_time_s = (long)cxr_config_int(c, "fetch.low_speed_time_s");
-    o->max_redirects = (long)cxr_config_int(c, "fetch.max_redirects");
-    o->ca_file = cxr_config_str(c, "fetch.ca_file");
+    o->parallel = s->parallel;
+    o->retries = s->retries;
+    o->backoff_ms = s->backoff_ms;
+    o->max_backoff_ms = s->max_backoff_ms;
+    o->max_retry_after_s = s->max_retry_after_s;
+    o->connect_timeout_s = s->connect_timeout_s;
+    o->low_speed_bytes = s->low_speed_bytes;
+    o->low_speed_time_s = s->low_speed_time_s;
+    o->max_redirects = s->max_redirects;
+    o->ca_file = s->ca_file;
     o->user_agent = "cxrprep/" CXR_VERSION;
     o->on_complete = on_complete;
     o->on_done = on_done;
@@ -178,7 +178,11 @@ static cxr_status download(run *r, cxr_error *err)
         if (it->state != CXR_ITEM_TODO)
             continue;
         jobs[n].url = it->url;
-        jobs[n].partial_path = cxr_fetch_partial_path(r->conf, it->url);
+        jobs[n].partial_path = cxr_fetch_partial_path(r->settings.common.workdir, it->url);
+        if (!jobs[n].partial_path) {
+            release_jobs(jobs, n);
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        }
         jobs[n].expected_size = it->pin_origin != CXR_PIN_NONE ? it->pin_size : -1;
         jobs[n].pinned = it->pin_sha256[0] != '\0';
         jobs[n].user = it;
@@ -197,13 +201,16 @@ static cxr_status finish(run *r, cxr_error *err)
     cxr_fetch_counts c;
     cxr_status st = CXR_OK;
     cxr_fetch_count(&r->plan, &c);
+    if (c.worst == CXR_ERR_NOMEM) /* no report that says less than happened */
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (c.downloaded > 0)
-        st = cxr_fetch_cache_sync(r->conf, err);
+        st = cxr_fetch_cache_sync(r->settings.common.workdir, err);
     if (st == CXR_OK && cxr_fetch_lock_dirty(r->lock))
         st = cxr_fetch_lock_save(r->lock, err);
     c.bytes_received = r->received;
     if (st == CXR_OK)
-        st = cxr_fetch_report_write(r->conf, &r->plan, &c, r->lock_path, r->opts, err);
+        st = cxr_fetch_report_write(r->conf, r->settings.common.workdir, &r->plan, &c,
+                                    r->lock_path, r->opts, err);
     emit(r, CXR_FETCH_EV_END, NULL);
     if (st != CXR_OK || c.worst == CXR_OK)
         return st;
@@ -220,7 +227,7 @@ static cxr_status finish(run *r, cxr_error *err)
 static cxr_status run_stage(run *r, cxr_error *err)
 {
     int need_images = r->opts->only && (r->opts->only & CXR_FETCH_IMAGES);
-    cxr_status st = cxr_fetch_plan_build(r->conf, need_images, &r->plan, err);
+    cxr_status st = cxr_fetch_plan_build(r->conf, &r->settings, need_images, &r->plan, err);
     if (st == CXR_OK)
         st = cxr_fetch_lock_load(r->lock_path, &r->lock, err);
     if (st == CXR_OK)
@@ -244,9 +251,12 @@ cxr_status cxr_fetch_run(const cxr_config *conf, const cxr_fetch_options *opts,
     r.conf = conf;
     r.opts = opts;
     r.only = opts->only ? opts->only : CXR_FETCH_ALL;
-    r.lock_path = cxr_fetch_lock_path(conf);
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
-    st = r.lock_path ? run_stage(&r, err) : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    st = cxr_fetch_settings_read(conf, &r.settings, err);
+    if (st == CXR_OK && !(r.lock_path = cxr_fetch_lock_path(&r.settings)))
+        st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (st == CXR_OK)
+        st = run_stage(&r, err);
     cxr_fetch_lock_free(r.lock);
     cxr_fetch_plan_release(&r.plan);
     free(r.lock_path);
@@ -276,14 +286,13 @@ cxr_status cxr_fetch_parse_only(const char *text, unsigned *mask, cxr_error *err
     return *mask ? CXR_OK : cxr_fail(err, CXR_ERR_USAGE, "--only needs a source group");
 }
 
-char *cxr_fetch_lock_path(const cxr_config *conf)
+char *cxr_fetch_lock_path(const cxr_fetch_settings *settings)
 {
-    const char *set = cxr_config_str(conf, "fetch.lock_file");
-    const char *file = cxr_config_file(conf);
+    const char *file = settings->common.config_file;
     size_t n;
     char *out;
-    if (set && set[0])
-        return cxr_strdup(set);
+    if (settings->lock_file)
+        return strdup(settings->lock_file);
     n = strlen(file);
     out = malloc(n + 6);
     if (!out)

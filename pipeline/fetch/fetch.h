@@ -25,6 +25,28 @@
 
 #include "config.h"
 #include "error.h"
+#include "settings.h"
+
+/* The fetch section of the config (and the shared settings), read once at
+ * the stage's entry. Strings are borrowed from the config; nothing to free. */
+typedef struct cxr_fetch_settings {
+    cxr_common_settings common;
+    int64_t metadata_size;   /* sources.metadata.size; -1 when not given (0 pins
+                                an empty file, unlike common.metadata.size) */
+    int64_t kermany_size;    /* sources.kermany.size, the same way */
+    int parallel;            /* transfers at once */
+    int retries;             /* extra attempts per file */
+    long backoff_ms, max_backoff_ms, max_retry_after_s;
+    long connect_timeout_s;
+    long low_speed_bytes, low_speed_time_s; /* slower than this, this long: cut */
+    long max_redirects;
+    const char *ca_file;     /* NULL: the system's CA store */
+    const char *lock_file;   /* NULL: beside the config (cxr_fetch_lock_path) */
+} cxr_fetch_settings;
+
+/* Fills 'out' from a validated config (borrowed: it must outlive 'out'). */
+cxr_status cxr_fetch_settings_read(const cxr_config *conf, cxr_fetch_settings *out,
+                                   cxr_error *err);
 
 /* Which sources a run may download or verify (cxr_fetch_options.only). The
  * others are still looked up in the cache and listed in the manifest. */
@@ -86,8 +108,9 @@ cxr_status cxr_fetch_run(const cxr_config *conf, const cxr_fetch_options *opts,
 cxr_status cxr_fetch_parse_only(const char *text, unsigned *mask, cxr_error *err);
 
 /* The lock file a config uses: fetch.lock_file, or the config's path with
- * .yaml/.yml replaced by .lock. malloc'd; caller frees. */
-char *cxr_fetch_lock_path(const cxr_config *conf);
+ * .yaml/.yml replaced by .lock. malloc'd; caller frees; NULL when out of
+ * memory. */
+char *cxr_fetch_lock_path(const cxr_fetch_settings *settings);
 
 /* --- progress line (fetch_progress.c); the executable prints it --- */
 

@@ -126,6 +126,11 @@ cxr_status cxr_attempt_open(cxr_attempt *a, cxr_error *err, int *complete)
 
 void cxr_attempt_close(cxr_attempt *a)
 {
+    if (a->easy)
+        curl_easy_cleanup(a->easy);
+    a->easy = NULL;
+    curl_slist_free_all(a->headers);
+    a->headers = NULL;
     if (a->fd < 0)
         return;
     /* A 200 with an empty body still replaces what was there. */
@@ -295,10 +300,14 @@ static cxr_status set_range(cxr_attempt *a, cxr_error *err)
 cxr_status cxr_attempt_setup(cxr_attempt *a, const cxr_xfer_options *o,
                              cxr_error *err)
 {
-    CURL *e = a->easy;
+    CURL *e;
     CURLcode rc = CURLE_OK;
 
-    curl_easy_reset(e);
+    if (a->easy)
+        curl_easy_cleanup(a->easy);
+    e = a->easy = curl_easy_init();
+    if (!e)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     a->status = 0;
     a->content_length = -1;
     a->have_range = 0;
@@ -332,6 +341,8 @@ cxr_status cxr_attempt_setup(cxr_attempt *a, const cxr_xfer_options *o,
     if (o->ca_file)
         SET(CURLOPT_CAINFO, o->ca_file);
 #undef SET
+    if (rc == CURLE_OUT_OF_MEMORY)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (rc != CURLE_OK)
         return cxr_fail(err, CXR_ERR_INTERNAL, "cannot set up a transfer of '%s': %s",
                         a->job->url, curl_easy_strerror(rc));

@@ -19,7 +19,7 @@ typedef enum cxr_attempt_abort {
 } cxr_attempt_abort;
 
 typedef struct cxr_attempt {
-    CURL *easy;              /* owned, reused from attempt to attempt */
+    CURL *easy;              /* owned; a new one per request, NULL between */
     struct curl_slist *headers;
     cxr_xfer_job *job;       /* borrowed; NULL when the slot is free */
     size_t job_index;
@@ -48,11 +48,16 @@ typedef struct cxr_attempt {
  * request needed). CXR_ERR_IO when the file is locked by another process
  * or cannot be opened. */
 cxr_status cxr_attempt_open(cxr_attempt *a, cxr_error *err, int *complete);
-/* Sets the easy handle's options for a request from a->offset. */
+/* Makes a new easy handle for a request from a->offset. A handle is never
+ * reused: after some failures (a name that does not resolve) libcurl keeps
+ * state in it that curl_easy_reset does not clear, and the next request's
+ * options are refused. Connections are still reused: the multi handle
+ * keeps them. CXR_ERR_NOMEM when libcurl cannot allocate. */
 cxr_status cxr_attempt_setup(cxr_attempt *a, const cxr_xfer_options *o,
                              cxr_error *err);
 /* Ends the request: truncates a 200 that had no body; keeps the partial
- * file. Safe to call twice. */
+ * file; frees the easy handle (remove it from the multi handle first).
+ * Safe to call twice. */
 void cxr_attempt_close(cxr_attempt *a);
 /* Removes the partial file and its validator (restart from zero). */
 void cxr_attempt_discard(const cxr_xfer_job *job);

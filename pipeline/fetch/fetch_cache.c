@@ -19,11 +19,11 @@
 #include "fsutil.h"
 #include "workdir.h"
 
-char *cxr_fetch_partial_path(const cxr_config *conf, const char *url)
+char *cxr_fetch_partial_path(const char *workdir, const char *url)
 {
     char hex[CXR_SHA256_HEX], *dir, *path;
     cxr_sha256_buf(url, strlen(url), hex);
-    dir = cxr_path_join(cxr_config_str(conf, "workdir"), "cache/partial");
+    dir = cxr_path_join(workdir, "cache/partial");
     path = dir ? cxr_path_join(dir, hex) : NULL;
     free(dir);
     return path;
@@ -36,10 +36,17 @@ int cxr_fetch_cache_has(const cxr_config *conf, const char *sha256, int64_t size
     char *obj = cxr_cache_object_path(conf, sha256);
     int ok = obj && stat(obj, &sb) == 0 && S_ISREG(sb.st_mode) &&
              (size < 0 || sb.st_size == size);
+    if (!obj)
+        return -1;
     if (ok && verify) {
         char got[CXR_SHA256_HEX];
         cxr_error err;
-        ok = cxr_sha256_file(obj, got, NULL, &err) == CXR_OK && strcmp(got, sha256) == 0;
+        cxr_status st = cxr_sha256_file(obj, got, NULL, &err);
+        if (st == CXR_ERR_NOMEM) {
+            free(obj);
+            return -1;
+        }
+        ok = st == CXR_OK && strcmp(got, sha256) == 0;
         if (!ok)
             unlink(obj); /* a corrupt object must not be used again */
     }
@@ -57,8 +64,9 @@ int cxr_fetch_cache_url_get(const cxr_config *conf, const char *url,
     unsigned char *data = NULL;
     size_t len = 0;
     cxr_error err;
-    int ok = 0;
-    if (path && cxr_read_file(path, &data, &len, &err) == CXR_OK) {
+    cxr_status st = path ? cxr_read_file(path, &data, &len, &err) : CXR_ERR_NOMEM;
+    int ok = st == CXR_ERR_NOMEM ? -1 : 0;
+    if (st == CXR_OK) {
         while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == ' '))
             data[--len] = '\0';
         ok = cxr_sha256_valid((const char *)data);
@@ -92,14 +100,15 @@ static cxr_status write_url_index(const cxr_config *conf, const char *url,
     return st;
 }
 
-cxr_status cxr_fetch_cache_sync(const cxr_config *conf, cxr_error *err)
+cxr_status cxr_fetch_cache_sync(const char *workdir, cxr_error *err)
 {
-    char *dir = cxr_path_join(cxr_config_str(conf, "workdir"), "cache");
+    char *dir = cxr_path_join(workdir, "cache");
     int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     int ok = fd >= 0 && syncfs(fd) == 0;
-    cxr_status st = ok ? CXR_OK
-                       : cxr_fail(err, CXR_ERR_IO, "cannot sync '%s': %s",
-                                  dir ? dir : "cache", strerror(errno));
+    cxr_status st = ok     ? CXR_OK
+                    : !dir ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory")
+                           : cxr_fail(err, CXR_ERR_IO, "cannot sync '%s': %s", dir,
+                                      strerror(errno));
     if (fd >= 0)
         close(fd);
     free(dir);

@@ -45,19 +45,22 @@ void cxr_fetch_lock_free(cxr_fetch_lock *lock);
 
 /* --- the content-addressed cache (fetch_cache.c) --- */
 
-/* "<workdir>/cache/partial/<sha256 of url>", malloc'd. */
-char *cxr_fetch_partial_path(const cxr_config *conf, const char *url);
-/* 1 when the object 'sha256' is cached with 'size' bytes (size < 0: any).
- * With 'verify' the object is rehashed, and removed when it does not match.
- * '*path' (may be NULL) receives the object's malloc'd path when found. */
+/* "<workdir>/cache/partial/<sha256 of url>", malloc'd; NULL when out of
+ * memory. */
+char *cxr_fetch_partial_path(const char *workdir, const char *url);
+/* 1 when the object 'sha256' is cached with 'size' bytes (size < 0: any),
+ * 0 when not, -1 when out of memory. With 'verify' the object is rehashed,
+ * and removed when it does not match. '*path' (may be NULL) receives the
+ * object's malloc'd path when found. */
 int cxr_fetch_cache_has(const cxr_config *conf, const char *sha256, int64_t size,
                         int verify, char **path);
-/* The content sha256 the URL index holds for 'url'; 0 when none. */
+/* The content sha256 the URL index holds for 'url': 1, 0 when none, -1
+ * when out of memory. */
 int cxr_fetch_cache_url_get(const cxr_config *conf, const char *url,
                             char sha256[CXR_SHA256_HEX]);
 /* Flushes the cache's file system (syncfs), once per run, before pins are
  * recorded. */
-cxr_status cxr_fetch_cache_sync(const cxr_config *conf, cxr_error *err);
+cxr_status cxr_fetch_cache_sync(const char *workdir, cxr_error *err);
 /* Moves a verified partial file to objects/ and records url -> sha256. */
 cxr_status cxr_fetch_cache_promote(const cxr_config *conf, const char *partial,
                                    const char *url, const char *sha256,
@@ -77,6 +80,8 @@ typedef enum cxr_item_state {
     CXR_ITEM_FAILED
 } cxr_item_state;
 
+#define CXR_FETCH_REASON_MAX 512
+
 typedef struct cxr_fetch_item {
     unsigned group;        /* CXR_FETCH_METADATA / IMAGES / ARCHIVES */
     char *source;          /* "metadata", "images", "kermany" */
@@ -92,7 +97,7 @@ typedef struct cxr_fetch_item {
     char sha256[CXR_SHA256_HEX];     /* of the bytes we have */
     int64_t size;
     cxr_status status;     /* why it failed (state FAILED or MISSING) */
-    char *reason;
+    char reason[CXR_FETCH_REASON_MAX]; /* why missing, failed or skipped; "" */
 } cxr_fetch_item;
 
 typedef struct cxr_fetch_plan {
@@ -106,8 +111,8 @@ typedef struct cxr_fetch_plan {
 /* Lists the items of every source of the config; images only when the
  * select manifests exist (CXR_ERR_MISSING when 'need_images' and they do
  * not). Config pins are applied; duplicate URLs are listed once. */
-cxr_status cxr_fetch_plan_build(const cxr_config *conf, int need_images,
-                                cxr_fetch_plan *plan, cxr_error *err);
+cxr_status cxr_fetch_plan_build(const cxr_config *conf, const cxr_fetch_settings *settings,
+                                int need_images, cxr_fetch_plan *plan, cxr_error *err);
 void cxr_fetch_plan_release(cxr_fetch_plan *plan);
 void cxr_fetch_item_set_reason(cxr_fetch_item *it, cxr_item_state state,
                                cxr_status status, const char *fmt, ...)
@@ -143,7 +148,9 @@ typedef struct cxr_fetch_counts {
 } cxr_fetch_counts;
 
 void cxr_fetch_count(const cxr_fetch_plan *plan, cxr_fetch_counts *c);
-cxr_status cxr_fetch_report_write(const cxr_config *conf, const cxr_fetch_plan *plan,
+/* Paths inside 'workdir' are written relative to it. */
+cxr_status cxr_fetch_report_write(const cxr_config *conf, const char *workdir,
+                                  const cxr_fetch_plan *plan,
                                   const cxr_fetch_counts *c, const char *lock_path,
                                   const cxr_fetch_options *opts, cxr_error *err);
 

@@ -56,7 +56,9 @@ static cxr_status add(cxr_fetch_lock *lock, const char *url, const char *sha256,
         lock->pins = p;
         lock->cap = cap;
     }
-    lock->pins[lock->n].url = cxr_strdup(url);
+    lock->pins[lock->n].url = strdup(url);
+    if (!lock->pins[lock->n].url)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     snprintf(lock->pins[lock->n].sha256, CXR_SHA256_HEX, "%s", sha256);
     lock->pins[lock->n].size = size;
     lock->n++;
@@ -119,7 +121,7 @@ static cxr_status read_lines(cxr_fetch_lock *lock, FILE *f, cxr_error *err)
     size_t cap = 0, lineno = 0;
     ssize_t len;
     cxr_status st = CXR_OK;
-    while (st == CXR_OK && (len = getline(&line, &cap, f)) >= 0) {
+    while (st == CXR_OK && (errno = 0, len = getline(&line, &cap, f)) >= 0) {
         lineno++;
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
@@ -128,6 +130,13 @@ static cxr_status read_lines(cxr_fetch_lock *lock, FILE *f, cxr_error *err)
         st = parse_line(lock, line, lineno, err);
     }
     free(line);
+    /* getline's -1 is also out of memory or a read error, not only the end:
+     * a lock file read in part would lose pins when it is saved again */
+    if (st == CXR_OK && errno == ENOMEM)
+        st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    else if (st == CXR_OK && ferror(f))
+        st = cxr_fail(err, CXR_ERR_IO, "cannot read lock file '%s': %s", lock->path,
+                      strerror(errno));
     if (st != CXR_OK)
         return st;
     sort_pins(lock);
@@ -146,12 +155,14 @@ cxr_status cxr_fetch_lock_load(const char *path, cxr_fetch_lock **out, cxr_error
     *out = NULL;
     if (!lock)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    lock->path = cxr_strdup(path);
+    lock->path = strdup(path);
     lock->sorted = 1;
-    f = fopen(path, "r");
+    f = lock->path ? fopen(path, "r") : NULL;
     if (f) {
         st = read_lines(lock, f, err);
         fclose(f);
+    } else if (!lock->path || errno == ENOMEM) {
+        st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     } else if (errno != ENOENT) {
         st = cxr_fail(err, CXR_ERR_IO, "cannot read lock file '%s': %s", path,
                       strerror(errno));

@@ -45,9 +45,11 @@ static cxr_status add_item(cxr_fetch_plan *plan, unsigned group, const char *sou
     it = &plan->items[plan->n++];
     memset(it, 0, sizeof(*it));
     it->group = group;
-    it->source = cxr_strdup(source);
-    it->name = cxr_strdup(name);
     it->url = url;
+    it->source = strdup(source);
+    it->name = strdup(name);
+    if (!it->source || !it->name)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory"); /* plan_release frees */
     it->pin_size = -1;
     it->size = -1;
     it->state = CXR_ITEM_TODO;
@@ -65,46 +67,41 @@ static const char *display_name(const char *url, const char *source)
     return strchr(s, '.') && !strpbrk(s, "?#") ? s : source;
 }
 
-/* One source with url, sha256 and size keys ("sources.metadata"). */
-static cxr_status add_single(const cxr_config *conf, cxr_fetch_plan *plan,
-                             unsigned group, const char *source, cxr_error *err)
+/* One source with url, sha256 and size keys ("sources.metadata"); 'size'
+ * is its size pin, -1 when none. */
+static cxr_status add_single(const char *config_file, cxr_fetch_plan *plan, unsigned group,
+                             const char *source, const cxr_source_settings *pins,
+                             int64_t size, cxr_error *err)
 {
-    char key[128];
-    const char *url, *sha;
+    const char *sha = pins->sha256;
     cxr_fetch_item *it;
     cxr_status st;
 
-    snprintf(key, sizeof(key), "sources.%s.url", source);
-    url = cxr_config_str(conf, key);
-    if (!url || !cxr_config_has(conf, key))
+    if (!pins->url)
         return CXR_OK;
-    st = add_item(plan, group, source, display_name(url, source), cxr_strdup(url), err);
+    st = add_item(plan, group, source, display_name(pins->url, source), strdup(pins->url), err);
     if (st != CXR_OK)
         return st;
     it = &plan->items[plan->n - 1];
-    snprintf(key, sizeof(key), "sources.%s.sha256", source);
-    sha = cxr_config_str(conf, key);
-    if (sha && sha[0]) {
+    if (sha) {
         for (size_t i = 0; sha[i] && i < CXR_SHA256_HEX - 1; i++)
             it->pin_sha256[i] = (char)tolower((unsigned char)sha[i]);
         if (strlen(sha) != CXR_SHA256_HEX - 1 || !cxr_sha256_valid(it->pin_sha256))
             return cxr_fail(err, CXR_ERR_CONFIG,
-                            "'%s' in '%s' is not a sha256 (64 hex digits): '%s'", key,
-                            cxr_config_file(conf), sha);
+                            "'sources.%s.sha256' in '%s' is not a sha256 (64 hex digits): '%s'",
+                            source, config_file, sha);
         it->pin_origin = CXR_PIN_CONFIG;
     }
-    snprintf(key, sizeof(key), "sources.%s.size", source);
-    if (cxr_config_has(conf, key))
-        it->pin_size = cxr_config_int(conf, key);
+    it->pin_size = size;
     return CXR_OK;
 }
 
-static cxr_status add_images_from(const cxr_config *conf, cxr_fetch_plan *plan,
+static cxr_status add_images_from(const cxr_common_settings *common, cxr_fetch_plan *plan,
                                   const char *path, cxr_error *err)
 {
     static const char *const required[] = {"filename", NULL};
-    const char *tmpl = cxr_config_str(conf, "sources.images.url_template");
-    int allow = cxr_config_bool(conf, "sources.images.allow_missing");
+    const char *tmpl = common->images_url_template;
+    int allow = common->images_allow_missing;
     cxr_manifest *m = NULL;
     cxr_url_kind kind;
     cxr_status st = cxr_fetch_url_kind(tmpl, &kind, err);
@@ -133,21 +130,23 @@ static cxr_status add_images_from(const cxr_config *conf, cxr_fetch_plan *plan,
     return st;
 }
 
-static cxr_status add_images(const cxr_config *conf, cxr_fetch_plan *plan,
-                             int need_images, cxr_error *err)
+static cxr_status add_images(const cxr_config *conf, const cxr_common_settings *common,
+                             cxr_fetch_plan *plan, int need_images, cxr_error *err)
 {
     static const char *const names[] = {CXR_SELECT_COVID_TRAIN, CXR_SELECT_HOLDOUT};
     cxr_status st = CXR_OK;
-    if (!cxr_config_has(conf, "sources.images.url_template"))
+    if (!common->images_url_template)
         return CXR_OK;
     plan->inputs = calloc(2, sizeof(char *));
     if (!plan->inputs)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; st == CXR_OK && i < 2; i++) {
         char *path = cxr_stage_path(conf, CXR_STAGE_SELECT, names[i]);
-        if (path && cxr_is_file(path)) {
+        if (!path) {
+            st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        } else if (cxr_is_file(path)) {
             plan->inputs[plan->ninputs++] = path;
-            st = add_images_from(conf, plan, path, err);
+            st = add_images_from(common, plan, path, err);
         } else {
             free(path);
         }
@@ -156,7 +155,7 @@ static cxr_status add_images(const cxr_config *conf, cxr_fetch_plan *plan,
     if (st == CXR_OK && need_images && !plan->images_planned)
         st = cxr_fail(err, CXR_ERR_MISSING,
                       "no select manifests in '%s': run 'cxrprep select' before "
-                      "fetching images", cxr_config_str(conf, "workdir"));
+                      "fetching images", common->workdir);
     return st;
 }
 
@@ -166,7 +165,6 @@ static void item_release(cxr_fetch_item *it)
     free(it->name);
     free(it->url);
     free(it->path);
-    free(it->reason);
 }
 
 static int by_url(const void *a, const void *b)
@@ -205,16 +203,19 @@ static cxr_status drop_duplicates(cxr_fetch_plan *plan, cxr_error *err)
     return CXR_OK;
 }
 
-cxr_status cxr_fetch_plan_build(const cxr_config *conf, int need_images,
-                                cxr_fetch_plan *plan, cxr_error *err)
+cxr_status cxr_fetch_plan_build(const cxr_config *conf, const cxr_fetch_settings *settings,
+                                int need_images, cxr_fetch_plan *plan, cxr_error *err)
 {
+    const cxr_common_settings *common = &settings->common;
     cxr_status st;
     memset(plan, 0, sizeof(*plan));
-    st = add_single(conf, plan, CXR_FETCH_METADATA, "metadata", err);
+    st = add_single(common->config_file, plan, CXR_FETCH_METADATA, "metadata",
+                    &common->metadata, settings->metadata_size, err);
     if (st == CXR_OK)
-        st = add_images(conf, plan, need_images, err);
+        st = add_images(conf, common, plan, need_images, err);
     if (st == CXR_OK)
-        st = add_single(conf, plan, CXR_FETCH_ARCHIVES, "kermany", err);
+        st = add_single(common->config_file, plan, CXR_FETCH_ARCHIVES, "kermany",
+                        &common->kermany, settings->kermany_size, err);
     if (st == CXR_OK)
         st = drop_duplicates(plan, err);
     return st;
@@ -234,13 +235,10 @@ void cxr_fetch_plan_release(cxr_fetch_plan *plan)
 void cxr_fetch_item_set_reason(cxr_fetch_item *it, cxr_item_state state,
                                cxr_status status, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    vsnprintf(it->reason, sizeof(it->reason), fmt, ap);
     va_end(ap);
-    free(it->reason);
-    it->reason = cxr_strdup(buf);
     it->state = state;
     it->status = status;
 }

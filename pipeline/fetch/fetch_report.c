@@ -16,11 +16,13 @@
 #include "summary.h"
 #include "workdir.h"
 
-/* Integrity beats network beats missing: the most alarming status wins. */
+/* Integrity beats network beats missing: the most alarming status wins;
+ * out of memory (a transfer that could not start) stops the run. */
 static cxr_status worse(cxr_status a, cxr_status b)
 {
-    static const cxr_status order[] = {CXR_ERR_INTEGRITY, CXR_ERR_NETWORK, CXR_ERR_IO,
-                                       CXR_ERR_CONFIG,    CXR_ERR_INPUT,   CXR_ERR_MISSING};
+    static const cxr_status order[] = {CXR_ERR_NOMEM,  CXR_ERR_INTEGRITY, CXR_ERR_NETWORK,
+                                       CXR_ERR_IO,     CXR_ERR_CONFIG,    CXR_ERR_INPUT,
+                                       CXR_ERR_MISSING};
     if (a == CXR_OK)
         return b;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
@@ -56,9 +58,8 @@ void cxr_fetch_count(const cxr_fetch_plan *plan, cxr_fetch_counts *c)
 
 /* 'path' relative to the work directory when it lies inside it (a pointer
  * into 'path'), else 'path' as the config gave it. */
-static const char *workdir_relative(const cxr_config *conf, const char *path)
+static const char *workdir_relative(const char *wd, const char *path)
 {
-    const char *wd = cxr_config_str(conf, "workdir");
     size_t n = wd ? strlen(wd) : 0;
     while (n > 1 && wd[n - 1] == '/')
         n--;
@@ -76,8 +77,8 @@ static const char *row_status(const cxr_fetch_item *it)
     return it->state == CXR_ITEM_DOWNLOADED ? "cached" : cxr_fetch_item_state_name(it->state);
 }
 
-static cxr_status write_manifest(const cxr_config *conf, const cxr_fetch_plan *plan,
-                                 cxr_error *err)
+static cxr_status write_manifest(const cxr_config *conf, const char *workdir,
+                                 const cxr_fetch_plan *plan, cxr_error *err)
 {
     static const char *const cols[] = {"source", "name",   "url",   "path",
                                        "sha256", "size",   "status", "reason"};
@@ -94,7 +95,7 @@ static cxr_status write_manifest(const cxr_config *conf, const cxr_fetch_plan *p
         row[0] = it->source;
         row[1] = it->name;
         row[2] = it->url;
-        row[3] = workdir_relative(conf, it->path);
+        row[3] = workdir_relative(workdir, it->path);
         row[4] = it->sha256;
         row[5] = size;
         row[6] = row_status(it);
@@ -118,32 +119,38 @@ static json_t *counts_json(const cxr_fetch_counts *c)
                      (json_int_t)c->missing, "failed", (json_int_t)c->failed);
 }
 
-static json_t *summary_body(const cxr_config *conf, const cxr_fetch_plan *plan,
+static json_t *summary_body(const char *workdir, const cxr_fetch_plan *plan,
                             const cxr_fetch_counts *c, const char *lock_path,
                             const cxr_fetch_options *opts)
 {
     json_t *inputs = json_array();
     for (size_t i = 0; inputs && i < plan->ninputs; i++)
-        json_array_append_new(inputs, json_string(workdir_relative(conf, plan->inputs[i])));
-    return json_pack("{s:o, s:o, s:s, s:s, s:b}", "counts", counts_json(c), "inputs",
-                     inputs ? inputs : json_null(), "lock_file",
-                     workdir_relative(conf, lock_path), "images",
+        if (json_array_append_new(inputs,
+                                  json_string(workdir_relative(workdir, plan->inputs[i])))) {
+            json_decref(inputs); /* out of memory: the pack below fails */
+            inputs = NULL;
+        }
+    /* "o" takes the values, also when the pack fails; a NULL one fails it */
+    return json_pack("{s:o, s:o, s:s, s:s, s:b}", "counts", counts_json(c), "inputs", inputs,
+                     "lock_file",
+                     workdir_relative(workdir, lock_path), "images",
                      plan->images_planned ? "from the select manifests"
                                           : "not planned: no select manifests yet",
                      "offline", opts->offline != 0);
 }
 
-cxr_status cxr_fetch_report_write(const cxr_config *conf, const cxr_fetch_plan *plan,
-                                  const cxr_fetch_counts *c, const char *lock_path,
-                                  const cxr_fetch_options *opts, cxr_error *err)
+cxr_status cxr_fetch_report_write(const cxr_config *conf, const char *workdir,
+                                  const cxr_fetch_plan *plan, const cxr_fetch_counts *c,
+                                  const char *lock_path, const cxr_fetch_options *opts,
+                                  cxr_error *err)
 {
     char *path;
     json_t *body;
-    cxr_status st = write_manifest(conf, plan, err);
+    cxr_status st = write_manifest(conf, workdir, plan, err);
     if (st != CXR_OK)
         return st;
     path = cxr_stage_path(conf, CXR_STAGE_FETCH, CXR_SUMMARY_JSON);
-    body = summary_body(conf, plan, c, lock_path, opts);
+    body = summary_body(workdir, plan, c, lock_path, opts);
     if (!path || !body)
         st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     else

@@ -32,58 +32,71 @@ void cxr_fetch_check_pins(cxr_fetch_item *it)
                                   where);
 }
 
-static void resolve_local(const cxr_fetch_resolver *r, cxr_fetch_item *it)
+/* A file that cannot be read fails its item; out of memory stops the run
+ * (CXR_ERR_NOMEM in 'err'). */
+static cxr_status resolve_local(const cxr_fetch_resolver *r, cxr_fetch_item *it,
+                                cxr_error *err)
 {
-    cxr_error err;
     uint64_t size = 0;
     if (!selected(r, it)) {
         cxr_fetch_item_set_reason(it, CXR_ITEM_SKIPPED, CXR_OK, "not in --only");
-        return;
+        return CXR_OK;
     }
-    if (cxr_source_local_path(r->conf, it->url, NULL, &it->path, &err) != CXR_OK) {
-        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err.status, "%s", err.msg);
-        return;
+    if (cxr_source_local_path(r->conf, it->url, NULL, &it->path, err) != CXR_OK) {
+        if (err->status == CXR_ERR_NOMEM)
+            return err->status;
+        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err->status, "%s", err->msg);
+        return CXR_OK;
     }
     if (!cxr_is_file(it->path)) {
         cxr_fetch_item_set_reason(it, CXR_ITEM_MISSING, CXR_ERR_MISSING,
                                   "no such file '%s'", it->path);
-        return;
+        return CXR_OK;
     }
-    if (cxr_sha256_file(it->path, it->sha256, &size, &err) != CXR_OK) {
-        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err.status, "%s", err.msg);
-        return;
+    if (cxr_sha256_file(it->path, it->sha256, &size, err) != CXR_OK) {
+        if (err->status == CXR_ERR_NOMEM)
+            return err->status;
+        cxr_fetch_item_set_reason(it, CXR_ITEM_FAILED, err->status, "%s", err->msg);
+        return CXR_OK;
     }
     it->size = (int64_t)size;
     it->state = CXR_ITEM_LOCAL;
     cxr_fetch_check_pins(it);
+    return CXR_OK;
 }
 
-/* Cached under its pin, or (unpinned) under the URL index. */
+/* Cached under its pin, or (unpinned) under the URL index: 1, 0 when not,
+ * -1 when out of memory. */
 static int find_cached(const cxr_fetch_resolver *r, cxr_fetch_item *it)
 {
     char sha[CXR_SHA256_HEX];
-    int verify = r->opts->verify;
+    int verify = r->opts->verify, found;
 
-    if (it->pin_origin != CXR_PIN_NONE)
-        return cxr_fetch_cache_has(r->conf, it->pin_sha256, it->pin_size,
-                                   verify || it->pin_size < 0,
-                                   &it->path)
-                   ? (memcpy(it->sha256, it->pin_sha256, CXR_SHA256_HEX), 1)
-                   : 0;
-    if (r->opts->update_pins || !cxr_fetch_cache_url_get(r->conf, it->url, sha))
+    if (it->pin_origin != CXR_PIN_NONE) {
+        found = cxr_fetch_cache_has(r->conf, it->pin_sha256, it->pin_size,
+                                    verify || it->pin_size < 0, &it->path);
+        if (found == 1)
+            memcpy(it->sha256, it->pin_sha256, CXR_SHA256_HEX);
+        return found;
+    }
+    if (r->opts->update_pins)
         return 0;
+    if ((found = cxr_fetch_cache_url_get(r->conf, it->url, sha)) != 1)
+        return found;
     /* No pin to check the size against (the lock file lost it, or the run
      * that fetched it died before recording it): rehash. */
-    if (!cxr_fetch_cache_has(r->conf, sha, -1, 1, &it->path))
-        return 0;
-    memcpy(it->sha256, sha, CXR_SHA256_HEX);
-    return 1;
+    if ((found = cxr_fetch_cache_has(r->conf, sha, -1, 1, &it->path)) == 1)
+        memcpy(it->sha256, sha, CXR_SHA256_HEX);
+    return found;
 }
 
 static cxr_status resolve_remote(const cxr_fetch_resolver *r, cxr_fetch_item *it, cxr_error *err)
 {
     struct stat sb;
-    if (find_cached(r, it)) {
+    int found = find_cached(r, it);
+    if (found < 0)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (found) {
         it->state = CXR_ITEM_CACHED;
         it->size = stat(it->path, &sb) == 0 ? (int64_t)sb.st_size : -1;
         if (it->pin_origin == CXR_PIN_NONE)
@@ -120,6 +133,5 @@ cxr_status cxr_fetch_resolve(const cxr_fetch_resolver *r, cxr_fetch_item *it,
     apply_lock_pin(r, it);
     if (it->kind == CXR_URL_HTTP)
         return resolve_remote(r, it, err);
-    resolve_local(r, it);
-    return CXR_OK;
+    return resolve_local(r, it, err);
 }

@@ -202,10 +202,14 @@ static void start_job(xfer *x, cxr_attempt *a, size_t i)
     st = cxr_attempt_open(a, &err, &complete);
     if (st == CXR_OK && !complete)
         st = cxr_attempt_setup(a, x->o, &err);
-    if (st == CXR_OK && !complete &&
-        curl_multi_add_handle(x->multi, a->easy) != CURLM_OK)
-        st = cxr_fail(&err, CXR_ERR_INTERNAL, "cannot start the transfer of '%s'",
-                      a->job->url);
+    if (st == CXR_OK && !complete) {
+        CURLMcode mc = curl_multi_add_handle(x->multi, a->easy);
+        if (mc == CURLM_OUT_OF_MEMORY)
+            st = cxr_fail(&err, CXR_ERR_NOMEM, "out of memory");
+        else if (mc != CURLM_OK)
+            st = cxr_fail(&err, CXR_ERR_INTERNAL, "cannot start the transfer of '%s': %s",
+                          a->job->url, curl_multi_strerror(mc));
+    }
     if (st == CXR_OK && !complete) {
         x->active++;
         return;
@@ -315,9 +319,6 @@ static cxr_status xfer_init(xfer *x, cxr_xfer_job *jobs, size_t njobs,
         x->slots[k].fd = -1;
         x->slots[k].run_received = &x->received;
         x->slots[k].run_known = &x->known;
-        x->slots[k].easy = curl_easy_init();
-        if (!x->slots[k].easy)
-            return cxr_fail(err, CXR_ERR_NOMEM, "cannot start the transfers: curl_easy_init failed");
     }
     for (size_t i = 0; i < njobs; i++) {
         jobs[i].status = CXR_OK;
@@ -331,12 +332,9 @@ static cxr_status xfer_init(xfer *x, cxr_xfer_job *jobs, size_t njobs,
 static void xfer_release(xfer *x)
 {
     for (int k = 0; x->slots && k < x->nslots; k++) {
-        if (x->slots[k].job)
+        if (x->slots[k].job && x->slots[k].easy)
             curl_multi_remove_handle(x->multi, x->slots[k].easy);
         cxr_attempt_close(&x->slots[k]);
-        curl_slist_free_all(x->slots[k].headers);
-        if (x->slots[k].easy)
-            curl_easy_cleanup(x->slots[k].easy);
     }
     if (x->multi)
         curl_multi_cleanup(x->multi);

@@ -17,10 +17,22 @@
  * always copied); layout.images: png writes decoded
  * images resized to layout.image_size instead.
  *
+ * Balance: the covid images are laid out first. A sample draw whose count
+ * is covid_train (covid_holdout) then takes as many images as that covid
+ * draw actually laid out (missing and quarantined ones left out), and any
+ * sample draw takes the first candidates of its seeded order (sample.h) that
+ * verify, skipping those an earlier draw it is disjoint from took (and, with
+ * patient_disjoint, their patients): a quarantined Kermany image gives way
+ * to the next candidate, so the counts hold and the choice is reproducible.
+ * Too few candidates is CXR_ERR_INPUT naming the draw, how many it needs and
+ * how many it could use.
+ *
  * Writes <workdir>/manifests/layout/layout.csv (path, sha256, size, class,
  * source, entry, draw; sorted by path; path relative to layout.root),
- * quarantine.csv (path, source, entry, draw, reason), tree.sha256 (the
- * sha256 of layout.csv, one line) and summary.json (the same in any work
+ * quarantine.csv (path, source, entry, draw, reason: each file left out
+ * once, sorted by path: missing, quarantined, or a nominal sample image not
+ * needed or usable), tree.sha256 (the sha256 of layout.csv, one line) and
+ * summary.json (per-folder and per-draw counts; the same in any work
  * directory: no paths, no run statistics), and <workdir>/cache/layout.state,
  * this machine's fingerprint of every input (paths, sizes, mtimes, inodes):
  * a rerun whose inputs are unchanged, and whose tree still holds exactly the
@@ -36,10 +48,51 @@
 #include "error.h"
 #include "hash.h"
 
+#include "settings.h"
+
+typedef enum cxr_layout_link {
+    CXR_LAYOUT_LINK_AUTO,           /* hard-link cache objects when possible */
+    CXR_LAYOUT_LINK_HARD,           /* hard-link cache objects, or fail */
+    CXR_LAYOUT_LINK_COPY            /* always copy */
+} cxr_layout_link;
+
+/* One of layout.folders. Strings are borrowed from the config. */
+typedef struct cxr_layout_folder_settings {
+    const char *path;               /* relative to layout.root */
+    const char *draw;               /* covid_train, covid_holdout or a sample draw */
+} cxr_layout_folder_settings;
+
+/* The layout stage's part of the config, read once at its entry point. */
+typedef struct cxr_layout_settings {
+    cxr_common_settings common;     /* workdir, sources.images, sources.kermany */
+    const char *root;               /* layout.root, under workdir unless absolute */
+    cxr_layout_folder_settings *folders; /* owned; config order */
+    size_t nfolders;
+    const char **sample_draws;      /* owned array of the names in sample.draws
+                                       (borrowed): a manifest of another name is
+                                       an old config's, never laid out */
+    size_t nsample_draws;
+    int png;                        /* layout.images: png (else original) */
+    int image_size;
+    int max_dimension;
+    int verify;
+    int threads;
+    cxr_layout_link link;
+} cxr_layout_settings;
+
+/* Fills 'out' from a validated config (borrowed: it must outlive 'out').
+ * CXR_ERR_NOMEM when out of memory; release with cxr_layout_settings_release
+ * either way. */
+cxr_status cxr_layout_settings_read(const cxr_config *conf, cxr_layout_settings *out,
+                                    cxr_error *err);
+void cxr_layout_settings_release(cxr_layout_settings *s);
+
 typedef struct cxr_layout_result {
     int up_to_date;                 /* nothing changed; the tree was left as it was */
     size_t nfiles;                  /* files in the tree */
-    size_t nquarantined;
+    size_t nmissing;                /* covid images not found (each file once) */
+    size_t nquarantined;            /* images that failed verification (each once) */
+    size_t nreplacements;           /* sample images taken from beyond a nominal draw */
     size_t nlinked;                 /* of nfiles, hard links to cache objects */
     size_t nverified_before;        /* images not decoded again: verified by an
                                        earlier run (cache/verified) */

@@ -1,6 +1,7 @@
 /* layout_place.c: one source image into its folders of the staging tree:
  * verified by decoding, then hard-linked (cache objects only), written, or
- * written as a resized PNG; or quarantined with the reason. */
+ * written as a resized PNG at its path in the folder; or marked bad with
+ * the reason. Also the records of the files laid out and left out. */
 #include "layout_internal.h"
 
 #include <errno.h>
@@ -20,15 +21,38 @@ static const char *source_name(layout_source src)
     return src == SRC_KERMANY ? "kermany" : "ieee8023";
 }
 
-static void add_record(layout_ctx *c, const layout_item *it, char *path, const char *sha,
-                       uint64_t size, char *reason, int linked)
+char *cxr_layout_out_path(const layout_ctx *c, size_t folder, const char *filename)
+{
+    const char *dir = c->folders[folder].path, *dot = strrchr(filename, '.');
+    int png = c->set.png;
+    size_t base = png && dot && dot != filename ? (size_t)(dot - filename) : strlen(filename);
+    size_t n = strlen(dir) + base + 8;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%.*s%s", dir, (int)base, filename, png ? ".png" : "");
+    return p;
+}
+
+/* Records a file laid out; takes 'path'. */
+static cxr_status add_record(layout_ctx *c, const layout_item *it, char *path, const char *sha,
+                             uint64_t size, int linked, cxr_error *err)
 {
     layout_record *r;
+    char *entry = strdup(it->entry);
     pthread_mutex_lock(&c->lock);
-    if (c->nrecords == c->rcap) {
-        c->rcap = c->rcap ? c->rcap * 2 : 256;
-        if (!(c->records = realloc(c->records, c->rcap * sizeof(*c->records))))
-            abort();
+    if (entry && c->nrecords == c->rcap) {
+        size_t cap = c->rcap ? c->rcap * 2 : 256;
+        layout_record *grown = realloc(c->records, cap * sizeof(*grown));
+        if (grown) {
+            c->records = grown;
+            c->rcap = cap;
+        }
+    }
+    if (!entry || c->nrecords == c->rcap) {
+        pthread_mutex_unlock(&c->lock);
+        free(entry);
+        free(path);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     }
     r = &c->records[c->nrecords++];
     memset(r, 0, sizeof(*r));
@@ -38,16 +62,71 @@ static void add_record(layout_ctx *c, const layout_item *it, char *path, const c
     r->klass = c->folders[it->folder].klass;
     r->draw = c->folders[it->folder].draw;
     r->source = source_name(it->src);
-    r->entry = cxr_strdup(it->entry);
-    r->reason = reason;
+    r->entry = entry;
     c->nlinked += linked != 0;
     pthread_mutex_unlock(&c->lock);
+    return CXR_OK;
 }
 
-void cxr_layout_quarantine(layout_ctx *c, size_t first, size_t n, const char *reason)
+cxr_status cxr_layout_unplace(layout_ctx *c, const char *rel, cxr_error *err)
 {
-    for (size_t k = first; k < first + n; k++)
-        add_record(c, &c->items[k], cxr_layout_out_path(c, &c->items[k]), NULL, 0, cxr_strdup(reason), 0);
+    char *dst = cxr_path_join(c->staging, rel);
+    if (!dst)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (unlink(dst) != 0 && errno != ENOENT) {
+        cxr_fail(err, CXR_ERR_IO, "cannot remove '%s': %s", dst, strerror(errno));
+        free(dst);
+        return err->status;
+    }
+    free(dst);
+    for (size_t i = 0; i < c->nrecords; i++)
+        if (!strcmp(c->records[i].path, rel)) {
+            free(c->records[i].path);
+            free(c->records[i].entry);
+            c->records[i] = c->records[--c->nrecords];
+            break;
+        }
+    return CXR_OK;
+}
+
+cxr_status cxr_layout_left_out(layout_ctx *c, char *path, const char *source,
+                               const char *entry, const char *draw, const char *reason,
+                               int kind, cxr_error *err)
+{
+    layout_left *l;
+    char *e = strdup(entry), *r = strdup(reason);
+    if (e && r && c->nleft == c->lcap) {
+        size_t cap = c->lcap ? c->lcap * 2 : 64;
+        layout_left *grown = realloc(c->left, cap * sizeof(*grown));
+        if (grown) {
+            c->left = grown;
+            c->lcap = cap;
+        }
+    }
+    if (!path || !e || !r || c->nleft == c->lcap) {
+        free(path);
+        free(e);
+        free(r);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
+    l = &c->left[c->nleft++];
+    l->path = path;
+    l->source = source;
+    l->entry = e;
+    l->draw = draw;
+    l->reason = r;
+    l->kind = kind;
+    return CXR_OK;
+}
+
+cxr_status cxr_layout_mark_bad(layout_item *items, size_t n, const char *why, cxr_error *err)
+{
+    free(items[0].why);
+    if (!(items[0].why = strdup(why)))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++)
+        items[k].outcome = OUTCOME_BAD;
+    return CXR_OK;
 }
 
 static cxr_status write_bytes(const char *path, const unsigned char *data, size_t len,
@@ -98,7 +177,7 @@ static cxr_status place_original(layout_ctx *c, const layout_item *it, const cha
                                  int *linked, cxr_error *err)
 {
     *linked = 0;
-    if (it->local && c->link != LINK_COPY && cache_object(c, it->local)) {
+    if (it->local && c->set.link != CXR_LAYOUT_LINK_COPY && cache_object(c, it->local)) {
         const char *name = strrchr(it->local, '/') + 1;
         if (strcmp(name, sha) != 0)
             return cxr_fail(err, CXR_ERR_INPUT, "cache object '%s' does not hash to its "
@@ -108,7 +187,7 @@ static cxr_status place_original(layout_ctx *c, const layout_item *it, const cha
             *linked = 1;
             return CXR_OK;
         }
-        if (c->link == LINK_HARD)
+        if (c->set.link == CXR_LAYOUT_LINK_HARD)
             return cxr_fail(err, CXR_ERR_IO, "cannot hard-link '%s' to '%s': %s "
                             "(layout.link: auto or copy copies instead)", it->local, dst,
                             strerror(errno));
@@ -122,13 +201,13 @@ static cxr_status place_original(layout_ctx *c, const layout_item *it, const cha
  * are not trusted) under this dimension cap with this version. */
 static void marker_path(const layout_ctx *c, const char *sha, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%s.%d.%s.strict", c->verified_dir, sha, c->max_dimension,
+    snprintf(buf, size, "%s/%s.%d.%s.strict", c->verified_dir, sha, c->set.max_dimension,
              CXR_VERSION);
 }
 
 /* Verifies (and decodes for PNG output); a bad image is a reason
- * in *why (malloc'd), not an error. Original bytes verified before (a
- * marker in the verified cache) are not decoded again. */
+ * in *why (malloc'd, "quarantined: ..."), not an error. Original bytes
+ * verified before (a marker in the verified cache) are not decoded again. */
 static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
                          const char *sha, cxr_image *img, char **why, cxr_error *err)
 {
@@ -136,11 +215,12 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
     cxr_image raw = {0};
     cxr_status st;
     char marker[4096];
+    int png = c->set.png;
     *why = NULL;
     if (!c->verify)
         return CXR_OK;
     marker_path(c, sha, marker, sizeof(marker));
-    if (!c->png && access(marker, F_OK) == 0) {
+    if (!png && access(marker, F_OK) == 0) {
         pthread_mutex_lock(&c->lock);
         c->ncached++;
         pthread_mutex_unlock(&c->lock);
@@ -148,20 +228,24 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
     }
     /* verification alone decodes JPEGs at 1/8 scale; PNG output decodes
      * fully, refusing what verification refuses */
-    if (!c->png)
-        st = cxr_image_verify(data, len, c->max_dimension, &e2);
-    else if ((st = cxr_image_decode_strict(data, len, c->max_dimension, 0, &raw, &e2)) == CXR_OK)
-        st = cxr_image_resize(&raw, c->image_size, c->image_size, img, &e2);
+    if (!png)
+        st = cxr_image_verify(data, len, c->set.max_dimension, &e2);
+    else if ((st = cxr_image_decode_strict(data, len, c->set.max_dimension, 0, &raw, &e2)) ==
+             CXR_OK)
+        st = cxr_image_resize(&raw, c->set.image_size, c->set.image_size, img, &e2);
     cxr_image_release(&raw);
     if (st == CXR_ERR_INPUT || st == CXR_ERR_UNSUPPORTED) {
-        *why = cxr_strdup(e2.msg);
+        size_t n = strlen(e2.msg) + 16;
+        if (!(*why = malloc(n)))
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        snprintf(*why, n, "quarantined: %s", e2.msg);
         return CXR_OK;
     }
     if (st != CXR_OK) {
         *err = e2;
         return st;
     }
-    if (!c->png) { /* a cache: failing to leave the marker only costs time */
+    if (!png) { /* a cache: failing to leave the marker only costs time */
         int fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
         if (fd >= 0)
             close(fd);
@@ -169,45 +253,63 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
     return CXR_OK;
 }
 
-cxr_status cxr_layout_place(layout_ctx *c, size_t first, size_t n, const unsigned char *data,
-                        size_t len, cxr_error *err)
+/* Writes the verified image into the item's folder and records it. */
+static cxr_status place_one(layout_ctx *c, layout_item *it, const cxr_image *img,
+                            const unsigned char *data, size_t len, const char *sha,
+                            cxr_error *err)
+{
+    char *rel = cxr_layout_out_path(c, it->folder, it->filename);
+    char *dst = rel ? cxr_path_join(c->staging, rel) : NULL;
+    char out_sha[CXR_SHA256_HEX];
+    uint64_t size = len;
+    int linked = 0;
+    cxr_status st;
+    if (!dst) {
+        free(rel);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
+    snprintf(out_sha, sizeof(out_sha), "%s", sha);
+    if (c->set.png) {
+        st = cxr_image_write_png(img, dst, err);
+        if (st == CXR_OK)
+            st = cxr_sha256_file(dst, out_sha, &size, err);
+    } else {
+        st = place_original(c, it, dst, data, len, sha, &linked, err);
+    }
+    free(dst);
+    if (st != CXR_OK) {
+        free(rel);
+        return st;
+    }
+    if ((st = add_record(c, it, rel, out_sha, size, linked, err)) == CXR_OK)
+        it->outcome = OUTCOME_PLACED;
+    return st;
+}
+
+cxr_status cxr_layout_place(layout_ctx *c, layout_item *items, size_t n,
+                            const unsigned char *data, size_t len, cxr_error *err)
 {
     cxr_image img = {0};
     char sha[CXR_SHA256_HEX], *why = NULL;
-    const char *bad = cxr_safename_problem(c->items[first].filename);
+    const char *bad = cxr_safename_problem(items[0].filename);
     cxr_status st = CXR_OK;
     if (bad) {
-        cxr_layout_quarantine(c, first, n, bad);
-        return CXR_OK;
+        char text[512];
+        snprintf(text, sizeof(text), "quarantined: %s", bad);
+        return cxr_layout_mark_bad(items, n, text, err);
     }
     cxr_sha256_buf(data, len, sha);
+    if (!cxr_sha256_valid(sha)) /* the digest could not be set up */
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if ((st = verify(c, data, len, sha, &img, &why, err)) != CXR_OK)
         return st;
     if (why) {
-        cxr_layout_quarantine(c, first, n, why);
+        st = cxr_layout_mark_bad(items, n, why, err);
         free(why);
-        return CXR_OK;
+        return st;
     }
-    for (size_t k = first; st == CXR_OK && k < first + n; k++) {
-        const layout_item *it = &c->items[k];
-        char *rel = cxr_layout_out_path(c, it), *dst = cxr_path_join(c->staging, rel);
-        uint64_t size = len;
-        int linked = 0;
-        if (!dst)
-            abort();
-        if (c->png) {
-            st = cxr_image_write_png(&img, dst, err);
-            if (st == CXR_OK)
-                st = cxr_sha256_file(dst, sha, &size, err);
-        } else {
-            st = place_original(c, it, dst, data, len, sha, &linked, err);
-        }
-        free(dst);
-        if (st == CXR_OK)
-            add_record(c, it, rel, sha, size, NULL, linked);
-        else
-            free(rel);
-    }
+    for (size_t k = 0; st == CXR_OK && k < n; k++)
+        st = place_one(c, &items[k], &img, data, len, sha, err);
     cxr_image_release(&img);
     return st;
 }

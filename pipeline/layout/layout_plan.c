@@ -1,6 +1,7 @@
-/* layout_plan.c: the plan of the layout stage: its folders, the images each
- * one gets (from the select and sample manifests), and the fingerprint of
- * every input, which decides whether a rerun has anything to do. */
+/* layout_plan.c: the plan of the layout stage: its folders, the covid
+ * images they get (from the select manifests), the sample draws they take
+ * (layout_draws.c), and the fingerprint of every input, which decides
+ * whether a rerun has anything to do. */
 #include "contract.h"
 #include "layout_internal.h"
 
@@ -17,17 +18,11 @@
 
 /* 1 if 'draw' is one of sample.draws (a manifest left by an earlier
  * config must not be laid out). */
-static int is_sample_draw(const cxr_config *conf, const char *draw)
+static int is_sample_draw(const layout_ctx *c, const char *draw)
 {
-    size_t n = cxr_config_len(conf, "sample.draws");
-    for (size_t i = 0; i < n; i++) {
-        char key[64];
-        const char *name;
-        snprintf(key, sizeof(key), "sample.draws.%zu.name", i);
-        name = cxr_config_str(conf, key);
-        if (name && !strcmp(name, draw))
+    for (size_t i = 0; i < c->set.nsample_draws; i++)
+        if (!strcmp(c->set.sample_draws[i], draw))
             return 1;
-    }
     return 0;
 }
 
@@ -64,25 +59,25 @@ static int nested(const char *a, const char *b)
 
 static cxr_status read_folders(layout_ctx *c, cxr_error *err)
 {
-    c->nfolders = cxr_config_len(c->conf, "layout.folders");
+    c->nfolders = c->set.nfolders;
     c->folders = calloc(c->nfolders ? c->nfolders : 1, sizeof(*c->folders));
-    if (!c->folders)
+    if (!c->folders) {
+        c->nfolders = 0;
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     for (size_t i = 0; i < c->nfolders; i++) {
         layout_folder *f = &c->folders[i];
-        char key[64];
         const char *why, *slash;
-        snprintf(key, sizeof(key), "layout.folders.%zu.path", i);
-        f->path = cxr_config_str(c->conf, key);
-        snprintf(key, sizeof(key), "layout.folders.%zu.draw", i);
-        f->draw = cxr_config_str(c->conf, key);
+        f->path = c->set.folders[i].path;
+        f->draw = c->set.folders[i].draw;
+        f->sdraw = LAYOUT_NONE;
         why = folder_problem(f->path);
         for (size_t j = 0; !why && j < i; j++)
             if (nested(c->folders[j].path, f->path) || nested(f->path, c->folders[j].path))
                 why = "the same as, inside or around another folder";
         if (why)
             return cxr_fail(err, CXR_ERR_CONFIG, "%s: layout.folders.%zu.path '%s' cannot "
-                            "be a folder: %s", cxr_config_file(c->conf), i, f->path, why);
+                            "be a folder: %s", c->set.common.config_file, i, f->path, why);
         slash = strrchr(f->path, '/');
         f->klass = slash ? slash + 1 : f->path;
     }
@@ -92,36 +87,47 @@ static cxr_status read_folders(layout_ctx *c, cxr_error *err)
 static layout_item *new_item(layout_ctx *c, size_t *cap)
 {
     if (c->nitems == *cap) {
-        *cap = *cap ? *cap * 2 : 256;
-        if (!(c->items = realloc(c->items, *cap * sizeof(*c->items))))
-            abort();
+        size_t grown_cap = *cap ? *cap * 2 : 256;
+        layout_item *grown = realloc(c->items, grown_cap * sizeof(*grown));
+        if (!grown)
+            return NULL;
+        c->items = grown;
+        *cap = grown_cap;
     }
     memset(&c->items[c->nitems], 0, sizeof(*c->items));
     return &c->items[c->nitems++];
 }
 
 /* The covid images of one folder, from a select manifest. A file that is
- * not in the cache yet is left with local NULL and quarantined later when
+ * not in the cache yet is left with local NULL and left out later when
  * missing images are allowed. */
 static cxr_status plan_covid(layout_ctx *c, size_t fi, const cxr_manifest *m,
                              size_t *cap, cxr_error *err)
 {
-    const char *tmpl = cxr_config_str(c->conf, "sources.images.url_template");
+    const char *tmpl = c->set.common.images_url_template;
     int col = cxr_manifest_column(m, "filename");
     if (!tmpl)
         return cxr_fail(err, CXR_ERR_CONFIG, "%s: sources.images.url_template is needed "
-                        "to lay out draw '%s'", cxr_config_file(c->conf), c->folders[fi].draw);
+                        "to lay out draw '%s'", c->set.common.config_file,
+                        c->folders[fi].draw);
     for (size_t r = 0; r < cxr_manifest_nrows(m); r++) {
         layout_item *it = new_item(c, cap);
         const char *name = cxr_manifest_get(m, r, col);
-        char *url = cxr_source_url_fill(tmpl, name);
+        char *url;
         cxr_error e2;
+        if (!it)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         it->folder = fi;
         it->src = SRC_IEEE8023;
-        it->filename = cxr_strdup(name);
-        it->entry = cxr_strdup(name);
+        it->filename = strdup(name);
+        it->entry = strdup(name);
+        url = cxr_source_url_fill(tmpl, name);
+        if (!it->filename || !it->entry || !url) {
+            free(url);
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        }
         if (cxr_source_local_path(c->conf, url, NULL, &it->local, &e2) != CXR_OK) {
-            if (e2.status != CXR_ERR_MISSING || !c->allow_missing) {
+            if (e2.status != CXR_ERR_MISSING || !c->set.common.images_allow_missing) {
                 *err = e2;
                 free(url);
                 return err->status;
@@ -133,61 +139,33 @@ static cxr_status plan_covid(layout_ctx *c, size_t fi, const cxr_manifest *m,
     return CXR_OK;
 }
 
-static cxr_status plan_kermany(layout_ctx *c, size_t fi, const cxr_manifest *m,
-                               size_t *cap, cxr_error *err)
-{
-    int name = cxr_manifest_column(m, "filename"), entry = cxr_manifest_column(m, "entry");
-    int size = cxr_manifest_column(m, "size");
-    (void)err;
-    for (size_t r = 0; r < cxr_manifest_nrows(m); r++) {
-        layout_item *it = new_item(c, cap);
-        it->folder = fi;
-        it->src = SRC_KERMANY;
-        it->filename = cxr_strdup(cxr_manifest_get(m, r, name));
-        it->entry = cxr_strdup(cxr_manifest_get(m, r, entry));
-        it->size = strtoull(cxr_manifest_get(m, r, size), NULL, 10);
-    }
-    return CXR_OK;
-}
-
 static cxr_status plan_folder(layout_ctx *c, size_t fi, size_t *cap, cxr_error *err)
 {
     static const char *const covid_cols[] = {"filename", NULL};
-    static const char *const sample_cols[] = {"filename", "entry", "size", NULL};
     const char *draw = c->folders[fi].draw, *sel = cxr_contract_select_manifest(draw);
     char file[160], *path;
     cxr_manifest *m;
     cxr_status st;
     snprintf(file, sizeof(file), "%s.csv", draw);
-    if (!sel && (cxr_safename_problem(file) || !is_sample_draw(c->conf, draw)))
+    if (!sel && (cxr_safename_problem(file) || !is_sample_draw(c, draw)))
         return cxr_fail(err, CXR_ERR_CONFIG, "%s: layout.folders.%zu.draw '%s' is neither "
                         "covid_train, covid_holdout nor a name in sample.draws",
-                        cxr_config_file(c->conf), fi, draw);
-    path = sel ? cxr_stage_path(c->conf, CXR_STAGE_SELECT, sel) : cxr_stage_path(c->conf, CXR_STAGE_SAMPLE, file);
-    st = cxr_manifest_load(path, sel ? covid_cols : sample_cols, &m, err);
+                        c->set.common.config_file, fi, draw);
+    if (!sel)
+        return CXR_OK; /* a sample draw: layout_draws.c */
+    if (!(path = cxr_stage_path(c->conf, CXR_STAGE_SELECT, sel)))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    st = cxr_manifest_load(path, covid_cols, &m, err);
     if (st != CXR_OK) {
-        cxr_error_prefix(err, "folder '%s' needs draw '%s' (run 'cxrprep %s' first): ",
-                         c->folders[fi].path, draw, sel ? "select" : "sample");
+        cxr_error_prefix(err, "folder '%s' needs draw '%s' (run 'cxrprep select' first): ",
+                         c->folders[fi].path, draw);
         free(path);
         return st;
     }
     free(path);
-    st = sel ? plan_covid(c, fi, m, cap, err) : plan_kermany(c, fi, m, cap, err);
+    st = plan_covid(c, fi, m, cap, err);
     cxr_manifest_free(m);
     return st;
-}
-
-char *cxr_layout_out_path(const layout_ctx *c, const layout_item *it)
-{
-    const char *folder = c->folders[it->folder].path, *dot = strrchr(it->filename, '.');
-    size_t base = c->png && dot && dot != it->filename ? (size_t)(dot - it->filename)
-                                                       : strlen(it->filename);
-    size_t n = strlen(folder) + base + 8;
-    char *p = malloc(n);
-    if (!p)
-        abort();
-    snprintf(p, n, "%s/%.*s%s", folder, (int)base, it->filename, c->png ? ".png" : "");
-    return p;
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -198,13 +176,14 @@ static int str_cmp(const void *a, const void *b)
 /* Two images may not land on one path ('a.jpg' and 'a.png' as PNGs). */
 static cxr_status check_collisions(const layout_ctx *c, cxr_error *err)
 {
-    char **paths = malloc((c->nitems ? c->nitems : 1) * sizeof(*paths));
+    char **paths = calloc(c->nitems ? c->nitems : 1, sizeof(*paths));
     cxr_status st = CXR_OK;
     if (!paths)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < c->nitems; i++)
-        paths[i] = cxr_layout_out_path(c, &c->items[i]);
-    if (c->nitems)
+    for (size_t i = 0; st == CXR_OK && i < c->nitems; i++)
+        if (!(paths[i] = cxr_layout_out_path(c, c->items[i].folder, c->items[i].filename)))
+            st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (st == CXR_OK && c->nitems)
         qsort(paths, c->nitems, sizeof(*paths), str_cmp);
     for (size_t i = 1; st == CXR_OK && i < c->nitems; i++)
         if (!strcmp(paths[i - 1], paths[i]))
@@ -219,47 +198,40 @@ static cxr_status check_collisions(const layout_ctx *c, cxr_error *err)
 static int item_cmp(const void *pa, const void *pb)
 {
     const layout_item *a = pa, *b = pb;
-    int d;
-    if (a->src != b->src)
-        return a->src < b->src ? -1 : 1;
-    if ((d = strcmp(a->entry, b->entry)) != 0)
+    int d = strcmp(a->entry, b->entry);
+    if (d)
         return d;
     return a->folder < b->folder ? -1 : a->folder > b->folder;
 }
 
-static char *layout_verified_dir(const cxr_config *conf)
+/* "<workdir>/<name>" (workdir "." when empty). */
+static char *under_workdir(const layout_ctx *c, const char *name)
 {
-    const char *wd = cxr_config_str(conf, "workdir");
-    char *p = cxr_path_join(wd && *wd ? wd : ".", "cache/verified");
-    if (!p)
-        abort();
-    return p;
+    const char *wd = c->set.common.workdir;
+    return cxr_path_join(wd && *wd ? wd : ".", name);
 }
 
-static char *tree_root(const cxr_config *conf)
+static cxr_status open_archive(layout_ctx *c, cxr_error *err)
 {
-    const char *root = cxr_config_str(conf, "layout.root");
-    const char *wd = cxr_config_str(conf, "workdir");
-    char *p = cxr_path_join(wd && *wd ? wd : ".", root);
-    if (!p)
-        abort();
-    return p;
+    const cxr_source_settings *k = &c->set.common.kermany;
+    if (!k->url)
+        return cxr_fail(err, CXR_ERR_CONFIG, "%s: sources.kermany is needed to lay out the "
+                        "sample draws", c->set.common.config_file);
+    return cxr_source_local_path(c->conf, k->url, k->sha256, &c->archive, err);
 }
 
 cxr_status cxr_layout_plan(layout_ctx *c, cxr_error *err)
 {
-    const char *link = cxr_config_str(c->conf, "layout.link");
     size_t cap = 0;
+    int samples = 0;
     cxr_status st;
-    c->root = tree_root(c->conf);
-    c->verified_dir = layout_verified_dir(c->conf);
-    c->png = !strcmp(cxr_config_str(c->conf, "layout.images"), "png");
-    c->image_size = (int)cxr_config_int(c->conf, "layout.image_size");
-    c->max_dimension = (int)cxr_config_int(c->conf, "layout.max_dimension");
-    c->verify = cxr_config_bool(c->conf, "layout.verify") || c->png;
-    c->allow_missing = cxr_config_bool(c->conf, "sources.images.allow_missing");
-    c->link = !strcmp(link, "hardlink") ? LINK_HARD : !strcmp(link, "copy") ? LINK_COPY
-                                                                            : LINK_AUTO;
+    if ((st = cxr_layout_settings_read(c->conf, &c->set, err)) != CXR_OK)
+        return st;
+    c->root = under_workdir(c, c->set.root ? c->set.root : "datasets");
+    c->verified_dir = under_workdir(c, "cache/verified");
+    if (!c->root || !c->verified_dir)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    c->verify = c->set.verify || c->set.png;
     if ((st = read_folders(c, err)) != CXR_OK)
         return st;
     for (size_t i = 0; i < c->nfolders; i++)
@@ -267,21 +239,12 @@ cxr_status cxr_layout_plan(layout_ctx *c, cxr_error *err)
             return st;
     if (c->nitems)
         qsort(c->items, c->nitems, sizeof(*c->items), item_cmp);
-    if ((st = check_collisions(c, err)) != CXR_OK)
+    if ((st = check_collisions(c, err)) != CXR_OK ||
+        (st = cxr_layout_load_draws(c, err)) != CXR_OK)
         return st;
-    for (size_t i = 0; i < c->nitems; i++)
-        if (c->items[i].src == SRC_KERMANY && !c->archive) {
-            const char *url = cxr_config_str(c->conf, "sources.kermany.url");
-            if (!url)
-                return cxr_fail(err, CXR_ERR_CONFIG, "%s: sources.kermany is needed to "
-                                "lay out the sample draws", cxr_config_file(c->conf));
-            st = cxr_source_local_path(c->conf, url,
-                                       cxr_config_str(c->conf, "sources.kermany.sha256"),
-                                       &c->archive, err);
-            if (st != CXR_OK)
-                return st;
-        }
-    return CXR_OK;
+    for (size_t i = 0; i < c->ndraws; i++)
+        samples |= c->draws[i].laid_out;
+    return samples ? open_archive(c, err) : CXR_OK;
 }
 
 /* "size mtime inode" of a file, or "missing". */
@@ -305,33 +268,82 @@ static void hash_line(cxr_sha256 *h, const char *a, const char *b)
     cxr_sha256_update(h, "\n", 1);
 }
 
+static void hash_draws(const layout_ctx *c, cxr_sha256 *h)
+{
+    char buf[128];
+    for (size_t f = 0; f < c->nfolders; f++)
+        hash_line(h, c->folders[f].path, c->folders[f].draw);
+    for (size_t i = 0; i < c->ndraws; i++) {
+        const layout_draw *d = &c->draws[i];
+        snprintf(buf, sizeof(buf), "%zu %d %d %zu", d->nominal, d->patient_disjoint,
+                 d->laid_out, d->ncands);
+        hash_line(h, d->name, buf);
+        hash_line(h, "count_from", d->count_from);
+        for (size_t k = 0; k < d->ndisjoint; k++)
+            hash_line(h, "disjoint_from", c->draws[d->disjoint[k]].name);
+        for (size_t k = 0; k < d->ncands; k++) {
+            const layout_cand *cd = &d->cands[k];
+            snprintf(buf, sizeof(buf), "%d %llu", cd->nominal, (unsigned long long)cd->size);
+            hash_line(h, cd->filename, cd->entry);
+            hash_line(h, cd->patient, buf);
+        }
+    }
+}
+
 cxr_status cxr_layout_fingerprint(const layout_ctx *c, char hex[CXR_SHA256_HEX], cxr_error *err)
 {
     cxr_sha256 *h = cxr_sha256_new();
     char buf[128], conf_hash[CXR_SHA256_HEX];
     if (!h)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    cxr_config_hash(c->conf, "layout", conf_hash);
+    if (cxr_config_hash(c->conf, "layout", conf_hash) != CXR_OK) {
+        cxr_sha256_free(h);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     hash_line(h, "tool", "cxrprep-layout " CXR_VERSION);
     hash_line(h, "config", conf_hash);
     hash_line(h, "root", c->root);
-    hash_line(h, "allow_missing", c->allow_missing ? "1" : "0");
+    hash_line(h, "allow_missing", c->set.common.images_allow_missing ? "1" : "0");
     hash_line(h, "archive", c->archive);
     stat_text(c->archive, buf, sizeof(buf));
     hash_line(h, "archive_stat", c->archive ? buf : NULL);
-    hash_line(h, "archive_sha256", cxr_config_str(c->conf, "sources.kermany.sha256"));
+    hash_line(h, "archive_sha256", c->set.common.kermany.sha256);
     for (size_t i = 0; i < c->nitems; i++) {
         const layout_item *it = &c->items[i];
-        snprintf(buf, sizeof(buf), "%zu %d %llu", it->folder, (int)it->src,
-                 (unsigned long long)it->size);
+        snprintf(buf, sizeof(buf), "%zu", it->folder);
         hash_line(h, "item", buf);
         hash_line(h, it->filename, it->entry);
         stat_text(it->local, buf, sizeof(buf));
         hash_line(h, it->local ? it->local : "-", it->local ? buf : NULL);
     }
+    hash_draws(c, h);
     cxr_sha256_final(h, hex);
     cxr_sha256_free(h);
+    if (!cxr_sha256_valid(hex))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     return CXR_OK;
+}
+
+static void release_draws(layout_ctx *c)
+{
+    for (size_t i = 0; i < c->ndraws; i++) {
+        layout_draw *d = &c->draws[i];
+        for (size_t k = 0; k < d->ncands; k++) {
+            free(d->cands[k].filename);
+            free(d->cands[k].patient);
+            free(d->cands[k].entry);
+        }
+        free(d->cands);
+        free(d->disjoint);
+        free(d->name);
+        free(d->count_from);
+    }
+    free(c->draws);
+    for (size_t i = 0; i < c->nimages; i++) {
+        free(c->images[i].why);
+        free(c->images[i].path);
+    }
+    free(c->images);
 }
 
 void cxr_layout_ctx_release(layout_ctx *c)
@@ -340,17 +352,27 @@ void cxr_layout_ctx_release(layout_ctx *c)
         free(c->items[i].filename);
         free(c->items[i].entry);
         free(c->items[i].local);
+        free(c->items[i].why);
     }
     for (size_t i = 0; i < c->nrecords; i++) {
         free(c->records[i].path);
         free(c->records[i].entry);
-        free(c->records[i].reason);
     }
+    for (size_t i = 0; i < c->nleft; i++) {
+        free(c->left[i].path);
+        free(c->left[i].entry);
+        free(c->left[i].reason);
+    }
+    for (size_t i = 0; i < c->nfolders; i++)
+        free(c->folders[i].placed);
+    release_draws(c);
     free(c->items);
     free(c->records);
+    free(c->left);
     free(c->folders);
     free(c->root);
     free(c->staging);
     free(c->archive);
     free(c->verified_dir);
+    cxr_layout_settings_release(&c->set);
 }

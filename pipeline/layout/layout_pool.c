@@ -8,7 +8,8 @@
 #define QUEUE_MAX 8
 
 typedef struct job {
-    size_t first, n, len;
+    layout_item *items;
+    size_t n, len;
     unsigned char *data;
 } job;
 
@@ -46,7 +47,7 @@ static void *worker(void *arg)
         pthread_cond_signal(&p->not_full);
         if (p->first_err.status == CXR_OK) {
             pthread_mutex_unlock(&p->mu);
-            st = cxr_layout_place(p->c, j.first, j.n, j.data, j.len, &e);
+            st = cxr_layout_place(p->c, j.items, j.n, j.data, j.len, &e);
             pthread_mutex_lock(&p->mu);
         }
         if (st != CXR_OK && p->first_err.status == CXR_OK)
@@ -67,8 +68,10 @@ cxr_status cxr_layout_pool_start(layout_ctx *c, int threads, layout_pool **out, 
     pthread_cond_init(&p->not_empty, NULL);
     pthread_cond_init(&p->not_full, NULL);
     if (threads > 1) {
-        if (!(p->threads = calloc((size_t)threads, sizeof(*p->threads))))
-            abort();
+        if (!(p->threads = calloc((size_t)threads, sizeof(*p->threads)))) {
+            cxr_layout_pool_finish(p, NULL);
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        }
         for (int i = 0; i < threads; i++) {
             if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
                 break;
@@ -79,12 +82,12 @@ cxr_status cxr_layout_pool_start(layout_ctx *c, int threads, layout_pool **out, 
     return CXR_OK;
 }
 
-cxr_status cxr_layout_pool_submit(layout_pool *p, size_t first, size_t n, unsigned char *data,
-                              size_t len, cxr_error *err)
+cxr_status cxr_layout_pool_submit(layout_pool *p, layout_item *items, size_t n,
+                                  unsigned char *data, size_t len, cxr_error *err)
 {
     cxr_status st;
     if (p->nthreads == 0) { /* one thread: do it here */
-        st = cxr_layout_place(p->c, first, n, data, len, err);
+        st = cxr_layout_place(p->c, items, n, data, len, err);
         free(data);
         return st;
     }
@@ -97,7 +100,7 @@ cxr_status cxr_layout_pool_submit(layout_pool *p, size_t first, size_t n, unsign
         free(data);
         return err->status;
     }
-    p->queue[(p->head + p->count) % QUEUE_MAX] = (job){first, n, len, data};
+    p->queue[(p->head + p->count) % QUEUE_MAX] = (job){items, n, len, data};
     p->count++;
     pthread_cond_signal(&p->not_empty);
     pthread_mutex_unlock(&p->mu);

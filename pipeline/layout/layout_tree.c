@@ -19,17 +19,18 @@
 #include "fsutil.h"
 #include "manifest.h"
 
-/* Splits c->root into its parent directory and its last component. */
+/* Splits c->root into its parent directory (malloc'd; NULL when out of
+ * memory) and its last component. */
 static void split_root(const char *root, char **parent, const char **base)
 {
     const char *slash = strrchr(root, '/');
-    *parent = slash ? cxr_strdup(root) : cxr_strdup(".");
-    if (slash) {
+    *parent = strdup(slash ? root : ".");
+    *base = slash ? slash + 1 : root;
+    if (slash && *parent) {
         (*parent)[slash - root] = '\0';
         if (slash == root)
             strcpy(*parent, "/");
     }
-    *base = slash ? slash + 1 : root;
 }
 
 /* This host's name for staging directory names (work directories may be
@@ -94,7 +95,8 @@ static void remove_stale(const char *parent, const char *base)
             pid = staging_pid(tail); /* before hosts; a host name is never a pid */
         if (pid > 0 && process_gone(pid)) {
             char *path = cxr_path_join(parent, de->d_name);
-            (void)cxr_remove_tree(path, NULL);
+            if (path)
+                (void)cxr_remove_tree(path, NULL);
             free(path);
         }
     }
@@ -106,7 +108,7 @@ void cxr_layout_staging_clean(const layout_ctx *c)
     char *parent;
     const char *base;
     split_root(c->root, &parent, &base);
-    if (*base && strcmp(base, ".") && strcmp(base, ".."))
+    if (parent && *base && strcmp(base, ".") && strcmp(base, ".."))
         remove_stale(parent, base);
     free(parent);
 }
@@ -118,6 +120,8 @@ cxr_status cxr_layout_staging_create(layout_ctx *c, cxr_error *err)
     size_t n;
     cxr_status st;
     split_root(c->root, &parent, &base);
+    if (!parent)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
         free(parent);
         return cxr_fail(err, CXR_ERR_CONFIG, "layout.root '%s' must name a directory",
@@ -130,17 +134,17 @@ cxr_status cxr_layout_staging_create(layout_ctx *c, cxr_error *err)
     remove_stale(parent, base);
     layout_host(host, sizeof(host));
     n = strlen(parent) + strlen(base) + strlen(host) + 40;
-    if (!(c->staging = malloc(n)))
-        abort();
+    if (!(c->staging = malloc(n))) {
+        free(parent);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     snprintf(c->staging, n, "%s/.%s.staging.%s.%ld", parent, base, host, (long)getpid());
     free(parent);
     if ((st = cxr_remove_tree(c->staging, err)) != CXR_OK)
         return st;
     for (size_t i = 0; st == CXR_OK && i < c->nfolders; i++) {
         char *dir = cxr_path_join(c->staging, c->folders[i].path);
-        if (!dir)
-            abort();
-        st = cxr_mkdirs(dir, err);
+        st = dir ? cxr_mkdirs(dir, err) : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         free(dir);
     }
     return st;
@@ -167,7 +171,7 @@ cxr_status cxr_layout_swap_into_place(layout_ctx *c, cxr_error *err)
         size_t n = strlen(c->staging) + 8;
         char *old = malloc(n);
         if (!old)
-            abort();
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         snprintf(old, n, "%s.old", c->staging);
         if (rename(c->root, old) != 0) {
             cxr_fail(err, CXR_ERR_IO, "cannot move the new tree into '%s': %s", c->root,

@@ -3,8 +3,9 @@
  * decoded by libjpeg-turbo (image_jpeg.c): the format comes from the magic
  * bytes, the container structure is walked before decoding (decoders
  * accept a truncated JPEG silently, stb_image never checks PNG CRCs), and a
- * dimension cap is applied before any pixel buffer is allocated. Also
- * bilinear resizing and atomic PNG writing (stb_image_write). Decoding is
+ * dimension cap is applied before any pixel buffer is allocated. Also the
+ * library's one bilinear interpolation and atomic PNG writing
+ * (stb_image_write). Decoding is
  * thread-safe (stb_image's error text is thread-local). */
 #include "image.h"
 
@@ -324,67 +325,139 @@ void cxr_image_release(cxr_image *img)
 }
 
 /* One output coordinate's source pixels and weight, half-pixel centres. */
-typedef struct lerp_tap {
+struct cxr_bilinear_tap {
     int lo, hi;
     float frac;
-} lerp_tap;
+};
 
-static void lerp_taps(int src, int dst, lerp_tap *taps)
+static void bilinear_taps(int src, int dst, struct cxr_bilinear_tap *t)
 {
     float scale = (float)src / (float)dst;
     for (int i = 0; i < dst; i++) {
         float in = ((float)i + 0.5f) * scale - 0.5f;
         float fl = floorf(in);
-        taps[i].lo = fl < 0 ? 0 : (int)fl;
-        taps[i].hi = (int)ceilf(in) > src - 1 ? src - 1 : (int)ceilf(in);
-        if (taps[i].hi < 0)
-            taps[i].hi = 0;
-        if (taps[i].lo > src - 1)
-            taps[i].lo = src - 1;
-        taps[i].frac = in - fl;
+        int lo = (int)fl, hi = (int)ceilf(in);
+        t[i].lo = lo < 0 ? 0 : lo > src - 1 ? src - 1 : lo;
+        t[i].hi = hi < 0 ? 0 : hi > src - 1 ? src - 1 : hi;
+        t[i].frac = in - fl;
     }
+}
+
+cxr_status cxr_bilinear_init(cxr_bilinear *b, const cxr_image *src, int width, int height,
+                             int channels, cxr_error *err)
+{
+    memset(b, 0, sizeof(*b));
+    if (!src || !src->pixels || src->width <= 0 || src->height <= 0 || src->channels < 1 ||
+        src->channels > 4 || width <= 0 || height <= 0 ||
+        (channels != src->channels && channels != 1 && channels != 3))
+        return cxr_fail(err, CXR_ERR_INTERNAL, "bilinear resize: bad arguments");
+    b->xt = malloc(sizeof(*b->xt) * (size_t)width);
+    b->yt = malloc(sizeof(*b->yt) * (size_t)height);
+    if (!b->xt || !b->yt) {
+        cxr_bilinear_release(b);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory resizing to %dx%d", width, height);
+    }
+    bilinear_taps(src->width, width, b->xt);
+    bilinear_taps(src->height, height, b->yt);
+    b->src = src;
+    b->width = width;
+    b->height = height;
+    b->channels = channels;
+    return CXR_OK;
+}
+
+void cxr_bilinear_release(cxr_bilinear *b)
+{
+    if (!b)
+        return;
+    free(b->xt);
+    free(b->yt);
+    memset(b, 0, sizeof(*b));
+}
+
+/* How an output channel comes from a source pixel. */
+enum { TAKE_CHANNEL, TAKE_FIRST, TAKE_LUMA };
+
+/* Channel k of the output from source pixel 'p': as it is (channels kept,
+ * or RGB(A) to RGB), the grey value replicated (alpha dropped), or RGB to
+ * grey as stb_image does it. */
+static inline float sample(const unsigned char *p, int how, int k)
+{
+    if (how == TAKE_CHANNEL)
+        return p[k];
+    if (how == TAKE_FIRST)
+        return p[0];
+    return (float)((p[0] * 77 + p[1] * 150 + p[2] * 29) >> 8);
+}
+
+/* One output row; 'how' is a constant in each caller below, so the
+ * compiler makes three specialised loops. */
+static inline void lerp_row(const cxr_bilinear *b, int y, int how, float *row)
+{
+    const cxr_image *src = b->src;
+    int ci = src->channels, c = b->channels;
+    const unsigned char *r0 = src->pixels + (size_t)b->yt[y].lo * src->width * ci;
+    const unsigned char *r1 = src->pixels + (size_t)b->yt[y].hi * src->width * ci;
+    float fy = b->yt[y].frac;
+
+    for (int x = 0; x < b->width; x++) {
+        const unsigned char *p00 = r0 + b->xt[x].lo * ci, *p01 = r0 + b->xt[x].hi * ci;
+        const unsigned char *p10 = r1 + b->xt[x].lo * ci, *p11 = r1 + b->xt[x].hi * ci;
+        float fx = b->xt[x].frac;
+        for (int k = 0; k < c; k++) {
+            float v00 = sample(p00, how, k), v01 = sample(p01, how, k);
+            float v10 = sample(p10, how, k), v11 = sample(p11, how, k);
+            float top = v00 + (v01 - v00) * fx;
+            float bot = v10 + (v11 - v10) * fx;
+            row[x * c + k] = top + (bot - top) * fy;
+        }
+    }
+}
+
+void cxr_bilinear_row(const cxr_bilinear *b, int y, float *row)
+{
+    int ci = b->src->channels, c = b->channels;
+    if (ci == c || (c == 3 && ci >= 3))
+        lerp_row(b, y, TAKE_CHANNEL, row);
+    else if (ci <= 2)
+        lerp_row(b, y, TAKE_FIRST, row);
+    else
+        lerp_row(b, y, TAKE_LUMA, row);
 }
 
 cxr_status cxr_image_resize(const cxr_image *src, int width, int height, cxr_image *dst,
                             cxr_error *err)
 {
-    lerp_tap *xt, *yt;
+    cxr_bilinear b;
+    float *row;
+    cxr_status st;
     int c;
 
-    if (!src || !dst || !src->pixels || src->width <= 0 || src->height <= 0 ||
-        src->channels < 1 || src->channels > 4 || width <= 0 || height <= 0)
+    if (!src || !dst)
         return cxr_fail(err, CXR_ERR_INTERNAL, "image resize: bad arguments");
     memset(dst, 0, sizeof(*dst));
+    st = cxr_bilinear_init(&b, src, width, height, src->channels, err);
+    if (st != CXR_OK)
+        return st;
     c = src->channels;
-    xt = malloc(sizeof(*xt) * (size_t)width);
-    yt = malloc(sizeof(*yt) * (size_t)height);
+    row = malloc(sizeof(*row) * (size_t)width * (size_t)c);
     dst->pixels = malloc((size_t)width * (size_t)height * (size_t)c);
-    if (!xt || !yt || !dst->pixels) {
-        free(xt);
-        free(yt);
-        free(dst->pixels);
-        dst->pixels = NULL;
+    if (!row || !dst->pixels) {
+        free(row);
+        cxr_image_release(dst);
+        cxr_bilinear_release(&b);
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory resizing to %dx%d", width, height);
     }
-    lerp_taps(src->width, width, xt);
-    lerp_taps(src->height, height, yt);
     for (int y = 0; y < height; y++) {
-        const unsigned char *r0 = src->pixels + (size_t)yt[y].lo * src->width * c;
-        const unsigned char *r1 = src->pixels + (size_t)yt[y].hi * src->width * c;
         unsigned char *o = dst->pixels + (size_t)y * width * c;
-        float fy = yt[y].frac;
-        for (int x = 0; x < width; x++) {
-            float fx = xt[x].frac;
-            for (int k = 0; k < c; k++) {
-                float top = r0[xt[x].lo * c + k] + (r0[xt[x].hi * c + k] - r0[xt[x].lo * c + k]) * fx;
-                float bot = r1[xt[x].lo * c + k] + (r1[xt[x].hi * c + k] - r1[xt[x].lo * c + k]) * fx;
-                float v = top + (bot - top) * fy + 0.5f;
-                o[x * c + k] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
-            }
+        cxr_bilinear_row(&b, y, row);
+        for (int i = 0; i < width * c; i++) {
+            float v = row[i] + 0.5f;
+            o[i] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
     }
-    free(xt);
-    free(yt);
+    free(row);
+    cxr_bilinear_release(&b);
     dst->width = width;
     dst->height = height;
     dst->channels = c;

@@ -53,8 +53,33 @@ cxr_status cxr_image_decode_strict(const unsigned char *data, size_t len, int ma
 /* Frees the pixels; safe on a zeroed struct. */
 void cxr_image_release(cxr_image *img);
 
-/* Bilinear resize (half-pixel centres, as TensorFlow/Keras resize with
- * antialias off) into a new image the caller releases. */
+/* The one bilinear interpolation of the library (layout's PNG trees and the
+ * model's input both use it): half-pixel centres, no antialias, as
+ * TensorFlow/Keras resize_bilinear with half_pixel_centers; computed in
+ * float on the 8-bit values, never rounded in between.
+ *
+ *     cxr_bilinear b;
+ *     cxr_bilinear_init(&b, src, width, height, channels, &err);
+ *     for (y = 0; y < height; y++)
+ *         cxr_bilinear_row(&b, y, row);   // width * channels floats in [0, 255]
+ *     cxr_bilinear_release(&b);
+ *
+ * 'channels' of the output: the source's own (kept as they are), or 1 or 3
+ * from any source: grey is replicated, alpha dropped, RGB to grey with
+ * stb_image's integer weights (77, 150, 29) >> 8. */
+typedef struct cxr_bilinear {
+    const cxr_image *src;      /* borrowed */
+    int width, height, channels;
+    struct cxr_bilinear_tap *xt, *yt; /* owned */
+} cxr_bilinear;
+
+cxr_status cxr_bilinear_init(cxr_bilinear *b, const cxr_image *src, int width, int height,
+                             int channels, cxr_error *err);
+void cxr_bilinear_row(const cxr_bilinear *b, int y, float *row);
+void cxr_bilinear_release(cxr_bilinear *b); /* safe on a zeroed struct */
+
+/* Bilinear resize (cxr_bilinear, rounded to the nearest 8-bit value) into a
+ * new image of the source's channels, which the caller releases. */
 cxr_status cxr_image_resize(const cxr_image *src, int width, int height,
                             cxr_image *dst, cxr_error *err);
 

@@ -148,6 +148,8 @@ cxr_status cxr_jpeg_decode(const unsigned char *data, size_t len, int want_chann
     if (setjmp(je.jump)) {
         jpeg_destroy_decompress(&ci);
         free(px);
+        if (je.pub.msg_code == JERR_OUT_OF_MEMORY) /* libjpeg's own allocations */
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory decoding a jpeg");
         return cxr_fail(err, CXR_ERR_INPUT, "corrupt jpeg: %s", je.msg);
     }
     jpeg_create_decompress(&ci);
@@ -201,6 +203,8 @@ cxr_status cxr_jpeg_verify(const unsigned char *data, size_t len, cxr_error *err
     if (setjmp(je.jump)) {
         jpeg_destroy_decompress(&ci);
         free(row);
+        if (je.pub.msg_code == JERR_OUT_OF_MEMORY)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory verifying a jpeg");
         return cxr_fail(err, CXR_ERR_INPUT, "corrupt jpeg: %s", je.msg);
     }
     jpeg_create_decompress(&ci);

@@ -1,7 +1,8 @@
 /* preprocess.h: the recipe's preprocessing of one image for the model:
  * decode, convert to RGB (or grey for a one-channel model), bilinear resize
- * to the model's input size (half-pixel centres, no antialias, as Keras /
- * TensorFlow), scale to [0, 1] with no mean or std: float NHWC. */
+ * to the model's input size (the library's one bilinear, image.h: half-pixel
+ * centres, no antialias, as Keras / TensorFlow), scale to [0, 1] with no
+ * mean or std: float NHWC. */
 #ifndef CXR_PREPROCESS_H
 #define CXR_PREPROCESS_H
 
@@ -17,10 +18,10 @@ typedef struct cxr_prep_shape {
 } cxr_prep_shape;
 
 /* Resizes 'img' (borrowed; 8-bit, 1 to 4 channels, any size) into 'out'
- * (caller-owned, height*width*channels floats) in [0, 1]. Grey is
- * replicated to RGB, alpha is dropped, RGB goes to grey with stb_image's
- * weights. The interpolation is done in floating point on the 8-bit values,
- * never rounded in between. */
+ * (caller-owned, height*width*channels floats) in [0, 1]: cxr_bilinear's
+ * values divided by 255. Grey is replicated to RGB, alpha is dropped, RGB
+ * goes to grey with stb_image's weights. The interpolation is done in
+ * floating point on the 8-bit values, never rounded in between. */
 cxr_status cxr_preprocess_image(const cxr_image *img, const cxr_prep_shape *shape,
                                 float *out, cxr_error *err);
 

@@ -1,5 +1,5 @@
-/* sample_draw.c: Algorithm R with unbiased integer draws, and the parsing
- * of a draw's count. */
+/* sample_draw.c: the seeded order of a draw (Algorithm R for the nominal
+ * draw, Fisher-Yates for the ranks), and the parsing of a draw's count. */
 #include "sample.h"
 
 #include <stdint.h>
@@ -28,6 +28,36 @@ cxr_status cxr_reservoir_sample(cxr_rng *r, size_t n, size_t k, size_t *out,
     }
     if (k)
         qsort(out, k, sizeof(*out), size_cmp);
+    return CXR_OK;
+}
+
+/* Fisher-Yates (Durstenfeld): a uniform shuffle of v[0..n) with 'r'. */
+static void shuffle(cxr_rng *r, size_t *v, size_t n)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = cxr_rng_below(r, (uint32_t)i), t = v[i - 1];
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+cxr_status cxr_sample_order(cxr_rng *r, size_t n, size_t k, size_t *order, cxr_error *err)
+{
+    unsigned char *taken;
+    size_t rest = k;
+    cxr_status st = cxr_reservoir_sample(r, n, k, order, err);
+    if (st != CXR_OK)
+        return st;
+    if (!(taken = calloc(n ? n : 1, 1)))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < k; i++)
+        taken[order[i]] = 1;
+    for (size_t i = 0; i < n; i++)
+        if (!taken[i])
+            order[rest++] = i;
+    free(taken);
+    shuffle(r, order, k);
+    shuffle(r, order + k, n - k);
     return CXR_OK;
 }
 

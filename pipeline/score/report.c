@@ -102,10 +102,9 @@ static void caveat(FILE *f, const score_plan *plan)
     fputs("</ul></section>\n", f);
 }
 
-static void header(FILE *f, const cxr_config *conf, const score_plan *plan)
+static void header(FILE *f, const char *config_file, const char *hash,
+                   const score_plan *plan)
 {
-    char hash[CXR_SHA256_HEX];
-    cxr_config_hash(conf, "score", hash);
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>cxrprep score report</title>\n<style>body{font-family:sans-serif;"
           "max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse;"
@@ -116,13 +115,17 @@ static void header(FILE *f, const cxr_config *conf, const score_plan *plan)
           "<h1>cxrprep score report</h1>\n", f);
     fputs("<p>Model <code>", f);
     esc(f, plan->model.path ? plan->model.path : "");
-    fprintf(f, "</code> (sha256 <code>%s</code>), input %dx%dx%d, %d classes, score = "
+    fprintf(f, "</code> (sha256 <code>%s</code>), input %dx%dx%d, %s, score = "
                "probability of class %d%s; POSITIVE when score &ge; %.3f. Backend %s. "
                "Config <code>", plan->model.sha256, plan->model.height, plan->model.width,
-            plan->model.channels, plan->model.classes, plan->model.positive_index,
-            plan->model.softmax ? "" : " (softmax applied to the model's logits)",
+            plan->model.channels,
+            plan->model.classes == 1 ? "one sigmoid output (the probability of class 1)"
+                                     : "2 classes",
+            plan->model.positive_index,
+            plan->model.softmax || plan->model.classes == 1
+                ? "" : " (softmax applied to the model's logits)",
             plan->threshold, plan->model.backend);
-    esc(f, cxr_config_file(conf));
+    esc(f, config_file);
     fprintf(f, "</code>, score section hash <code>%.16s</code>, cxrprep %s.</p>\n", hash,
             CXR_VERSION);
 }
@@ -177,19 +180,23 @@ static void numbers(FILE *f, const score_plan *plan, const score_stats *st)
     fputs("</table>\n", f);
 }
 
-static void distributions(FILE *f, const score_plan *plan, const score_stats *st)
+static cxr_status distributions(FILE *f, const score_plan *plan, const score_stats *st,
+                                cxr_error *err)
 {
     const char **names = calloc(plan->nsets + 1, sizeof(*names));
     cxr_describe *d = calloc(plan->nsets + 1, sizeof(*d));
 
-    fputs("<h2 id=\"distributions\">Score distributions</h2>\n", f);
-    if (names && d) {
-        for (size_t s = 0; s < plan->nsets; s++) {
-            names[s] = plan->sets[s].name;
-            d[s] = st->sets[s].d;
-        }
-        cxr_svg_boxplots(f, names, d, plan->nsets, plan->threshold);
+    if (!names || !d) {
+        free(names);
+        free(d);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory writing the report");
     }
+    fputs("<h2 id=\"distributions\">Score distributions</h2>\n", f);
+    for (size_t s = 0; s < plan->nsets; s++) {
+        names[s] = plan->sets[s].name;
+        d[s] = st->sets[s].d;
+    }
+    cxr_svg_boxplots(f, names, d, plan->nsets, plan->threshold);
     free(names);
     free(d);
     fputs("<div class=\"charts\">\n", f);
@@ -203,9 +210,10 @@ static void distributions(FILE *f, const score_plan *plan, const score_stats *st
                 st->sets[s].n, st->nbins);
     }
     fputs("</div>\n", f);
+    return CXR_OK;
 }
 
-static void comparisons(FILE *f, const score_stats *st)
+static cxr_status comparisons(FILE *f, const score_stats *st, cxr_error *err)
 {
     cxr_svg_roc_series *series;
 
@@ -213,7 +221,7 @@ static void comparisons(FILE *f, const score_stats *st)
     if (st->ncmp == 0) {
         fputs("<p>No comparison: it needs a set of positive and a set of negative truth "
               "with scored images.</p>\n", f);
-        return;
+        return CXR_OK;
     }
     fprintf(f, "<p>AUC intervals: percentile bootstrap, %d stratified resamples, seed %lld."
                "</p>\n<table><tr><th>comparison</th><th>ROC AUC (95%% CI)</th>"
@@ -235,11 +243,12 @@ static void comparisons(FILE *f, const score_stats *st)
     }
     fputs("</table>\n", f);
     series = calloc(st->ncmp, sizeof(*series));
-    for (size_t c = 0; series && c < st->ncmp; c++)
+    if (!series)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory writing the report");
+    for (size_t c = 0; c < st->ncmp; c++)
         series[c] = (cxr_svg_roc_series){st->cmp[c].label, st->cmp[c].fpr, st->cmp[c].tpr,
                                          st->cmp[c].npoints, st->cmp[c].auc};
-    if (series)
-        cxr_svg_roc(f, series, st->ncmp);
+    cxr_svg_roc(f, series, st->ncmp);
     free(series);
     fputs("<h3>Confusion matrices</h3>\n<div class=\"charts\">\n", f);
     for (size_t c = 0; c < st->ncmp; c++) {
@@ -250,28 +259,37 @@ static void comparisons(FILE *f, const score_stats *st)
         fputs("</figcaption></figure>\n", f);
     }
     fputs("</div>\n", f);
+    return CXR_OK;
 }
 
 cxr_status cxr_score_report_write(const char *path, const cxr_config *conf,
-                              const score_plan *plan, const score_stats *st, cxr_error *err)
+                              const char *config_file, const score_plan *plan,
+                              const score_stats *st, cxr_error *err)
 {
+    char hash[CXR_SHA256_HEX] = "";
     cxr_atomic_file af;
     cxr_status rc;
 
+    cxr_config_hash(conf, "score", hash); /* empty when out of memory */
+    if (!hash[0])
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     memset(&af, 0, sizeof(af));
     rc = cxr_atomic_open(&af, path, err);
     if (rc != CXR_OK)
         return rc;
-    header(af.fp, conf, plan);
+    header(af.fp, config_file ? config_file : "", hash, plan);
     caveat(af.fp, plan);
     provenance(af.fp, plan, st);
     numbers(af.fp, plan, st);
-    distributions(af.fp, plan, st);
-    comparisons(af.fp, st);
+    rc = distributions(af.fp, plan, st, err);
+    if (rc == CXR_OK)
+        rc = comparisons(af.fp, st, err);
     fputs("</body></html>\n", af.fp);
-    if (ferror(af.fp)) {
+    if (rc == CXR_OK && ferror(af.fp))
+        rc = cxr_fail(err, CXR_ERR_IO, "cannot write the report '%s'", path);
+    if (rc != CXR_OK) {
         cxr_atomic_abort(&af);
-        return cxr_fail(err, CXR_ERR_IO, "cannot write the report '%s'", path);
+        return rc;
     }
     return cxr_atomic_commit(&af, err);
 }

@@ -1,15 +1,12 @@
-/* score.c: the score stage's entry points: a full or sharded run, the
- * merge of shards, and single image mode. */
+/* score.c: the score stage's set entry points: a full or sharded run, and
+ * the merge of shards (single image mode: score_single.c). */
 #include "contract.h"
 #include "score.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsutil.h"
-#include "image.h"
 #include "score_internal.h"
 #include "workdir.h"
 
@@ -25,25 +22,28 @@ void cxr_score_outcome_release(cxr_score_outcome *out)
     memset(out, 0, sizeof(*out));
 }
 
-static void fill_outcome(const cxr_config *conf, const score_plan *plan,
-                         const score_timing *t, cxr_score_outcome *out)
+static cxr_status fill_outcome(const cxr_config *conf, const score_plan *plan,
+                               const score_timing *t, cxr_score_outcome *out, cxr_error *err)
 {
+    cxr_status st = CXR_OK;
+
     out->sets = calloc(plan->nsets + 1, sizeof(*out->sets));
-    out->nsets = out->sets ? plan->nsets : 0;
-    for (size_t s = 0; s < out->nsets; s++) {
+    if (!out->sets)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    out->nsets = plan->nsets;
+    for (size_t s = 0; st == CXR_OK && s < out->nsets; s++) {
         const score_set *set = &plan->sets[s];
-        double sum = 0;
         cxr_score_set_line *l = &out->sets[s];
-        l->name = cxr_strdup(set->name);
+        if (!(l->name = strdup(set->name)))
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         for (size_t i = set->first; i < set->first + set->count; i++) {
             const score_item *it = &plan->items[i];
             l->n += it->done;
             l->failed += !it->done;
-            l->positives += it->done && it->score >= plan->threshold;
-            sum += it->done ? it->score : 0;
+            l->positives += it->done && cxr_score_is_positive(it->score, plan->threshold);
         }
-        l->mean = l->n ? sum / (double)l->n : NAN;
-        l->median = NAN;
+        /* the same mean and median as the set's JSON, also for a shard */
+        st = cxr_score_set_center(plan, s, &l->mean, &l->median, err);
         out->images += l->n;
         out->failed += l->failed;
     }
@@ -51,172 +51,140 @@ static void fill_outcome(const cxr_config *conf, const score_plan *plan,
     out->images_per_s = t && t->seconds > 0 ? (double)t->scored / t->seconds : 0;
     out->out_dir = plan->shard_n ? cxr_score_shard_dir(conf, plan->shard_k, plan->shard_n)
                                  : cxr_stage_path(conf, CXR_STAGE_SCORE, NULL);
+    if (st == CXR_OK && !out->out_dir)
+        st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    return st;
 }
 
-static char *report_path(const cxr_config *conf)
+static char *report_path(const cxr_config *conf, const cxr_score_settings *s)
 {
-    const char *p = cxr_config_str(conf, "score.report");
-    return p && *p ? cxr_strdup(p) : cxr_stage_path(conf, CXR_STAGE_SCORE, "report.html");
+    return s->report ? strdup(s->report) : cxr_stage_path(conf, CXR_STAGE_SCORE, "report.html");
 }
 
-/* Statistics, per-set outputs, summary.json and the report. */
-static cxr_status finish(const cxr_config *conf, const score_plan *plan,
-                         const score_timing *t, cxr_score_outcome *out, cxr_error *err)
+/* Statistics, per-set outputs, the report, and summary.json last. */
+static cxr_status finish(const cxr_config *conf, const cxr_score_settings *s,
+                         const score_plan *plan, cxr_score_outcome *out, cxr_error *err)
 {
     score_stats st;
-    cxr_status rc = cxr_score_stats_compute(plan, (int)cxr_config_int(conf, "score.histogram_bins"),
-                                        (int)cxr_config_int(conf, "score.bootstrap"),
-                                        cxr_config_int(conf, "seed"), &st, err);
+    cxr_status rc = cxr_score_stats_compute(plan, s->histogram_bins, s->bootstrap,
+                                            s->common.seed, &st, err);
     if (rc != CXR_OK)
         return rc;
-    rc = cxr_score_output_write(conf, plan, &st, t, out->decode_threads, err);
-    if (rc == CXR_OK) {
-        out->report = report_path(conf);
-        rc = cxr_score_report_write(out->report, conf, plan, &st, err);
-    }
-    for (size_t s = 0; s < out->nsets && s < st.nsets; s++)
-        out->sets[s].median = st.sets[s].d.median;
+    rc = cxr_score_output_write_sets(conf, plan, &st, err);
+    if (rc == CXR_OK && !(out->report = report_path(conf, s)))
+        rc = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (rc == CXR_OK)
+        rc = cxr_score_report_write(out->report, conf, s->common.config_file, plan, &st, err);
+    if (rc == CXR_OK)
+        rc = cxr_score_output_write_summary(conf, plan, &st, err);
     cxr_score_stats_release(&st);
+    return rc;
+}
+
+static cxr_status check_shard(int k, int n, cxr_error *err)
+{
+    if (n < 0 || (n > 0 && (k < 1 || k > n)) || (n == 0 && k != 0))
+        return cxr_fail(err, CXR_ERR_USAGE, "shard %d/%d: K must be 1 to N", k, n);
+    return CXR_OK;
+}
+
+/* Opens the engine (the model contract is checked here, before any image
+ * is read), lists the sets and scores them. */
+static cxr_status score_sets(const cxr_config *conf, const cxr_score_settings *s,
+                             const char *model, int k, int n, score_plan *plan,
+                             score_timing *timing, cxr_error *err)
+{
+    score_model_info info = {0};
+    score_engine *engine = NULL;
+    score_pipeline_cfg cfg;
+    cxr_status rc;
+
+    rc = cxr_score_engine_open(model, s->engine_threads, s->positive_index, &engine, &info,
+                               err);
+    if (rc == CXR_OK)
+        rc = cxr_score_plan_build(conf, s, k, n, plan, err);
+    if (rc != CXR_OK) {
+        cxr_score_engine_free(engine);
+        free(info.path);
+        return rc;
+    }
+    plan->model = info; /* the plan owns info.path now */
+    cfg.threads = s->threads;
+    cfg.batch = s->batch;
+    cfg.max_dimension = s->max_dimension;
+    cfg.low_priority = s->decode_low_priority;
+    cfg.limits.max_entries = s->common.kermany_max_entries;
+    cfg.limits.max_total_size = s->common.kermany_max_total_size;
+    rc = cxr_score_pipeline_run(plan, engine, &cfg, timing, err);
+    cxr_score_engine_free(engine);
     return rc;
 }
 
 cxr_status cxr_score_run(const cxr_config *conf, const cxr_score_options *opt,
                          cxr_score_outcome *out, cxr_error *err)
 {
-    const char *model = opt && opt->model ? opt->model : cxr_config_str(conf, "score.model");
     int k = opt ? opt->shard_k : 0, n = opt ? opt->shard_n : 0;
-    score_pipeline_cfg cfg;
-    score_engine *engine = NULL;
+    cxr_score_settings s;
     score_timing timing;
     score_plan plan;
+    const char *model;
     cxr_status rc;
 
     memset(out, 0, sizeof(*out));
-    if (!model || !*model)
-        return cxr_fail(err, CXR_ERR_CONFIG, "no model: give --model FILE or set score.model");
-    if (n < 0 || (n > 0 && (k < 1 || k > n)) || (n == 0 && k != 0))
-        return cxr_fail(err, CXR_ERR_USAGE, "shard %d/%d: K must be 1 to N", k, n);
-    rc = cxr_score_plan_build(conf, k, n, &plan, err);
+    memset(&plan, 0, sizeof(plan));
+    rc = cxr_score_settings_read(conf, &s, err);
     if (rc != CXR_OK)
         return rc;
-    rc = cxr_score_engine_open(model, (int)cxr_config_int(conf, "score.engine_threads"),
-                           (int)cxr_config_int(conf, "score.positive_index"), &engine,
-                           &plan.model, err);
-    cfg.threads = (int)cxr_config_int(conf, "score.threads");
-    cfg.batch = (int)cxr_config_int(conf, "score.batch");
-    cfg.max_dimension = (int)cxr_config_int(conf, "score.max_dimension");
-    cfg.low_priority = strcmp(cxr_config_str(conf, "score.decode_priority"), "low") == 0;
-    cfg.limits.max_entries = (uint64_t)cxr_config_int(conf, "sources.kermany.max_entries");
-    cfg.limits.max_total_size = (uint64_t)cxr_config_int(conf, "sources.kermany.max_total_size");
+    model = opt && opt->model ? opt->model : s.model;
+    if (!model || !*model)
+        rc = cxr_fail(err, CXR_ERR_CONFIG, "no model: give --model FILE or set score.model");
     if (rc == CXR_OK)
-        rc = cxr_score_pipeline_run(&plan, engine, &cfg, &timing, err);
-    cxr_score_engine_free(engine);
+        rc = check_shard(k, n, err);
+    if (rc == CXR_OK)
+        rc = score_sets(conf, &s, model, k, n, &plan, &timing, err);
     if (rc == CXR_OK) {
-        fill_outcome(conf, &plan, &timing, out);
-        out->decode_threads = cfg.threads;
-        rc = n ? cxr_score_output_write_shard(conf, &plan, &timing, err)
-               : finish(conf, &plan, &timing, out, err);
+        out->decode_threads = s.threads;
+        rc = fill_outcome(conf, &plan, &timing, out, err);
     }
+    if (rc == CXR_OK)
+        rc = n ? cxr_score_output_write_shard(conf, &plan, &timing, err)
+               : finish(conf, &s, &plan, out, err);
     cxr_score_plan_release(&plan);
+    cxr_score_settings_release(&s);
     return rc;
 }
 
-cxr_status cxr_score_merge(const cxr_config *conf, int nshards, cxr_score_outcome *out,
-                           cxr_error *err)
+cxr_status cxr_score_merge(const cxr_config *conf, const cxr_score_options *opt,
+                           int nshards, cxr_score_outcome *out, cxr_error *err)
 {
+    score_model_info own = {0};
+    score_merge_expect expect;
+    cxr_score_settings s;
     score_plan plan;
     score_timing t = {0};
+    const char *model;
     cxr_status rc;
 
     memset(out, 0, sizeof(*out));
     if (nshards < 1)
         return cxr_fail(err, CXR_ERR_USAGE, "merge needs the number of shards (1 or more)");
-    rc = cxr_score_merge_load(conf, nshards, &plan, &t.seconds, err);
+    rc = cxr_score_settings_read(conf, &s, err);
     if (rc != CXR_OK)
         return rc;
-    fill_outcome(conf, &plan, NULL, out);
-    rc = finish(conf, &plan, NULL, out, err);
-    cxr_score_plan_release(&plan);
-    return rc;
-}
-
-void cxr_score_single_release(cxr_score_single *s)
-{
-    if (!s)
-        return;
-    free(s->copy_path);
-    memset(s, 0, sizeof(*s));
-}
-
-/* '<LABEL>_Prob_<percent>_Name_<stem>.png' in 'dir'. */
-static char *labelled_name(const char *dir, const char *image, const cxr_score_single *r)
-{
-    const char *base = strrchr(image, '/') ? strrchr(image, '/') + 1 : image;
-    const char *dot = strrchr(base, '.');
-    int stem = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
-    size_t n = strlen(base) + 64;
-    char *name = malloc(n), *path;
-    if (!name)
-        return NULL;
-    snprintf(name, n, "%s_Prob_%d_Name_%.*s.png", r->positive ? "POSITIVE" : "NEGATIVE",
-             r->percent, stem, base);
-    path = cxr_path_join(dir, name);
-    free(name);
-    return path;
-}
-
-static cxr_status write_copy(const unsigned char *data, size_t len, const char *dir,
-                             const char *image, cxr_score_single *out, cxr_error *err)
-{
-    cxr_image img = {0};
-    cxr_status rc = cxr_image_decode(data, len, 0, 0, &img, err);
-    if (rc != CXR_OK)
-        return rc;
-    out->copy_path = labelled_name(dir, image, out);
-    rc = out->copy_path ? cxr_image_write_png(&img, out->copy_path, err)
-                        : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    cxr_image_release(&img);
-    return rc;
-}
-
-cxr_status cxr_score_image(const char *model, const char *image, double threshold,
-                           int positive_index, const char *copy_dir, cxr_score_single *out,
-                           cxr_error *err)
-{
-    score_model_info info = {0};
-    score_engine *engine = NULL;
-    unsigned char *data = NULL;
-    size_t len = 0;
-    float *input = NULL;
-    cxr_status rc;
-
-    memset(out, 0, sizeof(*out));
-    if (!(threshold >= 0.0 && threshold <= 1.0))
-        return cxr_fail(err, CXR_ERR_USAGE, "threshold %g is outside [0, 1]", threshold);
-    rc = cxr_read_file(image, &data, &len, err);
+    model = opt && opt->model ? opt->model : s.model;
+    expect.threshold = s.threshold;
+    expect.model = model ? &own : NULL;
+    if (model)
+        rc = cxr_score_model_identify(model, &own, err);
     if (rc == CXR_OK)
-        rc = cxr_score_engine_open(model, 0, positive_index, &engine, &info, err);
+        rc = cxr_score_merge_load(conf, nshards, &expect, &plan, &t.seconds, err);
     if (rc == CXR_OK) {
-        cxr_prep_shape shape = {info.width, info.height, info.channels};
-        input = malloc((size_t)info.width * info.height * info.channels * sizeof(float));
-        rc = input ? cxr_preprocess_bytes(data, len, 0, &shape, input, NULL, NULL, err)
-                   : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-        if (rc != CXR_OK)
-            cxr_error_prefix(err, "'%s': ", image);
+        rc = fill_outcome(conf, &plan, NULL, out, err);
+        if (rc == CXR_OK)
+            rc = finish(conf, &s, &plan, out, err);
+        cxr_score_plan_release(&plan);
     }
-    if (rc == CXR_OK)
-        rc = cxr_score_engine_run(engine, input, 1, &out->score, err);
-    if (rc == CXR_OK && isnan(out->score))
-        rc = cxr_fail(err, CXR_ERR_INPUT, "'%s': the model returned NaN", image);
-    if (rc == CXR_OK) {
-        out->positive = out->score >= threshold;
-        out->percent = (int)floor(out->score * 100.0);
-        if (copy_dir)
-            rc = write_copy(data, len, copy_dir, image, out, err);
-    }
-    cxr_score_engine_free(engine);
-    free(info.path);
-    free(input);
-    free(data);
+    free(own.path);
+    cxr_score_settings_release(&s);
     return rc;
 }

@@ -13,9 +13,14 @@
 #include "error.h"
 #include "hash.h"
 #include "preprocess.h"
+#include "score.h"
 #include "stats.h"
 
-enum { SCORE_TRUTH_UNKNOWN = -1, SCORE_TRUTH_NEGATIVE = 0, SCORE_TRUTH_POSITIVE = 1 };
+enum {
+    SCORE_TRUTH_UNKNOWN = CXR_TRUTH_UNKNOWN,
+    SCORE_TRUTH_NEGATIVE = CXR_TRUTH_NEGATIVE,
+    SCORE_TRUTH_POSITIVE = CXR_TRUTH_POSITIVE
+};
 
 typedef struct score_item {
     char *name;          /* owned: the image name in the CSV */
@@ -55,10 +60,11 @@ typedef struct score_plan {
 
 void cxr_score_plan_release(score_plan *plan);
 
-/* score_sets.c: reads score.sets and lists every set's images (sorted by
- * name), keeping only shard K of N when shard_n > 0. */
-cxr_status cxr_score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
-                            score_plan *plan, cxr_error *err);
+/* score_sets.c: lists the images of every set of 's' (sorted by name),
+ * keeping only shard K of N when shard_n > 0; 'conf' only locates the
+ * archive (cxr_source_local_path). */
+cxr_status cxr_score_plan_build(const cxr_config *conf, const cxr_score_settings *s,
+                                int shard_k, int shard_n, score_plan *plan, cxr_error *err);
 /* Adds an item (name and path copied) to set 'set'; sets must be filled in
  * order. */
 cxr_status cxr_score_plan_add_item(score_plan *plan, size_t set, const char *name,
@@ -66,11 +72,17 @@ cxr_status cxr_score_plan_add_item(score_plan *plan, size_t set, const char *nam
 const char *cxr_score_truth_name(int truth);
 /* Parses the canonical 6-decimal text of a score; returns the value. */
 double cxr_score_canonical(double raw);
+/* The set's scored images' mean and (type 7) median; NaN when none. */
+cxr_status cxr_score_set_center(const score_plan *plan, size_t set, double *mean,
+                                double *median, cxr_error *err);
 
-/* score_engine.c: the libcxrinfer adapter. */
+/* score_engine.c: the libcxrinfer adapter. Opening checks the model
+ * contract (score.h); 'info' is filled (info->path owned by the caller). */
 typedef struct score_engine score_engine;
 cxr_status cxr_score_engine_open(const char *path, int threads, int positive_index,
                              score_engine **out, score_model_info *info, cxr_error *err);
+/* The model file's sha256 and path into 'info', without loading it. */
+cxr_status cxr_score_model_identify(const char *path, score_model_info *info, cxr_error *err);
 /* Runs n preprocessed images (NHWC floats) and writes each one's score. */
 cxr_status cxr_score_engine_run(score_engine *e, const float *images, size_t n, double *scores,
                             cxr_error *err);
@@ -129,12 +141,14 @@ cxr_status cxr_score_stats_compute(const score_plan *plan, int nbins, int bootst
 void cxr_score_stats_release(score_stats *st);
 
 /* score_output.c */
-/* The unsharded outputs: per-set CSV and JSON, and summary.json. 'timing'
- * (NULL for a merge) and 'decode_threads' are not written: the outputs
- * hold no run statistics (the executable's log line has them). */
-cxr_status cxr_score_output_write(const cxr_config *conf, const score_plan *plan,
-                              const score_stats *st, const score_timing *timing,
-                              int decode_threads, cxr_error *err);
+/* The unsharded outputs: per-set CSV and JSON (_sets), then summary.json
+ * (_summary), written last so that it is there only when everything else
+ * is. The outputs hold no run statistics (timing is the executable's log
+ * line's). */
+cxr_status cxr_score_output_write_sets(const cxr_config *conf, const score_plan *plan,
+                                       const score_stats *st, cxr_error *err);
+cxr_status cxr_score_output_write_summary(const cxr_config *conf, const score_plan *plan,
+                                          const score_stats *st, cxr_error *err);
 /* A shard's CSVs and shard.json under shards/K-of-N/. */
 cxr_status cxr_score_output_write_shard(const cxr_config *conf, const score_plan *plan,
                                     const score_timing *timing, cxr_error *err);
@@ -142,13 +156,20 @@ cxr_status cxr_score_output_write_shard(const cxr_config *conf, const score_plan
 char *cxr_score_shard_dir(const cxr_config *conf, int k, int n);
 
 /* score_merge.c: rebuilds the plan and results of an unsharded run from
- * the N shards' outputs. */
-cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards, score_plan *plan,
-                            double *seconds, cxr_error *err);
+ * the N shards' outputs; the shards must have been scored with 'threshold'
+ * and, when 'model' is not NULL, with the model of that sha256. */
+typedef struct score_merge_expect {
+    double threshold;
+    const score_model_info *model; /* NULL: any model (the shards agree) */
+} score_merge_expect;
+cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards,
+                                const score_merge_expect *expect, score_plan *plan,
+                                double *seconds, cxr_error *err);
 
-/* report.c: the self-contained HTML report. */
+/* report.c: the self-contained HTML report; 'conf' gives the score
+ * section's hash, 'config_file' the name shown. */
 cxr_status cxr_score_report_write(const char *path, const cxr_config *conf,
-                              const score_plan *plan, const score_stats *st,
-                              cxr_error *err);
+                              const char *config_file, const score_plan *plan,
+                              const score_stats *st, cxr_error *err);
 
 #endif

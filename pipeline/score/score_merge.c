@@ -1,7 +1,8 @@
 /* score_merge.c: rebuilds an unsharded run's plan and results from the
  * outputs of shards 1..N (shards/K-of-N/shard.json and <set>.csv), checking
  * that every shard is there, that they agree on the model, threshold and
- * sets, and that together they hold every image of every set once. */
+ * sets, that these are the merge's own threshold and model, and that
+ * together they hold every image of every set once. */
 #include "score_internal.h"
 
 #include <errno.h>
@@ -26,10 +27,14 @@ static cxr_status load_shard(const cxr_config *conf, int k, int n, shard_file *s
     char *path;
 
     sf->dir = cxr_score_shard_dir(conf, k, n);
-    path = cxr_path_join(sf->dir, "shard.json");
+    path = sf->dir ? cxr_path_join(sf->dir, "shard.json") : NULL;
+    if (!path)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     sf->root = json_load_file(path, 0, &jerr);
     if (!sf->root) {
-        cxr_status st = cxr_is_file(path)
+        cxr_status st = json_error_code(&jerr) == json_error_out_of_memory
+            ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory reading '%s'", path)
+            : cxr_is_file(path)
             ? cxr_fail(err, CXR_ERR_INPUT, "shard '%s': %s (line %d)", path, jerr.text, jerr.line)
             : cxr_fail(err, CXR_ERR_MISSING, "shard %d of %d is missing: no '%s' "
                        "(run 'cxrprep-score --shard %d/%d' first)", k, n, path, k, n);
@@ -68,10 +73,38 @@ static cxr_status check_agree(const shard_file *first, const shard_file *sf, int
     return CXR_OK;
 }
 
+/* Shard 1 (and so every shard) against the merge's own threshold and
+ * model: a merge must not report numbers at a threshold it did not score
+ * at, nor under another model's name. */
+static cxr_status check_expected(const shard_file *sf, int nshards,
+                                 const score_merge_expect *expect, cxr_error *err)
+{
+    json_t *thr = json_object_get(sf->root, "threshold");
+    const char *sha = json_string_value(json_object_get(json_object_get(sf->root, "model"),
+                                                        "sha256"));
+
+    if (!json_is_number(thr) || json_number_value(thr) != expect->threshold)
+        return cxr_fail(err, CXR_ERR_INPUT, "the %d shards were scored at threshold %g, "
+                        "this merge's threshold is %g (score.threshold)", nshards,
+                        json_number_value(thr), expect->threshold);
+    if (expect->model && (!sha || strcmp(sha, expect->model->sha256) != 0))
+        return cxr_fail(err, CXR_ERR_INPUT, "the %d shards were scored with the model of "
+                        "sha256 %s; this merge's model '%s' has sha256 %s", nshards,
+                        sha ? sha : "(none)", expect->model->path, expect->model->sha256);
+    return CXR_OK;
+}
+
 static int truth_code(const char *t)
 {
     return strcmp(t, "positive") == 0 ? SCORE_TRUTH_POSITIVE
            : strcmp(t, "negative") == 0 ? SCORE_TRUTH_NEGATIVE : SCORE_TRUTH_UNKNOWN;
+}
+
+/* A copy of a JSON string member, "" when absent; NULL when out of memory. */
+static char *member_dup(json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return strdup(v ? v : "");
 }
 
 static cxr_status plan_from_shard1(const shard_file *sf, score_plan *plan, cxr_error *err)
@@ -85,21 +118,20 @@ static cxr_status plan_from_shard1(const shard_file *sf, score_plan *plan, cxr_e
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < plan->nsets; i++) {
         json_t *s = json_array_get(sets, i);
-        const char *name = json_string_value(json_object_get(s, "name"));
         const char *truth = json_string_value(json_object_get(s, "truth"));
-        if (!name || !truth)
+        if (!json_string_value(json_object_get(s, "name")) || !truth)
             return cxr_fail(err, CXR_ERR_INPUT, "'%s/shard.json': set %zu has no name", sf->dir, i);
-        plan->sets[i].name = cxr_strdup(name);
-        plan->sets[i].source = cxr_strdup(json_string_value(json_object_get(s, "source"))
-                                           ? json_string_value(json_object_get(s, "source")) : "");
-        plan->sets[i].origin = cxr_strdup(json_string_value(json_object_get(s, "origin"))
-                                           ? json_string_value(json_object_get(s, "origin")) : "");
+        plan->sets[i].name = member_dup(s, "name");
+        plan->sets[i].source = member_dup(s, "source");
+        plan->sets[i].origin = member_dup(s, "origin");
+        if (!plan->sets[i].name || !plan->sets[i].source || !plan->sets[i].origin)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         plan->sets[i].truth = truth_code(truth);
         plan->sets[i].total = (size_t)json_integer_value(json_object_get(s, "total"));
     }
     plan->threshold = json_real_value(json_object_get(sf->root, "threshold"));
-    plan->model.path = cxr_strdup(json_string_value(json_object_get(m, "path"))
-                                  ? json_string_value(json_object_get(m, "path")) : "");
+    if (!(plan->model.path = member_dup(m, "path")))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     snprintf(plan->model.sha256, sizeof(plan->model.sha256), "%s",
              json_string_value(json_object_get(m, "sha256")) ?
              json_string_value(json_object_get(m, "sha256")) : "");
@@ -126,6 +158,8 @@ static cxr_status read_rows(const shard_file *sf, score_plan *plan, size_t s, cx
 
     snprintf(name, sizeof(name), "%s.csv", plan->sets[s].name);
     path = cxr_path_join(sf->dir, name);
+    if (!path)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     st = cxr_manifest_load(path, req, &m, err);
     free(path);
     if (st != CXR_OK)
@@ -149,8 +183,10 @@ static cxr_status read_rows(const shard_file *sf, score_plan *plan, size_t s, cx
                               name, r + 2, score);
             it->done = 1;
         } else {
-            it->error = cxr_strdup(*cxr_manifest_get(m, r, ce) ? cxr_manifest_get(m, r, ce)
-                                                                : "not scored");
+            it->error = strdup(*cxr_manifest_get(m, r, ce) ? cxr_manifest_get(m, r, ce)
+                                                            : "not scored");
+            if (!it->error)
+                st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         }
     }
     cxr_manifest_free(m);
@@ -180,8 +216,9 @@ static cxr_status finish_set(score_plan *plan, size_t s, cxr_error *err)
     return CXR_OK;
 }
 
-cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards, score_plan *plan,
-                            double *seconds, cxr_error *err)
+cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards,
+                                const score_merge_expect *expect, score_plan *plan,
+                                double *seconds, cxr_error *err)
 {
     shard_file *sf = calloc((size_t)nshards, sizeof(*sf));
     cxr_status st = sf ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
@@ -195,6 +232,8 @@ cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards, score_plan 
         if (st == CXR_OK)
             *seconds += json_real_value(json_object_get(sf[k].root, "seconds"));
     }
+    if (st == CXR_OK)
+        st = check_expected(&sf[0], nshards, expect, err);
     if (st == CXR_OK)
         st = plan_from_shard1(&sf[0], plan, err);
     for (size_t s = 0; st == CXR_OK && s < plan->nsets; s++) {

@@ -34,7 +34,8 @@ static cxr_status write_csv(const char *path, const score_plan *plan, size_t s,
         v[0] = it->name;
         v[1] = score;
         v[2] = set->truth == SCORE_TRUTH_UNKNOWN ? "" : cxr_score_truth_name(set->truth);
-        v[3] = !it->done ? "" : it->score >= plan->threshold ? "positive" : "negative";
+        v[3] = !it->done ? ""
+               : cxr_score_is_positive(it->score, plan->threshold) ? "positive" : "negative";
         v[4] = it->error ? it->error : "";
         st = cxr_manifest_add(w, v, err);
     }
@@ -43,6 +44,28 @@ static cxr_status write_csv(const char *path, const score_plan *plan, size_t s,
         return st;
     }
     return cxr_manifest_commit(w, err);
+}
+
+/* JSON is built so that an allocation failure anywhere gives NULL for the
+ * whole document (then "out of memory"), never a document with a part
+ * missing: json_pack fails on a NULL "o" argument, and these two helpers
+ * free the container when an insertion fails (jansson frees the value). */
+static json_t *with(json_t *obj, const char *key, json_t *value)
+{
+    if (json_object_set_new(obj, key, value) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static json_t *append(json_t *array, json_t *value)
+{
+    if (json_array_append_new(array, value) != 0) {
+        json_decref(array);
+        return NULL;
+    }
+    return array;
 }
 
 static json_t *num(double x)
@@ -71,9 +94,9 @@ static json_t *histogram(const score_stats *st, size_t s)
 {
     json_t *edges = json_array(), *counts = json_array();
     for (int b = 0; b <= st->nbins; b++)
-        json_array_append_new(edges, json_real((double)b / st->nbins));
+        edges = append(edges, json_real((double)b / st->nbins));
     for (int b = 0; b < st->nbins; b++)
-        json_array_append_new(counts, json_integer((json_int_t)st->sets[s].hist[b]));
+        counts = append(counts, json_integer((json_int_t)st->sets[s].hist[b]));
     return json_pack("{s:i,s:o,s:o}", "bins", st->nbins, "edges", edges, "counts", counts);
 }
 
@@ -107,15 +130,14 @@ static json_t *set_body(const score_plan *plan, const score_stats *st, size_t s)
     json_t *aucs = json_array();
 
     if (ss->has_truth) {
-        json_object_set_new(body, "confusion", confusion(&ss->conf));
-        json_object_set_new(body, "sensitivity", proportion(&ss->conf.sensitivity));
-        json_object_set_new(body, "specificity", proportion(&ss->conf.specificity));
+        body = with(body, "confusion", confusion(&ss->conf));
+        body = with(body, "sensitivity", proportion(&ss->conf.sensitivity));
+        body = with(body, "specificity", proportion(&ss->conf.specificity));
     }
     for (size_t c = 0; c < st->ncmp; c++)
         if (st->cmp[c].pos_set == s || st->cmp[c].neg_set == s)
-            json_array_append_new(aucs, comparison(plan, st, &st->cmp[c]));
-    json_object_set_new(body, "roc_auc", aucs);
-    return body;
+            aucs = append(aucs, comparison(plan, st, &st->cmp[c]));
+    return with(body, "roc_auc", aucs);
 }
 
 static json_t *model_body(const score_plan *plan)
@@ -137,48 +159,53 @@ static cxr_status write_set(const cxr_config *conf, const score_plan *plan,
 
     snprintf(name, sizeof(name), "%s.csv", plan->sets[s].name);
     path = cxr_stage_path(conf, CXR_STAGE_SCORE, name);
-    rc = write_csv(path, plan, s, err);
+    rc = path ? write_csv(path, plan, s, err) : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     free(path);
     if (rc != CXR_OK)
         return rc;
     snprintf(name, sizeof(name), "%s.json", plan->sets[s].name);
     path = cxr_stage_path(conf, CXR_STAGE_SCORE, name);
-    body = set_body(plan, st, s);
-    json_object_set_new(body, "model", model_body(plan));
-    rc = cxr_summary_write(path, "score", conf, "score", body, err);
+    body = with(set_body(plan, st, s), "model", model_body(plan));
+    rc = path ? cxr_summary_write(path, "score", conf, "score", body, err)
+              : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     json_decref(body);
     free(path);
     return rc;
 }
 
-cxr_status cxr_score_output_write(const cxr_config *conf, const score_plan *plan,
-                              const score_stats *st, const score_timing *timing,
-                              int decode_threads, cxr_error *err)
+cxr_status cxr_score_output_write_sets(const cxr_config *conf, const score_plan *plan,
+                                       const score_stats *st, cxr_error *err)
+{
+    cxr_status rc = CXR_OK;
+    for (size_t s = 0; rc == CXR_OK && s < plan->nsets; s++)
+        rc = write_set(conf, plan, st, s, err);
+    return rc;
+}
+
+cxr_status cxr_score_output_write_summary(const cxr_config *conf, const score_plan *plan,
+                                          const score_stats *st, cxr_error *err)
 {
     json_t *body, *sets = json_array(), *cmps = json_array();
     size_t scored = 0, failed = 0;
     char *path;
-    cxr_status rc = CXR_OK;
+    cxr_status rc;
 
-    for (size_t s = 0; rc == CXR_OK && s < plan->nsets; s++) {
-        rc = write_set(conf, plan, st, s, err);
-        json_array_append_new(sets, set_body(plan, st, s));
+    for (size_t s = 0; s < plan->nsets; s++) {
+        sets = append(sets, set_body(plan, st, s));
         scored += st->sets[s].n;
         failed += st->sets[s].failed;
     }
     for (size_t c = 0; c < st->ncmp; c++)
-        json_array_append_new(cmps, comparison(plan, st, &st->cmp[c]));
+        cmps = append(cmps, comparison(plan, st, &st->cmp[c]));
+    /* timing (seconds, images/s, threads) is the run's, not the inputs': it
+     * goes to the log line only, so summary.json is the same on every run */
     body = json_pack("{s:o,s:o,s:o,s:f,s:I,s:I,s:i}", "model", model_body(plan), "sets", sets,
                      "comparisons", cmps, "threshold", plan->threshold, "images",
                      (json_int_t)scored, "failed", (json_int_t)failed, "histogram_bins",
                      st->nbins);
-    /* timing (seconds, images/s, threads) is the run's, not the inputs': it
-     * goes to the log line only, so summary.json is the same on every run */
-    (void)timing;
-    (void)decode_threads;
     path = cxr_stage_path(conf, CXR_STAGE_SCORE, CXR_SUMMARY_JSON);
-    if (rc == CXR_OK)
-        rc = cxr_summary_write(path, "score", conf, "score", body, err);
+    rc = path ? cxr_summary_write(path, "score", conf, "score", body, err)
+              : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     json_decref(body);
     free(path);
     return rc;
@@ -194,28 +221,30 @@ char *cxr_score_shard_dir(const cxr_config *conf, int k, int n)
 cxr_status cxr_score_output_write_shard(const cxr_config *conf, const score_plan *plan,
                                     const score_timing *timing, cxr_error *err)
 {
-    char *dir = cxr_score_shard_dir(conf, plan->shard_k, plan->shard_n), *path;
+    char *dir = cxr_score_shard_dir(conf, plan->shard_k, plan->shard_n), *path = NULL;
     json_t *body, *sets = json_array();
-    cxr_status rc = CXR_OK;
+    cxr_status rc = dir ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
 
     for (size_t s = 0; rc == CXR_OK && s < plan->nsets; s++) {
         const score_set *set = &plan->sets[s];
         char name[512];
         snprintf(name, sizeof(name), "%s.csv", set->name);
         path = cxr_path_join(dir, name);
-        rc = write_csv(path, plan, s, err);
+        rc = path ? write_csv(path, plan, s, err)
+                  : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         free(path);
-        json_array_append_new(sets, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "name", set->name,
-                                              "source", set->source, "origin",
-                                              set->origin ? set->origin : "", "truth",
-                                              cxr_score_truth_name(set->truth), "total",
-                                              (json_int_t)set->total, "count",
-                                              (json_int_t)set->count));
+        sets = append(sets, json_pack("{s:s,s:s,s:s,s:s,s:I,s:I}", "name", set->name,
+                                      "source", set->source, "origin",
+                                      set->origin ? set->origin : "", "truth",
+                                      cxr_score_truth_name(set->truth), "total",
+                                      (json_int_t)set->total, "count", (json_int_t)set->count));
     }
     body = json_pack("{s:i,s:i,s:o,s:o,s:f,s:f}", "shard", plan->shard_k, "shards",
                      plan->shard_n, "model", model_body(plan), "sets", sets, "threshold",
                      plan->threshold, "seconds", timing->seconds);
-    path = cxr_path_join(dir, "shard.json");
+    path = dir ? cxr_path_join(dir, "shard.json") : NULL;
+    if (rc == CXR_OK && !path)
+        rc = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (rc == CXR_OK)
         rc = cxr_summary_write(path, "score", conf, "score", body, err);
     json_decref(body);

@@ -94,6 +94,7 @@ typedef struct shared {
     int stop;             /* an error happened: skip the remaining work */
     cxr_error err;        /* the first error of a producer */
     int live_workers;
+    int nworkers;         /* started: the producer sends each an end marker */
     /* archive entries wanted, sorted by path, with the item each one feeds */
     struct wanted *wanted;
     size_t nwanted;
@@ -120,9 +121,8 @@ static void set_stop(shared *sh, const cxr_error *err)
 static job *job_new(size_t item)
 {
     job *j = calloc(1, sizeof(*j));
-    if (!j)
-        abort(); /* a few bytes: as cxr_strdup */
-    j->item = item;
+    if (j)
+        j->item = item;
     return j;
 }
 
@@ -143,8 +143,9 @@ static cxr_status on_entry(void *ctx, const char *path, const unsigned char *dat
     }
     for (; lo < sh->nwanted && strcmp(sh->wanted[lo].path, path) == 0; lo++) {
         job *j = job_new(sh->wanted[lo].item);
-        j->data = malloc(len ? len : 1);
-        if (!j->data) {
+        if (j)
+            j->data = malloc(len ? len : 1);
+        if (!j || !j->data) {
             free(j);
             return cxr_fail(err, CXR_ERR_NOMEM, "out of memory reading '%s'", path);
         }
@@ -191,24 +192,42 @@ static cxr_status archive_jobs(shared *sh, cxr_error *err)
     return st;
 }
 
+/* Queues the files, then the archive entries; then one end marker per
+ * worker. */
 static void *producer(void *arg)
 {
     shared *sh = arg;
     cxr_error err = {0};
 
-    for (size_t i = 0; i < sh->plan->nitems && !should_stop(sh); i++)
-        if (!sh->plan->sets[sh->plan->items[i].set].from_archive)
-            queue_push(&sh->todo, job_new(i));
+    for (size_t i = 0; i < sh->plan->nitems && !should_stop(sh); i++) {
+        job *j;
+        if (sh->plan->sets[sh->plan->items[i].set].from_archive)
+            continue;
+        if (!(j = job_new(i))) {
+            cxr_fail(&err, CXR_ERR_NOMEM, "out of memory");
+            set_stop(sh, &err);
+            break;
+        }
+        queue_push(&sh->todo, j);
+    }
     if (!should_stop(sh) && archive_jobs(sh, &err) != CXR_OK)
         set_stop(sh, &err);
-    for (int t = 0; t < sh->cfg->threads; t++)
+    for (int t = 0; t < sh->nworkers; t++)
         queue_push(&sh->todo, NULL);
     return NULL;
 }
 
-static void fail_item(score_item *it, const cxr_error *err)
+/* Records why an image was not scored; out of memory for the message
+ * itself stops the run (an image must never look scored or silently
+ * skipped). */
+static void fail_item(shared *sh, score_item *it, const cxr_error *err)
 {
-    it->error = cxr_strdup(err->msg[0] ? err->msg : cxr_strerror(err->status));
+    it->error = strdup(err->msg[0] ? err->msg : cxr_strerror(err->status));
+    if (!it->error || err->status == CXR_ERR_NOMEM) {
+        cxr_error oom;
+        cxr_fail(&oom, CXR_ERR_NOMEM, "out of memory");
+        set_stop(sh, &oom);
+    }
 }
 
 /* Decodes one job into its preprocessed input; on failure records the
@@ -231,7 +250,7 @@ static job *prepare(shared *sh, job *j)
     j->data = NULL;
     if (st == CXR_OK)
         return j;
-    fail_item(it, &err);
+    fail_item(sh, it, &err);
     free(j->input);
     free(j);
     return NULL;
@@ -277,7 +296,8 @@ static cxr_status run_batch(shared *sh, score_engine *engine, job **batch, size_
     for (size_t i = 0; i < n; i++) {
         score_item *it = &sh->plan->items[batch[i]->item];
         if (st == CXR_OK && isnan(scores[i])) {
-            it->error = cxr_strdup("the model returned NaN");
+            if (!(it->error = strdup("the model returned NaN")))
+                st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         } else if (st == CXR_OK) {
             it->score = cxr_score_canonical(scores[i]);
             it->done = 1;
@@ -334,6 +354,35 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Starts the workers (as many as the system gives, at least one) and the
+ * producer; returns the number of workers started. A thread that cannot
+ * be started stops the run with "out of memory" (the workers then get
+ * their end markers here when there is no producer to send them). */
+static int start_threads(shared *sh, pthread_t *workers, pthread_t *prod, int *have_producer)
+{
+    cxr_error err = {0};
+    int started = 0;
+
+    sh->live_workers = sh->cfg->threads; /* no worker ends before the producer runs */
+    for (; started < sh->cfg->threads; started++)
+        if (pthread_create(&workers[started], NULL, worker, sh) != 0)
+            break;
+    pthread_mutex_lock(&sh->mu);
+    sh->live_workers = started;
+    pthread_mutex_unlock(&sh->mu);
+    sh->nworkers = started;
+    *have_producer = started > 0 && pthread_create(prod, NULL, producer, sh) == 0;
+    if (*have_producer)
+        return started;
+    cxr_fail(&err, CXR_ERR_NOMEM, "out of memory: cannot start a thread");
+    set_stop(sh, &err);
+    for (int t = 0; t < started; t++)
+        queue_push(&sh->todo, NULL);
+    if (started == 0) /* no worker to end the ready queue */
+        queue_push(&sh->ready, NULL);
+    return started;
+}
+
 cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
                               const score_pipeline_cfg *cfg, score_timing *timing,
                               cxr_error *err)
@@ -342,7 +391,7 @@ cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
     pthread_t prod, *workers;
     double t0 = now_seconds();
     cxr_status st;
-    int started = 0;
+    int started, have_producer;
 
     memset(&sh, 0, sizeof(sh));
     memset(timing, 0, sizeof(*timing));
@@ -356,14 +405,10 @@ cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory starting the pipeline");
     }
     pthread_mutex_init(&sh.mu, NULL);
-    sh.live_workers = cfg->threads;
-    if (pthread_create(&prod, NULL, producer, &sh) != 0)
-        abort(); /* no threads at all: nothing sensible to do */
-    for (; started < cfg->threads; started++)
-        if (pthread_create(&workers[started], NULL, worker, &sh) != 0)
-            abort();
+    started = start_threads(&sh, workers, &prod, &have_producer);
     st = infer_loop(&sh, engine, err);
-    pthread_join(prod, NULL);
+    if (have_producer)
+        pthread_join(prod, NULL);
     for (int t = 0; t < started; t++)
         pthread_join(workers[t], NULL);
     if (st == CXR_OK && sh.stop && sh.err.status != CXR_OK) {

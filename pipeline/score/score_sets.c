@@ -52,19 +52,22 @@ void cxr_score_plan_release(score_plan *plan)
 cxr_status cxr_score_plan_add_item(score_plan *plan, size_t set, const char *name,
                                const char *path, cxr_error *err)
 {
-    score_item *grown;
+    score_item *grown, *it;
     if (plan->nitems % 256 == 0) {
         grown = realloc(plan->items, (plan->nitems + 256) * sizeof(*grown));
         if (!grown)
             return cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing images");
         plan->items = grown;
     }
-    memset(&plan->items[plan->nitems], 0, sizeof(score_item));
-    plan->items[plan->nitems].name = cxr_strdup(name);
-    plan->items[plan->nitems].path = cxr_strdup(path);
-    plan->items[plan->nitems].set = set;
-    plan->nitems++;
+    it = &plan->items[plan->nitems];
+    memset(it, 0, sizeof(*it));
+    it->name = strdup(name);
+    it->path = strdup(path);
+    it->set = set;
+    plan->nitems++; /* released with the plan, even half filled */
     plan->sets[set].count++;
+    if (!it->name || !it->path)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing images");
     return CXR_OK;
 }
 
@@ -80,15 +83,22 @@ static void names_free(name_list *l)
     free(l->v);
 }
 
-static void names_add(name_list *l, const char *s)
+static cxr_status names_add(name_list *l, const char *s, cxr_error *err)
 {
+    char *copy;
     if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->v = realloc(l->v, l->cap * sizeof(*l->v));
-        if (!l->v)
-            abort(); /* small strings; as cxr_strdup */
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **grown = realloc(l->v, cap * sizeof(*l->v));
+        if (!grown)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing images");
+        l->v = grown;
+        l->cap = cap;
     }
-    l->v[l->n++] = cxr_strdup(s);
+    copy = strdup(s);
+    if (!copy)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing images");
+    l->v[l->n++] = copy;
+    return CXR_OK;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -102,25 +112,28 @@ static cxr_status list_folder(const char *set, const char *dir, name_list *out,
 {
     DIR *dp = opendir(dir);
     struct dirent *e;
+    cxr_status st = CXR_OK;
 
     if (!dp)
         return cxr_fail(err, CXR_ERR_MISSING,
                         "set '%s': folder '%s' not found (run 'cxrprep layout' first)", set,
                         dir);
-    while ((e = readdir(dp))) {
+    while (st == CXR_OK && (e = readdir(dp))) {
         struct stat sb;
         char *p;
         if (e->d_name[0] == '.')
             continue;
         p = cxr_path_join(dir, e->d_name);
-        if (p && stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
-            names_add(out, e->d_name);
+        if (!p)
+            st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing images");
+        else if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            st = names_add(out, e->d_name, err);
         free(p);
     }
     closedir(dp);
-    if (out->n)
+    if (st == CXR_OK && out->n)
         qsort(out->v, out->n, sizeof(*out->v), cmp_str);
-    return CXR_OK;
+    return st;
 }
 
 /* Keeps every N-th name starting at the K-th (1-based) when sharding. */
@@ -129,61 +142,69 @@ static int in_shard(const score_plan *plan, size_t index)
     return plan->shard_n <= 0 || (int)(index % (size_t)plan->shard_n) == plan->shard_k - 1;
 }
 
-static cxr_status add_folder_set(const cxr_config *conf, score_plan *plan, size_t s,
+/* "<prefix><a>/<b>" (b alone when absolute, as cxr_path_join), malloc'd. */
+static char *origin_text(const char *prefix, const char *a, const char *sep, const char *b)
+{
+    size_t len = strlen(prefix) + strlen(a) + strlen(sep) + strlen(b) + 1;
+    char *out = malloc(len);
+    if (out)
+        snprintf(out, len, "%s%s%s%s", prefix, a, sep, b);
+    return out;
+}
+
+static cxr_status add_folder_set(const cxr_score_settings *s, score_plan *plan, size_t set,
                                  const char *folder, cxr_error *err)
 {
-    char *root = cxr_path_join(cxr_config_str(conf, "workdir"),
-                               cxr_config_str(conf, "layout.root"));
-    char *dir = cxr_path_join(root, folder);
+    char *root = cxr_path_join(s->common.workdir, s->layout_root);
+    char *dir = root ? cxr_path_join(root, folder) : NULL;
     /* the origin as the config gives it: layout.root/folder, relative to
      * the work directory, never the absolute path of this machine */
-    char *shown = cxr_path_join(cxr_config_str(conf, "layout.root"), folder);
+    char *shown = cxr_path_join(s->layout_root, folder);
     name_list names = {0};
-    cxr_status st = list_folder(plan->sets[s].name, dir, &names, err);
-    size_t len = (shown ? strlen(shown) : 0) + 16;
+    cxr_status st = dir && shown ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
 
-    plan->sets[s].origin = malloc(len);
-    if (plan->sets[s].origin)
-        snprintf(plan->sets[s].origin, len, "folder %s", shown ? shown : "");
-    free(shown);
-    plan->sets[s].total = names.n;
+    if (st == CXR_OK)
+        st = list_folder(plan->sets[set].name, dir, &names, err);
+    if (st == CXR_OK && !(plan->sets[set].origin = origin_text("folder ", shown, "", "")))
+        st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    plan->sets[set].total = names.n;
     for (size_t i = 0; st == CXR_OK && i < names.n; i++) {
         char *path;
         if (!in_shard(plan, i))
             continue;
         path = cxr_path_join(dir, names.v[i]);
-        st = cxr_score_plan_add_item(plan, s, names.v[i], path, err);
+        st = path ? cxr_score_plan_add_item(plan, set, names.v[i], path, err)
+                  : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         free(path);
     }
     names_free(&names);
+    free(shown);
     free(dir);
     free(root);
     return st;
 }
 
-static cxr_status open_archive_listing(const cxr_config *conf, score_plan *plan,
-                                       cxr_archive_listing **ls, const char **root,
-                                       cxr_error *err)
+static cxr_status open_archive_listing(const cxr_config *conf, const cxr_score_settings *s,
+                                       score_plan *plan, cxr_archive_listing **ls,
+                                       const char **root, cxr_error *err)
 {
-    const char *url = cxr_config_str(conf, "sources.kermany.url");
+    const cxr_source_settings *k = &s->common.kermany;
     cxr_archive_limits lim;
     char note[512];
     cxr_status st;
 
-    if (!url)
+    if (!k->url)
         return cxr_fail(err, CXR_ERR_CONFIG,
                         "score.sets reads the Kermany archive, but the config has no "
                         "'sources.kermany'");
-    st = cxr_source_local_path(conf, url, cxr_config_str(conf, "sources.kermany.sha256"),
-                               &plan->archive, err);
+    st = cxr_source_local_path(conf, k->url, k->sha256, &plan->archive, err);
     if (st != CXR_OK)
         return st;
-    lim.max_entries = (uint64_t)cxr_config_int(conf, "sources.kermany.max_entries");
-    lim.max_total_size = (uint64_t)cxr_config_int(conf, "sources.kermany.max_total_size");
+    lim.max_entries = s->common.kermany_max_entries;
+    lim.max_total_size = s->common.kermany_max_total_size;
     st = cxr_archive_list(plan->archive, &lim, ls, err);
-    if (st == CXR_OK)
-        st = cxr_archive_choose_root(*ls, cxr_config_str(conf, "sample.archive_root"), root,
-                                     note, sizeof(note), err); /* the root sample drew from */
+    if (st == CXR_OK) /* the root sample drew from */
+        st = cxr_archive_choose_root(*ls, s->archive_root, root, note, sizeof(note), err);
     return st;
 }
 
@@ -193,13 +214,13 @@ static cxr_status add_archive_set(score_plan *plan, size_t s, const cxr_archive_
                                   const char *url, const char *root, const char *dir,
                                   cxr_error *err)
 {
-    size_t len = strlen(url) + strlen(dir) + 16, index = 0;
+    size_t index = 0;
     cxr_status st = CXR_OK;
 
     plan->sets[s].from_archive = 1;
-    plan->sets[s].origin = malloc(len);
-    if (plan->sets[s].origin)
-        snprintf(plan->sets[s].origin, len, "archive %s: %s", url, dir);
+    plan->sets[s].origin = origin_text("archive ", url, ": ", dir);
+    if (!plan->sets[s].origin)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     /* the listing is sorted by (root, split, class, name) */
     for (size_t i = 0; st == CXR_OK && i < ls->nimages; i++) {
         const cxr_archive_image *im = &ls->images[i];
@@ -217,52 +238,39 @@ static cxr_status add_archive_set(score_plan *plan, size_t s, const cxr_archive_
     return st;
 }
 
-static int parse_truth(const char *t)
+/* Copies set i's settings into plan->sets[i]; checks the name and the
+ * source. */
+static cxr_status check_set(const cxr_score_settings *s, score_plan *plan, size_t i,
+                            cxr_error *err)
 {
-    if (t && strcmp(t, "positive") == 0)
-        return SCORE_TRUTH_POSITIVE;
-    if (t && strcmp(t, "negative") == 0)
-        return SCORE_TRUTH_NEGATIVE;
-    return SCORE_TRUTH_UNKNOWN;
-}
+    const cxr_score_set_settings *set = &s->sets[i];
+    const char *name = set->name, *adir = set->archive_dir, *why;
 
-/* Reads set i's keys into plan->sets[i]; checks the name and the source. */
-static cxr_status read_set(const cxr_config *conf, score_plan *plan, size_t i,
-                           const char **folder, const char **adir, cxr_error *err)
-{
-    char key[128];
-    const char *name, *why;
-
-#define SET_KEY(k) (snprintf(key, sizeof(key), "score.sets.%zu." k, i), key)
-    name = cxr_config_str(conf, SET_KEY("name"));
-    *folder = cxr_config_str(conf, SET_KEY("folder")); /* NULL when absent */
-    *adir = cxr_config_str(conf, SET_KEY("archive_dir"));
-    plan->sets[i].name = cxr_strdup(name ? name : "");
-    plan->sets[i].source = cxr_strdup(cxr_config_str(conf, SET_KEY("source")) ?
-                                      cxr_config_str(conf, key) : "");
-    plan->sets[i].truth = parse_truth(cxr_config_str(conf, SET_KEY("truth")));
-#undef SET_KEY
-    if (!name || (why = cxr_safename_problem(name)) != NULL || strcmp(name, "summary") == 0)
+    plan->sets[i].name = strdup(name);
+    plan->sets[i].source = strdup(set->source);
+    if (!plan->sets[i].name || !plan->sets[i].source)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    plan->sets[i].truth = set->truth;
+    if (!*name || (why = cxr_safename_problem(name)) != NULL || strcmp(name, "summary") == 0)
         return cxr_fail(err, CXR_ERR_CONFIG, "score.sets.%zu.name '%s' cannot name a file (%s)",
-                        i, name ? name : "", name ? (why ? why : "reserved") : "empty");
+                        i, name, *name ? (why ? why : "reserved") : "empty");
     for (size_t j = 0; j < i; j++)
         if (strcmp(plan->sets[j].name, name) == 0)
             return cxr_fail(err, CXR_ERR_CONFIG, "score.sets: two sets are named '%s'", name);
-    if (!*folder == !*adir)
+    if (!set->folder == !adir)
         return cxr_fail(err, CXR_ERR_CONFIG,
                         "score.sets.%zu ('%s'): give exactly one of 'folder' and 'archive_dir'",
                         i, name);
-    if (*adir && (!strchr(*adir, '/') || strchr(strchr(*adir, '/') + 1, '/')))
+    if (adir && (!strchr(adir, '/') || strchr(strchr(adir, '/') + 1, '/')))
         return cxr_fail(err, CXR_ERR_CONFIG,
                         "score.sets.%zu.archive_dir '%s' is not '<split>/<class>' "
-                        "(e.g. test/NORMAL)", i, *adir);
+                        "(e.g. test/NORMAL)", i, adir);
     return CXR_OK;
 }
 
-cxr_status cxr_score_plan_build(const cxr_config *conf, int shard_k, int shard_n,
-                            score_plan *plan, cxr_error *err)
+cxr_status cxr_score_plan_build(const cxr_config *conf, const cxr_score_settings *s,
+                                int shard_k, int shard_n, score_plan *plan, cxr_error *err)
 {
-    size_t n = cxr_config_len(conf, "score.sets");
     cxr_archive_listing *ls = NULL;
     const char *root = NULL;
     cxr_status st = CXR_OK;
@@ -270,27 +278,24 @@ cxr_status cxr_score_plan_build(const cxr_config *conf, int shard_k, int shard_n
     memset(plan, 0, sizeof(*plan));
     plan->shard_k = shard_k;
     plan->shard_n = shard_n;
-    plan->threshold = cxr_config_float(conf, "score.threshold");
-    if (!(plan->threshold >= 0.0 && plan->threshold <= 1.0))
-        return cxr_fail(err, CXR_ERR_CONFIG, "score.threshold %g is outside [0, 1]",
-                        plan->threshold);
-    if (n == 0)
+    plan->threshold = s->threshold;
+    if (s->nsets == 0)
         return cxr_fail(err, CXR_ERR_CONFIG, "score.sets is empty: nothing to score");
-    plan->sets = calloc(n, sizeof(*plan->sets));
+    plan->sets = calloc(s->nsets, sizeof(*plan->sets));
     if (!plan->sets)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    plan->nsets = n;
-    for (size_t i = 0; st == CXR_OK && i < n; i++) {
-        const char *folder, *adir;
+    plan->nsets = s->nsets;
+    for (size_t i = 0; st == CXR_OK && i < s->nsets; i++) {
+        const cxr_score_set_settings *set = &s->sets[i];
         plan->sets[i].first = plan->nitems;
-        st = read_set(conf, plan, i, &folder, &adir, err);
-        if (st == CXR_OK && folder)
-            st = add_folder_set(conf, plan, i, folder, err);
-        if (st == CXR_OK && adir && !ls)
-            st = open_archive_listing(conf, plan, &ls, &root, err);
-        if (st == CXR_OK && adir)
-            st = add_archive_set(plan, i, ls, cxr_config_str(conf, "sources.kermany.url"), root,
-                                 adir, err);
+        st = check_set(s, plan, i, err);
+        if (st == CXR_OK && set->folder)
+            st = add_folder_set(s, plan, i, set->folder, err);
+        if (st == CXR_OK && set->archive_dir && !ls)
+            st = open_archive_listing(conf, s, plan, &ls, &root, err);
+        if (st == CXR_OK && set->archive_dir)
+            st = add_archive_set(plan, i, ls, s->common.kermany.url, root, set->archive_dir,
+                                 err);
     }
     cxr_archive_listing_free(ls);
     if (st != CXR_OK)

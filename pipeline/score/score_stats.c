@@ -29,7 +29,7 @@ static cxr_status set_stats(const score_plan *plan, size_t s, int nbins,
         }
         out->truth[out->n] = set->truth == SCORE_TRUTH_POSITIVE;
         out->scores[out->n++] = it->score;
-        out->positives += it->score >= plan->threshold;
+        out->positives += cxr_score_is_positive(it->score, plan->threshold);
     }
     st = cxr_stats_describe(out->scores, out->n, &out->d, err);
     if (st == CXR_OK)
@@ -78,10 +78,15 @@ static cxr_status compare(const score_plan *plan, score_stats *st, size_t pos, s
         snprintf(c->label, len, "all positive sets vs all negative sets");
     else if (c->label)
         snprintf(c->label, len, "%s vs %s", plan->sets[pos].name, plan->sets[neg].name);
-    c->auc = cxr_stats_auc(sc, tr, total);
+    if (!c->label) {
+        free(sc), free(tr);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory for statistics");
+    }
     cxr_stats_confusion(sc, tr, total, plan->threshold, &c->conf);
-    rc = cxr_stats_auc_bootstrap(sc, tr, total, st->bootstrap, st->seed,
-                                 c->label ? c->label : "", &c->lo, &c->hi, err);
+    rc = cxr_stats_auc(sc, tr, total, &c->auc, err);
+    if (rc == CXR_OK)
+        rc = cxr_stats_auc_bootstrap(sc, tr, total, st->bootstrap, st->seed, c->label,
+                                     &c->lo, &c->hi, err);
     if (rc == CXR_OK)
         rc = cxr_stats_roc(sc, tr, total, &c->fpr, &c->tpr, &c->npoints, err);
     free(sc);
@@ -111,6 +116,27 @@ static cxr_status add_comparisons(const score_plan *plan, score_stats *st, cxr_e
     if (rc == CXR_OK && npos * nneg > 1)
         rc = compare(plan, st, SCORE_POOLED, SCORE_POOLED, &st->cmp[st->ncmp++], err);
     return rc;
+}
+
+cxr_status cxr_score_set_center(const score_plan *plan, size_t set, double *mean,
+                                double *median, cxr_error *err)
+{
+    const score_set *s = &plan->sets[set];
+    double *x = malloc((s->count + 1) * sizeof(*x));
+    size_t n = 0;
+    cxr_describe d;
+    cxr_status st;
+
+    if (!x)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory for statistics");
+    for (size_t i = s->first; i < s->first + s->count; i++)
+        if (plan->items[i].done)
+            x[n++] = plan->items[i].score;
+    st = cxr_stats_describe(x, n, &d, err);
+    free(x);
+    *mean = st == CXR_OK ? d.mean : NAN;
+    *median = st == CXR_OK ? d.median : NAN;
+    return st;
 }
 
 cxr_status cxr_score_stats_compute(const score_plan *plan, int nbins, int bootstrap,

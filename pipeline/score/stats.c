@@ -12,15 +12,19 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Type 7: h = (n - 1) p, interpolate between x[floor h] and x[floor h + 1]. */
-static double quantile_sorted(const double *s, size_t n, double p)
+void cxr_stats_sort(double *x, size_t n)
+{
+    if (n > 1)
+        qsort(x, n, sizeof(*x), cmp_double);
+}
+
+double cxr_stats_quantile_sorted(const double *s, size_t n, double p)
 {
     double h = (double)(n - 1) * p;
     size_t lo = (size_t)floor(h);
-    double frac = h - (double)lo;
     if (lo + 1 >= n)
         return s[n - 1];
-    return s[lo] + (s[lo + 1] - s[lo]) * frac;
+    return s[lo] + (s[lo + 1] - s[lo]) * (h - (double)lo);
 }
 
 cxr_status cxr_stats_describe(const double *x, size_t n, cxr_describe *out, cxr_error *err)
@@ -45,13 +49,13 @@ cxr_status cxr_stats_describe(const double *x, size_t n, cxr_describe *out, cxr_
         }
         sum += s[i];
     }
-    qsort(s, n, sizeof(*s), cmp_double);
+    cxr_stats_sort(s, n);
     out->mean = sum / (double)n;
     out->min = s[0];
     out->max = s[n - 1];
-    out->q1 = quantile_sorted(s, n, 0.25);
-    out->median = quantile_sorted(s, n, 0.5);
-    out->q3 = quantile_sorted(s, n, 0.75);
+    out->q1 = cxr_stats_quantile_sorted(s, n, 0.25);
+    out->median = cxr_stats_quantile_sorted(s, n, 0.5);
+    out->q3 = cxr_stats_quantile_sorted(s, n, 0.75);
     free(s);
     return CXR_OK;
 }

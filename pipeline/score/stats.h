@@ -20,6 +20,14 @@ typedef struct cxr_describe {
 /* 'x' (borrowed) is not modified. */
 cxr_status cxr_stats_describe(const double *x, size_t n, cxr_describe *out, cxr_error *err);
 
+/* Sorts 'x' ascending in place (no NaN). */
+void cxr_stats_sort(double *x, size_t n);
+
+/* The p-quantile (0 <= p <= 1) of 'sorted' (ascending, n >= 1), type 7:
+ * h = (n - 1) p, interpolated between the order statistics around h. The
+ * one quantile of the stage: quartiles, medians and bootstrap intervals. */
+double cxr_stats_quantile_sorted(const double *sorted, size_t n, double p);
+
 /* Counts 'x' into 'nbins' equal-width bins over [0, 1]: bin i holds
  * [i/nbins, (i+1)/nbins), the last bin also holds 1. Values outside [0, 1]
  * or NaN are an error (scores are probabilities). 'counts' has nbins
@@ -36,8 +44,9 @@ typedef struct cxr_proportion {
 
 void cxr_stats_wilson(size_t num, size_t den, cxr_proportion *out);
 
-/* Binary outcome at a threshold: predicted positive when score >= threshold;
- * truth[i] is 1 (positive) or 0 (negative). */
+/* Binary outcome at a threshold: predicted positive by the stage's one rule,
+ * cxr_score_is_positive (score_rule.h); truth[i] is 1 (positive) or 0
+ * (negative). */
 typedef struct cxr_confusion {
     size_t tp, fn, fp, tn;
     cxr_proportion sensitivity; /* tp / (tp + fn) */
@@ -48,8 +57,10 @@ void cxr_stats_confusion(const double *score, const unsigned char *truth, size_t
                          double threshold, cxr_confusion *out);
 
 /* ROC AUC as the Mann-Whitney probability that a positive scores above a
- * negative (ties count one half). NaN when either class is absent. */
-double cxr_stats_auc(const double *score, const unsigned char *truth, size_t n);
+ * negative (ties count one half) into *auc; NaN when either class is
+ * absent. Fails only when out of memory. */
+cxr_status cxr_stats_auc(const double *score, const unsigned char *truth, size_t n,
+                         double *auc, cxr_error *err);
 
 /* A percentile (2.5%, 97.5%) bootstrap interval of the AUC: 'reps'
  * resamples drawn with replacement within each class (so each resample has

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rng.h"
+#include "score_rule.h"
 
 #define Z95 1.959963984540054
 
@@ -36,7 +37,7 @@ void cxr_stats_confusion(const double *score, const unsigned char *truth, size_t
 {
     memset(out, 0, sizeof(*out));
     for (size_t i = 0; i < n; i++) {
-        int pred = score[i] >= threshold;
+        int pred = cxr_score_is_positive(score[i], threshold);
         if (truth[i]) {
             if (pred)
                 out->tp++;
@@ -97,32 +98,17 @@ static scored *pairs_new(const double *score, const unsigned char *truth, size_t
     return s;
 }
 
-double cxr_stats_auc(const double *score, const unsigned char *truth, size_t n)
+cxr_status cxr_stats_auc(const double *score, const unsigned char *truth, size_t n,
+                         double *auc, cxr_error *err)
 {
     scored *s = pairs_new(score, truth, n);
-    double auc;
+    *auc = NAN;
     if (!s)
-        return NAN;
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory for the AUC");
     qsort(s, n, sizeof(*s), cmp_scored);
-    auc = auc_sorted(s, n);
+    *auc = auc_sorted(s, n);
     free(s);
-    return auc;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Type 7 quantile of a sorted array. */
-static double quantile(const double *s, size_t n, double p)
-{
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)floor(h);
-    if (lo + 1 >= n)
-        return s[n - 1];
-    return s[lo] + (s[lo + 1] - s[lo]) * (h - (double)lo);
+    return CXR_OK;
 }
 
 /* One resample: each class drawn with replacement in its own number. */
@@ -171,9 +157,9 @@ cxr_status cxr_stats_auc_bootstrap(const double *score, const unsigned char *tru
     cxr_rng_seed_named(&r, seed, name ? name : "");
     for (int k = 0; k < reps; k++)
         aucs[k] = resample_auc(&r, pos, npos, neg, nneg, work);
-    qsort(aucs, (size_t)reps, sizeof(*aucs), cmp_double);
-    *lo = quantile(aucs, (size_t)reps, 0.025);
-    *hi = quantile(aucs, (size_t)reps, 0.975);
+    cxr_stats_sort(aucs, (size_t)reps);
+    *lo = cxr_stats_quantile_sorted(aucs, (size_t)reps, 0.025);
+    *hi = cxr_stats_quantile_sorted(aucs, (size_t)reps, 0.975);
     free(pos), free(neg), free(aucs), free(work);
     return CXR_OK;
 }

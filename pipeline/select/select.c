@@ -10,6 +10,7 @@
 #include "fsutil.h"
 #include "hash.h"
 #include "manifest.h"
+#include "select_counts.h"
 #include "select_rules.h"
 #include "stagedir.h"
 #include "summary.h"
@@ -25,6 +26,7 @@ static const char *const rejected_columns[] = {
 #define NREJECTED (sizeof(rejected_columns) / sizeof(rejected_columns[0]))
 
 typedef struct select_run {
+    const cxr_select_settings *settings;
     const char *display;              /* metadata file name for messages */
     select_rules rules;
     int writing;                      /* 0: first pass (patients only), 1: writing */
@@ -43,7 +45,6 @@ static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_
 {
     const char *filename = cxr_select_field(&run->rules, row, COL_FILENAME);
     const char *patient = cxr_select_field(&run->rules, row, COL_PATIENT);
-    const char *overlap = run->rules.patient_overlap;
     size_t first;
 
     if (v->split == SPLIT_REJECTED)
@@ -54,6 +55,7 @@ static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_
                             run->display, row->line, filename, first);
         snprintf(v->reason, sizeof(v->reason), "duplicate file name (first at line %zu)", first);
         v->split = SPLIT_REJECTED;
+        v->why = CXR_REJECT_DUPLICATE;
         run->counts.duplicates += run->writing;
         return CXR_OK;
     }
@@ -66,12 +68,13 @@ static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_
     if (v->split == SPLIT_TRAIN && *patient &&
         cxr_strmap_get(run->holdout_patients, patient, NULL)) {
         run->counts.patient_overlap += run->writing;
-        if (!strcmp(overlap, "allow"))
+        if (run->rules.patient_overlap == CXR_OVERLAP_ALLOW)
             return CXR_OK;
-        if (!strcmp(overlap, "move_to_holdout"))
+        if (run->rules.patient_overlap == CXR_OVERLAP_MOVE_TO_HOLDOUT)
             v->split = SPLIT_HOLDOUT;
         else {
             v->split = SPLIT_REJECTED;
+            v->why = CXR_REJECT_PATIENT_OVERLAP;
             snprintf(v->reason, sizeof(v->reason), "patient '%s' has held-out images", patient);
         }
     }
@@ -111,9 +114,10 @@ static void count(select_run *run, const row_verdict *v)
 {
     cxr_select_counts *c = &run->counts;
     c->rows++;
-    if (v->split == SPLIT_REJECTED)
+    if (v->split == SPLIT_REJECTED) {
         c->rejected++;
-    else {
+        c->rejected_by[v->why]++;
+    } else {
         c->undated += v->undated;
         if (v->split == SPLIT_HOLDOUT)
             c->holdout++;
@@ -145,10 +149,11 @@ static cxr_status open_outputs(select_run *run, const char *dir, cxr_error *err)
 {
     static const char *const names[3] = {CXR_SELECT_COVID_TRAIN, CXR_SELECT_HOLDOUT, CXR_SELECT_REJECTED};
     for (int s = 0; s < 3; s++) {
+        const char *const *columns = s == SPLIT_REJECTED ? rejected_columns : kept_columns;
+        size_t ncolumns = s == SPLIT_REJECTED ? NREJECTED : NKEPT;
         char *path = cxr_path_join(dir, names[s]);
-        cxr_status st = s == SPLIT_REJECTED
-                            ? cxr_manifest_create(path, rejected_columns, NREJECTED, &run->out[s], err)
-                            : cxr_manifest_create(path, kept_columns, NKEPT, &run->out[s], err);
+        cxr_status st = path ? cxr_manifest_create(path, columns, ncolumns, &run->out[s], err)
+                             : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         free(path);
         if (st != CXR_OK)
             return st;
@@ -169,50 +174,30 @@ static cxr_status commit_outputs(select_run *run, cxr_error *err)
     return st;
 }
 
-/* The summary names the input by its URL, sha256 and size: not by the path
- * it was read from, which for a cached download depends on the work dir. */
-static json_t *summary_body(const select_run *run, const char *url)
-{
-    const cxr_select_counts *c = &run->counts;
-    json_t *dates = json_object();
-
-    for (int k = 0; k < 6; k++)
-        json_object_set_new(dates, cxr_date_kind_name((cxr_date_kind)k),
-                            json_integer((json_int_t)c->date_kinds[k]));
-    return json_pack("{s:{s:s,s:s,s:I},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o}",
-                     "input", "url", url, "sha256", run->sha256, "size", (json_int_t)run->size,
-                     "counts", "rows", (json_int_t)c->rows, "train", (json_int_t)c->train,
-                     "holdout", (json_int_t)c->holdout, "rejected", (json_int_t)c->rejected,
-                     "duplicates", (json_int_t)c->duplicates, "undated", (json_int_t)c->undated,
-                     "patient_overlap", (json_int_t)c->patient_overlap,
-                     "date_kinds", dates);
-}
-
 /* A name in select.holdout.files that no kept row has is a typo or a row the
  * filters dropped: either way the hold-out is not what the config says. */
-static cxr_status check_holdout_files(const select_run *run, const cxr_config *conf,
-                                      cxr_error *err)
+static cxr_status check_holdout_files(const select_run *run, cxr_error *err)
 {
-    size_t n = run->rules.mode == HOLDOUT_FILES ? cxr_config_len(conf, "select.holdout.files") : 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *name = cxr_config_list_str(conf, "select.holdout.files", i);
-        if (!cxr_strmap_get(run->holdout_matched, name, NULL))
+    const cxr_select_list *files = &run->settings->holdout.files;
+    if (run->rules.mode != CXR_HOLDOUT_FILES)
+        return CXR_OK;
+    for (size_t i = 0; i < files->n; i++)
+        if (!cxr_strmap_get(run->holdout_matched, files->items[i], NULL))
             return cxr_fail(err, CXR_ERR_CONFIG,
                             "%s: 'select.holdout.files' names '%s', which is not a selected row of '%s'",
-                            cxr_config_file(conf), name, run->display);
-    }
+                            run->settings->common.config_file, files->items[i], run->display);
     return CXR_OK;
 }
 
-static cxr_status run_passes(select_run *run, const cxr_config *conf, const char *metadata,
-                             const char *outdir, cxr_error *err)
+static cxr_status run_passes(select_run *run, const char *metadata, const char *outdir,
+                             cxr_error *err)
 {
     cxr_status st = CXR_OK;
     /* A first pass finds the held-out patients, so that training rows of the
      * same patients can be counted, dropped or moved in file order. */
     st = cxr_csv_read(metadata, run->display, on_row, run, err);
     if (st == CXR_OK)
-        st = check_holdout_files(run, conf, err);
+        st = check_holdout_files(run, err);
     if (st != CXR_OK)
         return st;
     cxr_strmap_free(run->seen_files);
@@ -234,10 +219,9 @@ static cxr_status run_passes(select_run *run, const cxr_config *conf, const char
 
 /* Hashes the metadata file once, for the summary; a pinned file must be the
  * pinned bytes, wherever it is read from. */
-static cxr_status hash_input(select_run *run, const cxr_config *conf, const char *metadata,
-                             cxr_error *err)
+static cxr_status hash_input(select_run *run, const char *metadata, cxr_error *err)
 {
-    const char *pin = cxr_config_str(conf, "sources.metadata.sha256");
+    const char *pin = run->settings->common.metadata.sha256;
 
     if (cxr_sha256_file(metadata, run->sha256, &run->size, err) != CXR_OK)
         return err->status;
@@ -250,56 +234,77 @@ static cxr_status hash_input(select_run *run, const cxr_config *conf, const char
 }
 
 /* Writes the summary beside the manifests in the staging directory. */
-static cxr_status write_summary(const select_run *run, const cxr_config *conf, const char *url,
+static cxr_status write_summary(const select_run *run, const cxr_config *conf,
                                 const char *outdir, cxr_error *err)
 {
-    json_t *body = summary_body(run, url);
+    json_t *body = cxr_select_summary_body(&run->counts, run->settings->common.metadata.url,
+                                           run->sha256, run->size);
     char *path = cxr_path_join(outdir, CXR_SUMMARY_JSON);
-    cxr_status st = cxr_summary_write(path, "select", conf, "select", body, err);
+    cxr_status st = path ? cxr_summary_write(path, "select", conf, "select", body, err)
+                         : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     json_decref(body);
     free(path);
     return st;
 }
 
-cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr_error *err)
+/* The run once the settings are read; 'run' is zeroed by the caller. */
+static cxr_status select_with(select_run *run, const cxr_config *conf, const char *outdir,
+                              cxr_error *err)
 {
-    const char *url = cxr_config_str(conf, "sources.metadata.url");
-    char *metadata = NULL, *outdir = cxr_stage_path(conf, CXR_STAGE_SELECT, NULL);
+    const cxr_common_settings *common = &run->settings->common;
+    char *metadata = NULL;
     cxr_stagedir staged = {0};
-    select_run run;
-    cxr_status st;
+    cxr_status st = outdir ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
 
-    memset(&run, 0, sizeof(run));
-    st = cxr_source_local_path(conf, url, cxr_config_str(conf, "sources.metadata.sha256"),
-                               &metadata, err);
     if (st == CXR_OK)
-        st = hash_input(&run, conf, metadata, err);
+        st = cxr_source_local_path(conf, common->metadata.url, common->metadata.sha256,
+                                   &metadata, err);
     if (st == CXR_OK)
-        st = cxr_select_rules_init(&run.rules, conf, err);
-    run.display = metadata;
-    run.seen_files = cxr_strmap_new();
-    run.holdout_patients = cxr_strmap_new();
-    run.holdout_matched = cxr_strmap_new();
-    if (st == CXR_OK && (!run.seen_files || !run.holdout_patients || !run.holdout_matched))
+        st = hash_input(run, metadata, err);
+    run->display = metadata;
+    run->seen_files = cxr_strmap_new();
+    run->holdout_patients = cxr_strmap_new();
+    run->holdout_matched = cxr_strmap_new();
+    if (st == CXR_OK && (!run->seen_files || !run->holdout_patients || !run->holdout_matched))
         st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     /* All outputs are built in a staging directory and swapped in together. */
     if (st == CXR_OK)
         st = cxr_stagedir_open(&staged, outdir, err);
     if (st == CXR_OK)
-        st = run_passes(&run, conf, metadata, staged.tmp, err);
+        st = run_passes(run, metadata, staged.tmp, err);
     if (st == CXR_OK)
-        st = write_summary(&run, conf, url, staged.tmp, err);
+        st = write_summary(run, conf, staged.tmp, err);
     if (st == CXR_OK)
         st = cxr_stagedir_commit(&staged, err);
     else
         cxr_stagedir_abort(&staged);
+    cxr_strmap_free(run->seen_files);
+    cxr_strmap_free(run->holdout_patients);
+    cxr_strmap_free(run->holdout_matched);
+    free(metadata);
+    return st;
+}
+
+cxr_status cxr_select_run(const cxr_config *conf, cxr_select_counts *counts, cxr_error *err)
+{
+    cxr_select_settings settings;
+    char *outdir = cxr_stage_path(conf, CXR_STAGE_SELECT, NULL);
+    select_run run;
+    cxr_status st;
+
+    memset(&run, 0, sizeof(run));
+    run.settings = &settings;
+    st = cxr_select_settings_read(conf, &settings, err);
+    if (st == CXR_OK)
+        st = cxr_select_rules_init(&run.rules, &settings, err);
+    if (st == CXR_OK) {
+        cxr_select_reason_labels(&settings, &run.counts);
+        st = select_with(&run, conf, outdir, err);
+    }
     if (counts)
         *counts = run.counts;
     cxr_select_rules_release(&run.rules);
-    cxr_strmap_free(run.seen_files);
-    cxr_strmap_free(run.holdout_patients);
-    cxr_strmap_free(run.holdout_matched);
-    free(metadata);
+    cxr_select_settings_release(&settings);
     free(outdir);
     return st;
 }

@@ -8,100 +8,79 @@
 #include "finding.h"
 #include "safename.h"
 
-static const struct {
-    const char *key; /* under select.columns / select.filters */
-    int hierarchical;
-} column_keys[NCOLS] = {
-    {"patient", 0}, {"filename", 0}, {"finding", 1}, {"view", 0},
-    {"modality", 0}, {"folder", 0}, {"date", 0},
-};
-
-static cxr_status init_filters(select_rules *rules, const cxr_config *conf)
+/* The filters in the order they are checked; the first one that fails is
+ * the row's reason. */
+static void init_filters(select_rules *rules, const cxr_select_settings *s)
 {
-    static const int filter_cols[] = {COL_MODALITY, COL_FOLDER, COL_VIEW, COL_FINDING};
+    const struct {
+        int column;
+        cxr_reject_reason reason;
+        const cxr_select_list *list;
+    } order[] = {
+        {COL_MODALITY, CXR_REJECT_MODALITY, &s->filters.modality},
+        {COL_FOLDER, CXR_REJECT_FOLDER, &s->filters.folder},
+        {COL_VIEW, CXR_REJECT_VIEW, &s->filters.view},
+        {COL_FINDING, CXR_REJECT_FINDING, &s->filters.finding},
+    };
 
-    for (size_t i = 0; i < 4; i++) {
-        int col = filter_cols[i];
-        char path[96];
-        size_t n;
-
-        snprintf(path, sizeof(path), "select.filters.%s", column_keys[col].key);
-        n = cxr_config_len(conf, path);
-        if (n == 0)
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        select_filter *f;
+        if (order[i].list->n == 0)
             continue;
-        select_filter *f = &rules->filters[rules->nfilters++];
-        f->column = col;
-        f->hierarchical = column_keys[col].hierarchical;
-        f->nvalues = n;
-        f->values = calloc(n, sizeof(*f->values));
-        if (!f->values)
-            return CXR_ERR_NOMEM;
-        for (size_t v = 0; v < n; v++)
-            f->values[v] = cxr_config_list_str(conf, path, v);
-        rules->needed[col] = 1;
+        f = &rules->filters[rules->nfilters++];
+        f->column = order[i].column;
+        f->reason = order[i].reason;
+        f->hierarchical = order[i].column == COL_FINDING; /* whole path segments */
+        f->nvalues = order[i].list->n;
+        f->values = order[i].list->items;
+        rules->needed[f->column] = 1;
     }
-    return CXR_OK;
 }
 
-static cxr_status init_holdout(select_rules *rules, const cxr_config *conf, cxr_error *err)
+static cxr_status init_holdout(select_rules *rules, const cxr_select_settings *s, cxr_error *err)
 {
-    const char *mode = cxr_config_str(conf, "select.holdout.mode");
-    const char *undated = cxr_config_str(conf, "select.holdout.undated");
-    const char *file = cxr_config_file(conf);
-
-    rules->patient_overlap = cxr_config_str(conf, "select.holdout.patient_overlap");
-    rules->undated_goes = !strcmp(undated, "holdout")  ? SPLIT_HOLDOUT
-                          : !strcmp(undated, "reject") ? SPLIT_REJECTED
-                                                       : SPLIT_TRAIN;
-    if (!strcmp(mode, "dates")) {
-        const char *from = cxr_config_str(conf, "select.holdout.date_from");
-        const char *to = cxr_config_str(conf, "select.holdout.date_to");
-        if (!from || !to)
-            return cxr_fail(err, CXR_ERR_CONFIG,
-                            "%s: 'select.holdout.mode' is 'dates' but 'select.holdout.%s' is not set",
-                            file, from ? "date_to" : "date_from");
-        cxr_date_parse_iso(from, &rules->from);
-        cxr_date_parse_iso(to, &rules->to);
-        if (cxr_date_place(CXR_DATE_FULL, &rules->to, &rules->from, &rules->to) != CXR_WINDOW_INSIDE)
-            return cxr_fail(err, CXR_ERR_CONFIG,
-                            "%s: 'select.holdout.date_to' (%s) is before 'date_from' (%s)",
-                            file, to, from);
-        rules->mode = HOLDOUT_DATES;
+    rules->mode = s->holdout.mode;
+    rules->patient_overlap = s->holdout.patient_overlap;
+    rules->undated_goes = s->holdout.undated == CXR_UNDATED_HOLDOUT  ? SPLIT_HOLDOUT
+                          : s->holdout.undated == CXR_UNDATED_REJECT ? SPLIT_REJECTED
+                                                                     : SPLIT_TRAIN;
+    if (rules->mode == CXR_HOLDOUT_DATES) {
+        /* the settings checked both ends and their order */
+        cxr_date_parse_iso(s->holdout.date_from, &rules->from);
+        cxr_date_parse_iso(s->holdout.date_to, &rules->to);
         rules->needed[COL_DATE] = 1;
-    } else if (!strcmp(mode, "files")) {
-        size_t n = cxr_config_len(conf, "select.holdout.files");
-        rules->mode = HOLDOUT_FILES;
+    } else if (rules->mode == CXR_HOLDOUT_FILES) {
         rules->holdout_files = cxr_strmap_new();
         if (!rules->holdout_files)
             return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++)
-            if (cxr_strmap_add(rules->holdout_files,
-                               cxr_config_list_str(conf, "select.holdout.files", i), i) < 0)
+        for (size_t i = 0; i < s->holdout.files.n; i++)
+            if (cxr_strmap_add(rules->holdout_files, s->holdout.files.items[i], i) < 0)
                 return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     }
     return CXR_OK;
 }
 
-cxr_status cxr_select_rules_init(select_rules *rules, const cxr_config *conf, cxr_error *err)
+cxr_status cxr_select_rules_init(select_rules *rules, const cxr_select_settings *settings,
+                                 cxr_error *err)
 {
     memset(rules, 0, sizeof(*rules));
-    for (int c = 0; c < NCOLS; c++) {
-        char path[96];
-        snprintf(path, sizeof(path), "select.columns.%s", column_keys[c].key);
-        rules->column_name[c] = cxr_config_str(conf, path);
+    rules->column_name[COL_PATIENT] = settings->columns.patient;
+    rules->column_name[COL_FILENAME] = settings->columns.filename;
+    rules->column_name[COL_FINDING] = settings->columns.finding;
+    rules->column_name[COL_VIEW] = settings->columns.view;
+    rules->column_name[COL_MODALITY] = settings->columns.modality;
+    rules->column_name[COL_FOLDER] = settings->columns.folder;
+    rules->column_name[COL_DATE] = settings->columns.date;
+    for (int c = 0; c < NCOLS; c++)
         rules->column_index[c] = -1;
-    }
     rules->needed[COL_PATIENT] = rules->needed[COL_FILENAME] = 1;
-    rules->duplicates_are_errors = !strcmp(cxr_config_str(conf, "select.duplicates"), "error");
-    if (init_filters(rules, conf) != CXR_OK)
-        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    return init_holdout(rules, conf, err);
+    rules->duplicates_are_errors = settings->duplicates_are_errors;
+    init_filters(rules, settings);
+    return init_holdout(rules, settings, err);
 }
 
 void cxr_select_rules_release(select_rules *rules)
 {
-    for (size_t i = 0; i < rules->nfilters; i++)
-        free(rules->filters[i].values);
     cxr_strmap_free(rules->holdout_files);
     memset(rules, 0, sizeof(*rules));
 }
@@ -170,10 +149,12 @@ static void place_by_date(const select_rules *rules, const char *text, row_verdi
     case CXR_WINDOW_UNKNOWN:
         v->undated = 1;
         v->split = rules->undated_goes;
-        if (v->split == SPLIT_REJECTED)
+        if (v->split == SPLIT_REJECTED) {
+            v->why = CXR_REJECT_UNDATED;
             snprintf(v->reason, sizeof(v->reason),
                      "date '%s' (%s) cannot be placed in the hold-out window", text,
                      cxr_date_kind_name(v->date_kind));
+        }
         break;
     }
 }
@@ -191,6 +172,7 @@ void cxr_select_rules_classify(const select_rules *rules, const cxr_csv_row *row
         if (filter_rejects(f, cxr_select_field(rules, row, f->column), rules->column_name[f->column],
                            v->reason, sizeof(v->reason))) {
             v->split = SPLIT_REJECTED;
+            v->why = f->reason;
             return;
         }
     }
@@ -198,11 +180,12 @@ void cxr_select_rules_classify(const select_rules *rules, const cxr_csv_row *row
     if ((problem = cxr_safename_problem(filename)) != NULL) {
         snprintf(v->reason, sizeof(v->reason), "unsafe file name: %s", problem);
         v->split = SPLIT_REJECTED;
+        v->why = CXR_REJECT_UNSAFE_NAME;
         return;
     }
     v->split = SPLIT_TRAIN;
-    if (rules->mode == HOLDOUT_DATES)
+    if (rules->mode == CXR_HOLDOUT_DATES)
         place_by_date(rules, cxr_select_field(rules, row, COL_DATE), v);
-    else if (rules->mode == HOLDOUT_FILES && cxr_strmap_get(rules->holdout_files, filename, NULL))
+    else if (rules->mode == CXR_HOLDOUT_FILES && cxr_strmap_get(rules->holdout_files, filename, NULL))
         v->split = SPLIT_HOLDOUT;
 }

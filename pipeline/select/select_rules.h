@@ -4,48 +4,51 @@
 #ifndef CXR_SELECT_RULES_H
 #define CXR_SELECT_RULES_H
 
-#include "config.h"
 #include "csvread.h"
 #include "datefmt.h"
+#include "select.h"
 #include "strmap.h"
 
 enum { COL_PATIENT, COL_FILENAME, COL_FINDING, COL_VIEW, COL_MODALITY, COL_FOLDER,
        COL_DATE, NCOLS };
 
-typedef enum holdout_mode { HOLDOUT_NONE, HOLDOUT_DATES, HOLDOUT_FILES } holdout_mode;
 typedef enum row_split { SPLIT_TRAIN, SPLIT_HOLDOUT, SPLIT_REJECTED } row_split;
 
 typedef struct select_filter {
     int column;            /* COL_* */
+    cxr_reject_reason reason;
     int hierarchical;      /* whole-segment matching (finding) */
     size_t nvalues;
-    const char **values;   /* borrowed from the config */
+    const char **values;   /* borrowed from the settings */
 } select_filter;
 
 typedef struct select_rules {
-    const char *column_name[NCOLS];  /* borrowed from the config */
+    const char *column_name[NCOLS];  /* borrowed from the settings */
     int needed[NCOLS];               /* the config refers to this column */
     int column_index[NCOLS];         /* in the file; -1 when not needed */
     size_t nfilters;
     select_filter filters[4];
-    holdout_mode mode;
+    cxr_holdout_mode mode;
     cxr_date from, to;
     cxr_strmap *holdout_files;       /* owned; mode files */
     row_split undated_goes;          /* where rows the window cannot place go */
-    const char *patient_overlap;     /* "allow", "drop_from_train", "move_to_holdout" */
+    cxr_patient_overlap patient_overlap;
     int duplicates_are_errors;
 } select_rules;
 
 typedef struct row_verdict {
     row_split split;
     char reason[512];                /* SPLIT_REJECTED: the first reason */
+    cxr_reject_reason why;           /* SPLIT_REJECTED: its kind */
     cxr_date_kind date_kind;
     cxr_date date;
     int undated;                     /* the window could not place the date */
     int passed_filters;              /* every filter accepted the row */
 } row_verdict;
 
-cxr_status cxr_select_rules_init(select_rules *rules, const cxr_config *conf, cxr_error *err);
+/* 'settings' is borrowed and must outlive 'rules'. */
+cxr_status cxr_select_rules_init(select_rules *rules, const cxr_select_settings *settings,
+                                 cxr_error *err);
 /* Finds the columns in the header row. One the config depends on (filters,
  * hold-out, file name, patient) must be there: the error names it and lists
  * those found; the others are written empty when absent. */

@@ -1,6 +1,8 @@
 #!/bin/sh
 # cli_select.sh: cxrprep-select end to end on metadata files written here,
-# in the old 28-column and the new 30-column format, and on malformed input.
+# in the old 28-column and the new 30-column format, and on malformed input;
+# the summary line and summary.json count the rejected rows by reason (also
+# on the demo mirror's metadata).
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
 
 old_header='patientid,offset,sex,age,finding,survival,intubated,intubation_present,went_icu,needed_supplemental_O2,extubated,temperature,pO2_saturation,leukocyte_count,neutrophil_count,lymphocyte_count,view,modality,date,location,folder,filename,doi,url,license,clinical_notes,other_notes,'
@@ -54,15 +56,28 @@ check "old: duplicate rejected" grep -q "^12,10,a1.jpg.*duplicate file name (fir
 check "old: undated counted" grep -q '"undated": 3' "$M/summary.json"
 check "old: overlap counted under allow" grep -q '"patient_overlap": 1' "$M/summary.json"
 check "old: non-numeric patient kept" grep -q "^13,331a,i1.jpg" "$M/covid_train.csv"
+# rejected rows by reason: on the summary line and in summary.json
+reason() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["counts"]["rejected_by"][sys.argv[2]])' "$M/summary.json" "$1"; }
+check "old: summary line by reason" grep -qx "select: 12 rows: 5 training, 1 held out, 6 rejected: 1 not X-ray, 1 not PA, 2 not COVID-19, 1 unsafe file names, 1 duplicate file names; 3 kept rows undated" "$T/stdout"
+check "old: rejected_by view" [ "$(reason view)" = 1 ]
+check "old: rejected_by unsafe_name" [ "$(reason unsafe_name)" = 1 ]
+check "old: rejected_by duplicate" [ "$(reason duplicate)" = 1 ]
+check "old: rejected_by finding" [ "$(reason finding)" = 2 ]
+check "old: rejected_by folder (the CT row failed modality first)" [ "$(reason folder)" = 0 ]
+check "old: rejected_by undated" [ "$(reason undated)" = 0 ]
 
 # undated rows can go to the hold-out or be rejected instead
 expect_exit 0 "undated: reject" "$BIN/cxrprep-select" --config "$T/c.yaml" --set select.holdout.undated=reject
 check "undated rejected" [ "$(grep -c 'cannot be placed in the hold-out window' "$M/rejected.csv")" = 3 ]
+check "undated: counted as a reason" [ "$(reason undated)" = 3 ]
+check "undated: on the summary line" grep -q "1 unsafe file names, 3 undated, 1 duplicate file names; 0 kept rows undated$" "$T/stdout"
 # patient overlap: a1 (patient 1) is held out, so a2 (patient 1) leaves training
 expect_exit 0 "overlap" "$BIN/cxrprep-select" --config "$T/c.yaml" --set select.holdout.patient_overlap=move_to_holdout
 check "overlap: a2 moved" [ "$(cut -d, -f3 "$M/holdout.csv" | tail -n +2 | tr '\n' ' ')" = "a1.jpg a2.jpg " ]
 expect_exit 0 "overlap drop" "$BIN/cxrprep-select" --config "$T/c.yaml" --set select.holdout.patient_overlap=drop_from_train
 check "overlap: a2 dropped" grep -q "a2.jpg.*patient '1' has held-out images" "$M/rejected.csv"
+check "overlap: counted as a reason" [ "$(reason patient_overlap)" = 1 ]
+check "overlap: on the summary line" grep -q ", 1 patients with held-out images;" "$T/stdout"
 # explicit file list
 expect_exit 0 "files" "$BIN/cxrprep-select" --config "$T/c.yaml" --set select.holdout.mode=files --set 'select.holdout.files=[e1.jpg, i1.jpg]'
 check "files: held out e1 and i1" [ "$(cut -d, -f3 "$M/holdout.csv" | tail -n +2 | tr '\n' ' ')" = "e1.jpg i1.jpg " ]
@@ -73,6 +88,30 @@ check "files: unmatched named" stderr_has "names 'c1.jpg', which is not a select
 # columns nothing depends on are still written
 expect_exit 0 "few filters" "$BIN/cxrprep-select" --config "$T/c.yaml" --set 'select.filters={finding: [COVID-19]}' --set select.holdout.mode=none
 check "unused columns written" grep -q '^13,331a,i1.jpg,COVID-19,PA,X-ray,images,"Feb 21, 2020",full,2020-02-21,train' "$M/covid_train.csv"
+
+# the demo mirror's metadata with config/demo.yaml: every rejected row has
+# one reason, the reasons add up, and the line says them
+DEMO=${CXR_BUILD_DIR:?run through ctest}/demo/mirror/metadata.csv
+if [ -f "$DEMO" ]; then
+  expect_exit 0 "demo" "$BIN/cxrprep-select" --config "$SRC/config/demo.yaml" \
+    --set "workdir=$T/demo" --set "sources.metadata.url=$DEMO"
+  M=$T/demo/manifests/select
+  check "demo: summary line by reason" grep -qx "select: 26 rows: 10 training, 6 held out, 10 rejected: 2 not X-ray, 3 not PA, 5 not COVID-19; 4 kept rows undated" "$T/stdout"
+  check "demo: reasons add up to rejected" python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["counts"]
+by = c["rejected_by"]
+assert sorted(by) == sorted(["modality", "folder", "view", "finding", "unsafe_name", "undated", "duplicate", "patient_overlap"]), by
+assert sum(by.values()) == c["rejected"] == 10, c
+assert (by["modality"], by["view"], by["finding"]) == (2, 3, 5), by' "$M/summary.json"
+  check "demo: rejected.csv agrees" [ "$(grep -c "view '[^']*' is not one of" "$M/rejected.csv")" = 3 ]
+  expect_exit 0 "demo: several values" "$BIN/cxrprep-select" --config "$SRC/config/demo.yaml" \
+    --set "workdir=$T/demo" --set "sources.metadata.url=$DEMO" --set 'select.filters.view=[PA, AP]'
+  check "demo: several values on the line" grep -q " not PA or AP" "$T/stdout"
+  M=$T/work/manifests/select
+else
+  bad "the build did not write the demo mirror ($DEMO)"
+fi
 
 # new 30-column format with hierarchical findings
 expect_exit 0 "new format" "$BIN/cxrprep-select" --config "$T/c.yaml" --set "sources.metadata.url=$T/new.csv"

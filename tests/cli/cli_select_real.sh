@@ -15,6 +15,11 @@ check "8 held out" [ "$(rows "$M/holdout.csv")" = 8 ]
 check "212 rejected" [ "$(rows "$M/rejected.csv")" = 212 ]
 check "held-out dates" [ "$(grep -o '2020-03-[0-9]*' "$M/holdout.csv" | sort | tr '\n' ' ')" = "2020-03-03 2020-03-03 2020-03-04 2020-03-06 2020-03-07 2020-03-10 2020-03-16 2020-03-16 " ]
 check "106 undated in training" grep -q '"undated": 106' "$M/summary.json"
+check "rejected by reason, on the line" grep -qx "select: 354 rows: 134 training, 8 held out, 212 rejected: 44 not X-ray, 105 not PA, 63 not COVID-19; 106 kept rows undated" "$T/stdout"
+check "rejected by reason, in summary.json" python3 -c '
+import json, sys
+by = json.load(open(sys.argv[1]))["counts"]["rejected_by"]
+assert (by["modality"], by["view"], by["finding"]) == (44, 105, 63) and sum(by.values()) == 212, by' "$M/summary.json"
 check "pinned sha256 recorded" grep -q 2f7a7a0503ebb3565ba4ff191032528fad35bd23e170a983fef8faa6c6c70dc3 "$M/summary.json"
 # the same selection as a plain reading of the CSV (Python's csv module)
 python3 - "$META" "$M" <<'PY' && ok || bad "python cross-check"

@@ -2,9 +2,11 @@
 # fetch_cli.sh: cxrprep-fetch as users run it, against the loopback server:
 # a process killed midway resumes on the next run, log lines when stdout is
 # not a terminal, a live line when it is, --quiet, exit codes and messages
-# for 404, --offline, a bad --only and a typo in the fetch section, and TLS
-# verification (an unknown certificate fails; fetch.ca_file trusts it) and
-# no https to http downgrade on a redirect.
+# for 404, --offline, a bad --only and a typo in the fetch section, network
+# errors after retries (a name that does not resolve, a refused connection:
+# exit 6 with curl's reason), and TLS verification (an unknown certificate
+# fails; fetch.ca_file trusts it) and no https to http downgrade on a
+# redirect.
 set -u
 bin="${CXR_BIN_DIR:?}/cxrprep-fetch"
 src="${CXR_SOURCE_DIR:?}"
@@ -12,8 +14,10 @@ command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not found"; exit 77;
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxr-fetch-cli-XXXXXX")
 fails=0
 server=""
+tls=""
 cleanup() {
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [ -n "$tls" ] && kill "$tls" 2>/dev/null && wait "$tls" 2>/dev/null
   rm -rf "$tmp"
 }
 trap cleanup EXIT HUP INT PIPE TERM
@@ -25,10 +29,11 @@ head -c 5000 /dev/urandom > "$tmp/srv/meta.csv"
 python3 "$src/tests/lib/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/port" \
   --log "$tmp/log" &
 server=$!
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$tmp/port" ] || { echo "the loopback server did not start"; exit 1; }
-base="http://127.0.0.1:$(cat "$tmp/port")"
+# ready when the port file names a port that accepts a connection (polled,
+# up to 60 s: python3 may start slowly under ctest -j)
+port=$(python3 "$src/tests/lib/fetch_server.py" --wait "$tmp/port" --pid "$server") ||
+  { echo "the loopback server did not start"; exit 1; }
+base="http://127.0.0.1:$port"
 big_sha=$(sha256sum "$tmp/srv/big.bin" | cut -d' ' -f1)
 meta_sha=$(sha256sum "$tmp/srv/meta.csv" | cut -d' ' -f1)
 
@@ -109,6 +114,31 @@ config wrong "$base/wrong/meta.csv"
 rc=$?
 [ $rc -eq 7 ] || fail "wrong bytes exit code $rc, want 7"
 
+# --- network errors with retries left: exit 6 and curl's reason, fast ---
+# (the retry used to reuse a failed transfer's handle: exit 70, "A libcurl
+# function was given a bad argument"). The connect timeout also bounds the
+# name lookup, should a resolver not answer for .invalid at once.
+net_error() { # NAME URL PATTERN
+  config "$1" "$2"
+  start=$(date +%s)
+  "$bin" --config "$tmp/$1.yaml" --set fetch.retries=2 --set fetch.backoff_ms=10 \
+    --set fetch.connect_timeout_s=1 > /dev/null 2> "$tmp/$1.err"
+  rc=$?
+  took=$(( $(date +%s) - start ))
+  [ $rc -eq 6 ] || fail "$1: exit code $rc, want 6: $(cat "$tmp/$1.err")"
+  grep -qiE "$3" "$tmp/$1.err" || fail "$1: the cause is not named: $(cat "$tmp/$1.err")"
+  grep -q "gave up after 3 attempts" "$tmp/$1.err" || fail "$1: not retried: $(cat "$tmp/$1.err")"
+  grep -qi "bad argument" "$tmp/$1.err" && fail "$1: a libcurl misuse: $(cat "$tmp/$1.err")"
+  [ $took -lt 5 ] || fail "$1: took $took s"
+}
+net_error unresolvable "http://cxrprep-test.invalid/x.csv" "resolve"
+closed=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()')
+net_error refused "http://127.0.0.1:$closed/x.csv" "connect|refused"
+
 # --- usage and config errors ---
 "$bin" --config "$tmp/plain.yaml" --only imagez > /dev/null 2>&1
 [ $? -eq 2 ] || fail "--only imagez is not a usage error"
@@ -123,9 +153,9 @@ if command -v openssl >/dev/null 2>&1 &&
   python3 "$src/tests/lib/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/tlsport" \
     --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" &
   tls=$!
-  i=0
-  while [ ! -s "$tmp/tlsport" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-  config tls "https://127.0.0.1:$(cat "$tmp/tlsport")/f/meta.csv"
+  tlsport=$(python3 "$src/tests/lib/fetch_server.py" --wait "$tmp/tlsport" --pid "$tls") ||
+    { echo "the TLS loopback server did not start"; exit 1; }
+  config tls "https://127.0.0.1:$tlsport/f/meta.csv"
   "$bin" --config "$tmp/tls.yaml" > /dev/null 2> "$tmp/tls.err"
   rc=$?
   [ $rc -eq 6 ] || fail "an untrusted certificate gave exit code $rc, want 6: $(cat "$tmp/tls.err")"
@@ -134,11 +164,11 @@ if command -v openssl >/dev/null 2>&1 &&
     fail "https with the right CA failed: $(cat "$tmp/tls.err")"
   # redirects from https: to https is followed, to plain http is refused
   # (no downgrade) and the http server never sees the request
-  tbase="https://127.0.0.1:$(cat "$tmp/tlsport")"
+  tbase="https://127.0.0.1:$tlsport"
   config tlsredir "$tbase/redirect/meta.csv"
   "$bin" --config "$tmp/tlsredir.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err" ||
     fail "an https to https redirect failed: $(cat "$tmp/tls.err")"
-  config downgrade "$tbase/redirect-http/$(cat "$tmp/port")/meta.csv"
+  config downgrade "$tbase/redirect-http/$port/meta.csv"
   "$bin" --config "$tmp/downgrade.yaml" --set "fetch.ca_file=$tmp/cert.pem" > /dev/null 2> "$tmp/tls.err"
   rc=$?
   [ $rc -ne 0 ] || fail "an https to http redirect was followed"

@@ -2,7 +2,8 @@
 # layout_cli.sh: cxrprep-layout end to end: trees from hand-written select
 # manifests (real ieee8023 images in a local directory, plus broken ones) and
 # a Kermany zip built here with junk and hostile entries; verification and
-# quarantine, manifests and digest, hard links or copies, PNG output,
+# quarantine (each file once; a Kermany image gives way to the next of its
+# draw's order), manifests and digest, hard links or copies, PNG output,
 # reruns that change nothing, staging leftovers, and bad inputs.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
 shared_or_skip
@@ -84,13 +85,15 @@ check "20_dataset/pneumo: 6" [ "$(nfiles "$D/20_dataset/pneumo")" = 6 ]
 check "covid_validation: 2" [ "$(nfiles "$D/dataset_validation/covid_validation")" = 2 ]
 check "normal_validation: 3" [ "$(nfiles "$D/dataset_validation/normal_validation")" = 3 ]
 check "pneumonia validation: 3" [ "$(nfiles "$D/dataset_validation/non_covid_pneumonia_validation")" = 3 ]
-check "normal names are the sample's" [ "$(ls "$D/10_dataset/normal")" = "$(tail -n +2 "$W/manifests/sample/normal_train.csv" | cut -d, -f1)" ]
+check "normal names are the sample's nominal draw" [ "$(LC_ALL=C ls "$D/10_dataset/normal")" = "$(tail -n +2 "$W/manifests/sample/normal_train.csv" | grep ',1$' | cut -d, -f1 | LC_ALL=C sort)" ]
 check "original bytes" same_bytes_as_sources
 check "jpeg bytes under a .png name laid out" [ -f "$D/10_dataset/covid/jpeg-named.png" ]
 check "quarantined: truncated" grep -q '^10_dataset/covid/truncated.jpeg,ieee8023,truncated.jpeg,covid_train,' "$L/quarantine.csv"
-check "quarantined: corrupt" grep -q '^20_dataset/covid/corrupt.png,ieee8023,' "$L/quarantine.csv"
-check "quarantined: damaged scan" grep -q '^10_dataset/covid/damaged.jpeg,ieee8023,damaged.jpeg,covid_train,corrupt jpeg: Corrupt JPEG data: bad Huffman code' "$L/quarantine.csv"
-check "quarantine: 6 rows" [ "$(rows "$L/quarantine.csv")" = 6 ]
+check "quarantined: corrupt, once (not once per folder)" [ "$(grep -c ',ieee8023,corrupt.png,covid_train,quarantined: ' "$L/quarantine.csv")" = 1 ]
+check "quarantined: damaged scan" grep -q '^10_dataset/covid/damaged.jpeg,ieee8023,damaged.jpeg,covid_train,quarantined: corrupt jpeg: Corrupt JPEG data: bad Huffman code' "$L/quarantine.csv"
+check "quarantine: 3 rows, one per file" [ "$(rows "$L/quarantine.csv")" = 3 ]
+check "stdout counts each file once" grep -q ', 0 missing, 3 quarantined,' "$T/stdout"
+check "summary counts each file once" grep -q '"quarantined": 3' "$L/summary.json"
 check "no hostile or junk output" [ -z "$(find "$W" "$T" -name 'zz-*' -o -name '*evil*' -o -name '._*' -o -name .DS_Store)" ]
 check "manifest header" [ "$(head -1 "$L/layout.csv")" = "path,sha256,size,class,source,entry,draw" ]
 check "one row per file" [ "$(rows "$L/layout.csv")" = "$(nfiles "$D")" ]
@@ -143,8 +146,20 @@ check "png: names end in .png" [ -z "$(find "$D" -type f ! -name '*.png')" ]
 check "png: 64x64" [ "$(od -An -tx1 -j16 -N8 "$D/10_dataset/normal/$(ls "$D/10_dataset/normal" | head -1)" | tr -d ' ')" = "0000004000000040" ]
 check "png: other digest" [ "$(digest)" != "$first" ]
 check "png: damaged scan quarantined" grep -q '^10_dataset/covid/damaged.png,.*bad Huffman code' "$L/quarantine.csv"
-expect_exit 0 "oversized" layout --set layout.max_dimension=1000
-check "oversized: quarantined" grep -q 'IM-0177-0001.jpeg,normal_train,.*1000' "$L/quarantine.csv"
+# an oversized image of a nominal draw gives way to the next of the draw's
+# order: the counts hold, the draws stay disjoint
+expect_exit 0 "oversized" layout --set layout.max_dimension=2000
+check "oversized: quarantined" grep -q 'IM-0177-0001.jpeg,normal_train,quarantined: .*2000' "$L/quarantine.csv"
+check "oversized: replaced, 10_dataset/normal still 6" [ "$(nfiles "$D/10_dataset/normal")" = 6 ]
+check "oversized: normal_validation still 3" [ "$(nfiles "$D/dataset_validation/normal_validation")" = 3 ]
+check "oversized: replacements counted" grep -q '"replacements": [1-9]' "$L/summary.json"
+check "oversized: the draws stay disjoint" [ -z "$(ls "$D/10_dataset/normal" "$D/dataset_validation/normal_validation" | grep jpeg | sort | uniq -d)" ]
+check "oversized: not in the tree" [ ! -e "$D/10_dataset/normal/IM-0177-0001.jpeg" ]
+oversized=$(digest)
+# too few candidates once the oversized ones are out: an error naming the draw
+expect_exit 4 "too few usable candidates" layout --set layout.max_dimension=1000
+check "too few: names the draw and the shortfall" stderr_has "draw 'normal_train' needs 6 images but only 0 of its 20 candidates can be laid out (20 failed verification"
+check "too few: tree unchanged" [ "$(digest)" = "$oversized" ]
 expect_exit 0 "seed 7" sample --set seed=7
 expect_exit 0 "seed 7 layout" layout
 check "seed 7: other digest" [ "$(digest)" != "$first" ]

@@ -37,9 +37,8 @@ check "... which did change the tree's file" test -n "$(cmp "$T/orig" "$C/$f")"
 python3 "$SRC/tests/lib/fetch_server.py" --root "$MIRROR/images" --port-file "$T/port" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$T"' EXIT
-i=0
-while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$T/port" ] || { bad "the loopback server did not start"; finish; exit 1; }
+python3 "$SRC/tests/lib/fetch_server.py" --wait "$T/port" --pid "$server" >/dev/null ||
+  { bad "the loopback server did not start"; finish; exit 1; }
 URL="sources.images.url_template=http://127.0.0.1:$(cat "$T/port")/f/{filename}"
 W="$T/cached"
 expect_exit 0 "select (cached)" stage select

@@ -1,8 +1,9 @@
 #!/bin/sh
 # sample_cli.sh: cxrprep-sample on zip and tar.gz archives built here from the
 # real Kermany sample, with mirror junk, a nested root and hostile entries:
-# refusals, draws, disjointness by file and patient, determinism, limits and
-# every bad input.
+# refusals, draws (the seeded order of every candidate, the nominal draw
+# first), draws.csv, disjointness by file and patient, determinism, limits
+# and every bad input.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
 shared_or_skip
 K=$SHARED/data/kermany-sample
@@ -31,20 +32,32 @@ sample:
 YAML
 M=$T/work/manifests/sample
 run() { "$BIN/cxrprep-sample" --config "$T/c.yaml" "$@"; }
-mcol() { tail -n +2 "$1" | cut -d, -f"$2"; } # column of a manifest (no quoting here)
+# column of a manifest's nominal draw (no quoting here; 'nominal' is the last column)
+mcol() { tail -n +2 "$1" | grep ',1$' | cut -d, -f"$2"; }
+nrows() { tail -n +2 "$1" | grep -c ',1$'; }   # rows of the nominal draw
+# all candidates of a draw (nominal and reserve), one column
+acol() { tail -n +2 "$1" | cut -d, -f"$2"; }
+# ranks are 1..n in file order and the first COUNT rows (only they) are nominal
+ranked() { tail -n +2 "$1" | awk -F, -v n="$2" '$9 != NR || ($10 == 1) != (NR <= n) { bad = 1 } END { exit bad }'; }
 # disjoint A B COLUMN: no value of COLUMN is in both manifests
 disjoint() { mcol "$1" "$3" | sort -u > "$T/a"; mcol "$2" "$3" | sort -u > "$T/b"; [ -z "$(sort "$T/a" "$T/b" | uniq -d)" ]; }
-sorted() { mcol "$1" 1 | LC_ALL=C sort -c; }
 none_match() { ! cat "$M"/*_*.csv | grep -q "$1"; }
 not_same() { ! cmp -s "$1" "$2"; }
 same_draws() { for f in normal_train normal_validation pneumonia_train pneumonia_validation; do cmp -s "$1/$f.csv" "$M/$f.csv" || return 1; done; }
 
 expect_exit 0 "zip with junk and hostile entries" run
 for d in normal_train:8 pneumonia_train:8 normal_validation:5 pneumonia_validation:5; do
-  check "$d rows" [ "$(rows "$M/${d%%:*}.csv")" = "${d##*:}" ]
+  check "$d nominal rows" [ "$(nrows "$M/${d%%:*}.csv")" = "${d##*:}" ]
+  check "$d ranked, nominal first" ranked "$M/${d%%:*}.csv" "${d##*:}"
 done
-check "header" [ "$(head -1 "$M/normal_train.csv")" = "filename,patient,split,class,entry,size,source,draw" ]
-check "sorted bytewise" sorted "$M/normal_train.csv"
+check "header" [ "$(head -1 "$M/normal_train.csv")" = "filename,patient,split,class,entry,size,source,draw,rank,nominal" ]
+check "every candidate listed: 20 NORMAL" [ "$(rows "$M/normal_train.csv")" = 20 ]
+check "validation lists the candidates left: 20 - 8" [ "$(rows "$M/normal_validation.csv")" = 12 ]
+check "draws.csv" [ "$(cat "$M/draws.csv")" = "draw,split,class,count,count_from,disjoint_from,patient_disjoint,candidates
+normal_train,train,NORMAL,8,,,1,20
+pneumonia_train,train,PNEUMONIA,8,,,1,19
+normal_validation,train,NORMAL,5,,normal_train/pneumonia_train,1,12
+pneumonia_validation,train,PNEUMONIA,5,,normal_train/pneumonia_train,1,$(rows "$M/pneumonia_validation.csv")" ]
 check "classes" [ "$(mcol "$M/pneumonia_train.csv" 4 | sort -u)" = PNEUMONIA ]
 check "entries under the root" [ "$(mcol "$M/normal_train.csv" 5 | grep -vc '^chest_xray/train/NORMAL/')" = 0 ]
 check "refused: absolute" grep -q '^/tmp/cxr-evil.jpeg,absolute path' "$M/refused.csv"
@@ -59,6 +72,9 @@ check "summary counts junk" grep -q '"junk": 4[0-9]' "$M/summary.json"
 check "normal validation disjoint by file" disjoint "$M/normal_train.csv" "$M/normal_validation.csv" 1
 check "pneumonia validation disjoint by file" disjoint "$M/pneumonia_train.csv" "$M/pneumonia_validation.csv" 1
 check "pneumonia validation disjoint by patient" disjoint "$M/pneumonia_train.csv" "$M/pneumonia_validation.csv" 2
+# and every candidate of validation (its reserve too) avoids the nominal training draws
+acol "$M/normal_validation.csv" 1 | sort > "$T/all"
+check "validation's candidates avoid training's nominal draw" [ -z "$(mcol "$M/normal_train.csv" 1 | sort | comm -12 - "$T/all")" ]
 
 # determinism: same config, same draws; another seed, another draw; a new
 # draw leaves the others alone; zip and tar.gz give the same sample
@@ -97,7 +113,8 @@ expect_exit 0 "patient_disjoint false" run $P --set "sample.draws=[$D1, {name: v
 mkdir -p "$T/work/manifests/select"
 printf 'patientid,filename\n1,a.jpg\n2,b.jpg\n3,c.jpg\n' > "$T/work/manifests/select/covid_train.csv"
 expect_exit 0 "count: covid_train" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: covid_train}]'
-check "count: covid_train rows" [ "$(rows "$M/n.csv")" = 3 ]
+check "count: covid_train rows" [ "$(nrows "$M/n.csv")" = 3 ]
+check "count: covid_train in draws.csv" grep -q '^n,train,NORMAL,3,covid_train,,1,20$' "$M/draws.csv"
 expect_exit 8 "count: holdout missing" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: covid_holdout}]'
 check "count: says run select" stderr_has "run 'cxrprep select' first"
 
@@ -106,7 +123,7 @@ python3 "$SRC/tests/lib/archive_make.py" "$T/d.zip" --src "$K" --counts 30,30,0,
 sed '/^sample:/,$d' "$T/c.yaml" > "$T/default.yaml"
 expect_exit 0 "default draws" "$BIN/cxrprep-sample" --config "$T/default.yaml" --set "sources.kermany.url=$T/d.zip"
 for d in normal_train:3 pneumonia_train:3 normal_validation:20 pneumonia_validation:20; do
-  check "default $d rows" [ "$(rows "$M/${d%%:*}.csv")" = "${d##*:}" ]
+  check "default $d rows" [ "$(nrows "$M/${d%%:*}.csv")" = "${d##*:}" ]
 done
 check "default: validation disjoint by patient" disjoint "$M/pneumonia_train.csv" "$M/pneumonia_validation.csv" 2
 
@@ -147,5 +164,7 @@ expect_exit 3 "unknown disjoint_from" run --set 'sample.draws=[{name: n, split: 
 check "unknown disjoint_from: message" stderr_has "'later', which is not an earlier draw"
 expect_exit 3 "repeated name" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: 1}, {name: n, split: train, class: NORMAL, count: 1}]'
 expect_exit 3 "unsafe name" run --set 'sample.draws=[{name: ../x, split: train, class: NORMAL, count: 1}]'
+expect_exit 3 "reserved name" run --set 'sample.draws=[{name: draws, split: train, class: NORMAL, count: 1}]'
+check "reserved name: message" stderr_has "'draws' cannot name a draw: reserved"
 expect_exit 3 "unknown key" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: 1, cuont: 2}]'
 finish

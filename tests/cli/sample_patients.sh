@@ -24,24 +24,30 @@ sample:
 YAML
 M=$T/work/manifests/sample
 run() { "$BIN/cxrprep-sample" --config "$T/c.yaml" "$@"; }
-# the patients of a manifest, read from its file names here (not its column)
-patients() { tail -n +2 "$1" | cut -d, -f1 | sed -E 's/^((NORMAL2-)?IM-[0-9]+)-.*/\1/' | sort -u; }
+nominal() { tail -n +2 "$1" | grep ',1$'; }  # the rows of the nominal draw
+nrows() { nominal "$1" | wc -l; }
+# the patients of a nominal draw, read from its file names here (not its column)
+patients() { nominal "$1" | cut -d, -f1 | sed -E 's/^((NORMAL2-)?IM-[0-9]+)-.*/\1/' | sort -u; }
 # the patient column agrees with the file name on every row
 column_ok() { tail -n +2 "$1" | cut -d, -f1,2 | sed -E 's/^((NORMAL2-)?IM-[0-9]+)-[^,]*,/\1,/' |
               awk -F, '$1 != $2 { bad = 1 } END { exit bad }'; }
 
 expect_exit 0 "patient-disjoint NORMAL draws" run
-check "training rows" [ "$(rows "$M/tr.csv")" = 5 ]
-check "validation rows" [ "$(rows "$M/va.csv")" = 2 ]
+check "training rows" [ "$(nrows "$M/tr.csv")" = 5 ]
+check "validation rows" [ "$(nrows "$M/va.csv")" = 2 ]
+check "training ranks every candidate" [ "$(rows "$M/tr.csv")" = 12 ]
 # known answer of the whole stage (candidates sorted, seed 42, draw 'tr'),
 # computed by an independent Python implementation of rng.h and Algorithm R
-check "seed 42 draws the known files" [ "$(tail -n +2 "$M/tr.csv" | cut -d, -f1 | tr '\n' ' ')" = \
+check "seed 42 draws the known files" [ "$(nominal "$M/tr.csv" | cut -d, -f1 | LC_ALL=C sort | tr '\n' ' ')" = \
   "IM-0000-0001.jpeg IM-0002-0001-0001.jpeg IM-0005-0001-0001.jpeg NORMAL2-IM-0001-0001.jpeg NORMAL2-IM-0001-0002.jpeg " ]
 check "patient column of training" column_ok "$M/tr.csv"
 check "patient column of validation" column_ok "$M/va.csv"
 patients "$M/tr.csv" > "$T/ptr"
 patients "$M/va.csv" > "$T/pva"
 check "no validation patient in training" [ -z "$(sort "$T/ptr" "$T/pva" | uniq -d)" ]
+# validation's whole order (its reserve too) holds no patient of the nominal training draw
+tail -n +2 "$M/va.csv" | cut -d, -f2 | sort -u > "$T/pall"
+check "no patient of training among validation's candidates" [ -z "$(sort "$T/ptr" "$T/pall" | uniq -d)" ]
 check "patients excluded counted" grep -q '"excluded_as_patients": [1-9]' "$M/summary.json"
 # 5 training images hold 3 or more of the 6 patients: at most 6 images are left
 expect_exit 4 "too few once patients are excluded" run \

@@ -25,7 +25,8 @@ expect_exit 2 "no argument is a usage error" "$MK"
 expect_exit 2 "two arguments are a usage error" "$MK" "$T/x" "$T/y"
 check "usage names the program" stderr_has "usage: cxrprep-mkdemo OUTDIR"
 : > "$T/file"
-"$MK" "$T/file/sub" >"$T/stdout" 2>"$T/stderr"
-check "an unwritable OUTDIR fails" test $? -ne 0
+rc=0
+"$MK" "$T/file/sub" >"$T/stdout" 2>"$T/stderr" || rc=$?
+check "an unwritable OUTDIR fails" test "$rc" -ne 0
 check "and says so" stderr_has "cxrprep-mkdemo:"
 finish

@@ -3,9 +3,11 @@
 # chromium): every chart is an <svg> in the rendered DOM with its marks
 # (bars, boxes, curves, matrices), the population caveat is there, nothing
 # is fetched, and a screenshot is far from blank (compared with a blank
-# page rendered in the same run). Skips when chromium is absent.
+# page rendered in the same run). The Kermany sets read the demo mirror's
+# JPEGs. Skips when chromium is absent.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
-shared_or_skip
+MIRROR=${CXR_BUILD_DIR:?run through ctest}/demo/mirror
+[ -f "$MIRROR/.complete" ] || { bad "the build did not write the demo mirror"; finish; exit 1; }
 CHROME=""
 for c in chromium chromium-browser; do
   command -v "$c" >/dev/null 2>&1 && { CHROME=$c; break; }
@@ -19,7 +21,7 @@ done
 [ -x "$BIN/cxrprep-score" ] || { echo "skip: cxrprep-score not built"; exit 77; }
 
 cd "$T" || exit 1
-"$PY" "$SRC/tests/lib/score_fixture.py" "$T" "$SHARED" || { echo "FAIL: fixture"; exit 1; }
+"$PY" "$SRC/tests/lib/score_fixture.py" "$T" "$MIRROR/ChestXRay2017.zip" || { echo "FAIL: fixture"; exit 1; }
 printf 'version: 1\nworkdir: work\nsources: {metadata: {url: x.csv}, kermany: {url: kermany.zip}}\nselect: {}\nscore: {model: model.onnx, report: out/report.html}\n' > c.yaml
 expect_exit 0 "score run" "$BIN/cxrprep-score" --config c.yaml
 R=out/report.html

@@ -28,6 +28,16 @@ wants a fresh counter uses another path):
                               5xx, 429, wrong bytes, Range ignored) or the file
 --latency-ms adds a delay before every response; --tls-cert and --tls-key
 serve HTTPS instead of HTTP.
+
+Readiness: the port file appears (renamed into place) only once the socket
+listens. A shell test waits for it with
+
+  port=$(python3 fetch_server.py --wait PORT_FILE [--pid PID] [--timeout S])
+
+which polls until the file holds a port AND a connect to it succeeds, prints
+the port and exits 0; it exits 1 when the server process PID has died or
+after S seconds (default 60), so a loaded machine (ctest -j) is not mistaken
+for a broken server.
 """
 import argparse
 import email.utils
@@ -251,7 +261,63 @@ class Handler(BaseHTTPRequestHandler):
         return sent
 
 
+def read_port(path):
+    try:
+        with open(path) as f:
+            port = int(f.read().strip() or "0")
+    except (OSError, ValueError):
+        return 0
+    return port if 0 < port < 65536 else 0
+
+
+def alive(pid):
+    if not pid:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie has exited: /proc says so (Linux)
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def wait_ready(port_file, pid, timeout):
+    """Polls until port_file names a port that accepts a connection."""
+    deadline = time.monotonic() + timeout
+    delay = 0.02
+    while time.monotonic() < deadline:
+        port = read_port(port_file)
+        if port:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+                print(port)
+                return 0
+            except OSError:
+                pass
+        if not alive(pid):
+            sys.stderr.write("fetch_server: the server (pid %d) exited before it was ready\n" % pid)
+            return 1
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+    sys.stderr.write("fetch_server: no server listening after %g s (port file '%s')\n"
+                     % (timeout, port_file))
+    return 1
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--wait":
+        wp = argparse.ArgumentParser(description="wait until the server is ready")
+        wp.add_argument("--wait", required=True, metavar="PORT_FILE")
+        wp.add_argument("--pid", type=int, default=0)
+        wp.add_argument("--timeout", type=float, default=60.0)
+        w = wp.parse_args()
+        return wait_ready(w.wait, w.pid, w.timeout)
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--root", required=True)
     ap.add_argument("--port-file", required=True)

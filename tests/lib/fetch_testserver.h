@@ -1,19 +1,26 @@
 /* fetch_testserver.h: starts and stops the loopback HTTP server of the fetch
  * tests (tests/lib/fetch_server.py on 127.0.0.1, ephemeral port), writes the
- * files it serves, and reads its request log. */
+ * files it serves, and reads its request log. The server is ready when its
+ * port file names a port that accepts a connection: polled, with a generous
+ * bound, since python3 may start slowly on a loaded machine (ctest -j). */
 #ifndef CXR_FETCH_TESTSERVER_H
 #define CXR_FETCH_TESTSERVER_H
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define TEST_SERVER_READY_S 60 /* the most a start may take */
 
 typedef struct test_server {
     pid_t pid;
@@ -23,13 +30,51 @@ typedef struct test_server {
     char base[64]; /* "http://127.0.0.1:PORT" */
 } test_server;
 
-/* Starts the server on a new directory under 'dir'; 0 on success. Exits 77
- * (skip) when python3 or the script is unavailable. */
+static inline double test_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The port in 'portfile', or 0 while it is not (fully) there. */
+static inline int test_server_read_port(const char *portfile)
+{
+    int port = 0;
+    FILE *f = fopen(portfile, "r");
+    if (f) {
+        if (fscanf(f, "%d", &port) != 1 || port <= 0 || port > 65535)
+            port = 0;
+        fclose(f);
+    }
+    return port;
+}
+
+/* 1 when something accepts connections on 127.0.0.1:'port'. */
+static inline int test_server_accepts(int port)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+    if (fd < 0)
+        return 0;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Starts the server on a new directory under 'dir'; 0 on success, -1 when it
+ * is not ready after TEST_SERVER_READY_S seconds. Exits 77 (skip) when
+ * python3 or the script is unavailable. */
 static inline int test_server_start(test_server *s, const char *dir, int latency_ms)
 {
     const char *src = getenv("CXR_SOURCE_DIR");
     char script[1024], portfile[1100], lat[32];
-    FILE *f;
+    double deadline;
+    useconds_t delay = 10000;
     memset(s, 0, sizeof(*s));
     if (!src) {
         fprintf(stderr, "skip: CXR_SOURCE_DIR is not set\n");
@@ -48,23 +93,31 @@ static inline int test_server_start(test_server *s, const char *dir, int latency
                "--log", s->log, "--latency-ms", lat, (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 200 && s->pid > 0; i++) {
-        int st;
+    if (s->pid < 0) {
+        s->pid = 0;
+        return -1;
+    }
+    deadline = test_now() + TEST_SERVER_READY_S;
+    while (test_now() < deadline) {
+        int st, port;
         if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
             fprintf(stderr, "skip: the loopback server did not start (python3?)\n");
             exit(77);
         }
-        if ((f = fopen(portfile, "r"))) {
-            if (fscanf(f, "%d", &s->port) != 1)
-                s->port = 0;
-            fclose(f);
-            if (s->port > 0) {
-                snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
-                return 0;
-            }
+        port = test_server_read_port(portfile);
+        if (port > 0 && test_server_accepts(port)) {
+            s->port = port;
+            snprintf(s->base, sizeof(s->base), "http://127.0.0.1:%d", s->port);
+            return 0;
         }
-        usleep(50000);
+        usleep(delay);
+        if (delay < 200000)
+            delay *= 2;
     }
+    fprintf(stderr, "the loopback server was not ready after %d s\n", TEST_SERVER_READY_S);
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, NULL, 0);
+    s->pid = 0;
     return -1;
 }
 
@@ -132,13 +185,6 @@ static inline int test_server_requests(const test_server *s, const char *suffix,
     }
     fclose(f);
     return n;
-}
-
-static inline double test_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 #endif

@@ -5,7 +5,13 @@
  *   infer_tool info MODEL
  *   infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl|dnnl-direct] [THREADS]
  *   infer_tool bench MODEL N_RUNS [THREADS] [dnnl|dnnl-direct|ref]
- *                                        (prints the median ms per image) */
+ *                                        (prints the median ms per image)
+ *   infer_tool load MODEL [THREADS] [dnnl|dnnl-direct|ref]
+ *                                        (one load and one image in a fresh
+ *                                        process: prints 'load_ms first_run_ms
+ *                                        base_kb load_kb peak_kb', the peak
+ *                                        RSS (VmHWM) before loading, after
+ *                                        loading, after the image) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +23,8 @@ static int usage(void)
 {
     fprintf(stderr, "usage: infer_tool info MODEL\n"
                     "       infer_tool run MODEL IN.f32 OUT.f32 N [ref|dnnl|dnnl-direct] [THREADS]\n"
-                    "       infer_tool bench MODEL N_RUNS [THREADS] [dnnl|dnnl-direct|ref]\n");
+                    "       infer_tool bench MODEL N_RUNS [THREADS] [dnnl|dnnl-direct|ref]\n"
+                    "       infer_tool load MODEL [THREADS] [dnnl|dnnl-direct|ref]\n");
     return 2;
 }
 
@@ -93,6 +100,30 @@ static int run(int argc, char **argv)
     return rc;
 }
 
+/* The process's peak resident memory so far (VmHWM), in KiB; -1 unknown. */
+static long peak_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* Fills one image with the same pseudo-random pixels as 'bench'. */
+static void fill_image(float *x, size_t n)
+{
+    unsigned s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        x[i] = (float)((s >> 8) & 0xffff) / 65535.0f;
+    }
+}
+
 static int bench(int argc, char **argv)
 {
     if (argc < 4)
@@ -110,11 +141,7 @@ static int bench(int argc, char **argv)
     size_t img = (size_t)info.height * info.width * info.channels;
     float *x = malloc(img * sizeof(float)), *y = malloc((size_t)info.classes * sizeof(float));
     double *t = malloc((size_t)(runs > 0 ? runs : 1) * sizeof(double));
-    unsigned s = 12345;
-    for (size_t i = 0; i < img; i++) {
-        s = s * 1103515245u + 12345u;
-        x[i] = (float)((s >> 8) & 0xffff) / 65535.0f;
-    }
+    fill_image(x, img);
     int rc = cxrinfer_run(m, x, 1, y, (size_t)info.classes) != CXRINFER_OK; /* warm-up */
     for (int r = 0; r < runs && !rc; r++) {
         double t0 = now_ms();
@@ -135,6 +162,41 @@ static int bench(int argc, char **argv)
     return rc;
 }
 
+static int load_once(int argc, char **argv)
+{
+    long base_kb = peak_rss_kb();
+    double t0 = now_ms();
+    cxrinfer_model *m = load(argv[2], argc > 4 ? argv[4] : "dnnl", argc > 3 ? atoi(argv[3]) : 0);
+    double load_ms = now_ms() - t0;
+    long load_kb = peak_rss_kb();
+    cxrinfer_model_info info;
+    if (!m)
+        return 1;
+    if (cxrinfer_model_get_info(m, &info) != CXRINFER_OK) {
+        fprintf(stderr, "infer_tool: %s\n", cxrinfer_model_error(m));
+        cxrinfer_model_free(m);
+        return 1;
+    }
+    size_t img = (size_t)info.height * info.width * info.channels;
+    float *x = malloc(img * sizeof(float)), *y = malloc((size_t)info.classes * sizeof(float));
+    int rc = !x || !y;
+    double run_ms = 0;
+    if (!rc) {
+        fill_image(x, img);
+        t0 = now_ms();
+        rc = cxrinfer_run(m, x, 1, y, (size_t)info.classes) != CXRINFER_OK;
+        run_ms = now_ms() - t0;
+    }
+    if (rc)
+        fprintf(stderr, "infer_tool: %s\n", cxrinfer_model_error(m));
+    else
+        printf("%.1f %.1f %ld %ld %ld\n", load_ms, run_ms, base_kb, load_kb, peak_rss_kb());
+    free(x);
+    free(y);
+    cxrinfer_model_free(m);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -143,6 +205,8 @@ int main(int argc, char **argv)
         return run(argc, argv);
     if (!strcmp(argv[1], "bench"))
         return bench(argc, argv);
+    if (!strcmp(argv[1], "load"))
+        return load_once(argc, argv);
     if (strcmp(argv[1], "info"))
         return usage();
     cxrinfer_model *m = load(argv[2], argc > 3 ? argv[3] : NULL, 0);

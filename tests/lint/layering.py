@@ -5,14 +5,15 @@ checked on the objects of a build with nm (who defines a symbol, who uses it):
   - no stage folder (select, fetch, sample, layout, score) uses a symbol
     defined in another stage folder;
   - a folder uses only folders below it: common < config < media < run,
-    stages (run and the stages may use common, config, media);
+    stages (run and the stages may use common, config, media) < serve (the
+    review app, above the stages: it may use them, score's public API);
   - no call cycle between files, nor between folders, of pipeline/ and infer/.
 
 Prints each violation and exits 1; exits 0 when the rules hold."""
 import os, subprocess, sys
 
 ORDER = {"common": 0, "config": 1, "media": 2, "run": 3,
-         "select": 3, "fetch": 3, "sample": 3, "layout": 3, "score": 3}
+         "select": 3, "fetch": 3, "sample": 3, "layout": 3, "score": 3, "serve": 4}
 STAGES = {"select", "fetch", "sample", "layout", "score"}
 
 

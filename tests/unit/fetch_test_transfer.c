@@ -3,7 +3,8 @@
  * 200, 429 with Retry-After, 404, other 4xx, redirects (and a refused one to
  * file://), wrong bytes, a slow server, a stalled one, a server that ignores
  * Range, a changed file (If-Range), retries running out, connection refused,
- * and connection reuse. */
+ * a name that does not resolve (and the next transfer on its slot), and
+ * connection reuse. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -345,6 +346,40 @@ static void test_connection_refused(void)
     CHECK_INT(cxr_xfer_run(&job, 1, &o, &err), CXR_OK);
     CHECK_INT(job.status, CXR_ERR_NETWORK);
     CHECK_INT(job.attempts, 2);
+    CHECK(test_contains(job.reason, "connect"));
+}
+
+/* A name that does not resolve, retried: the last attempt's curl error is
+ * the reason (a retry used to reuse the failed easy handle, whose options
+ * libcurl then refused: "A libcurl function was given a bad argument").
+ * With one slot, the next job runs where the failed one ran. */
+static void test_unresolvable(void)
+{
+    ctx c = {0};
+    cxr_xfer_options o = options(&c);
+    cxr_xfer_job jobs[2];
+    char url[512], parts[2][1200];
+    cxr_error err;
+    o.parallel = 1;
+    o.retries = 2;
+    o.backoff_ms = 10;
+    o.connect_timeout_s = 2;
+    snprintf(url, sizeof(url), "%s/f/b.bin?after-unresolvable", srv.base);
+    memset(jobs, 0, sizeof(jobs));
+    jobs[0].url = "http://cxrprep-test.invalid/b.bin";
+    jobs[1].url = url;
+    for (int i = 0; i < 2; i++) {
+        snprintf(parts[i], sizeof(parts[i]), "%s/partial/unresolvable%d", dir, i);
+        jobs[i].partial_path = parts[i];
+        jobs[i].expected_size = -1;
+    }
+    CHECK_INT(cxr_xfer_run(jobs, 2, &o, &err), CXR_OK);
+    CHECK_INT(jobs[0].status, CXR_ERR_NETWORK);
+    CHECK_INT(jobs[0].attempts, 3);
+    CHECK(test_contains(jobs[0].reason, "resolve"));
+    CHECK(!test_contains(jobs[0].reason, "bad argument"));
+    CHECK_INT(jobs[1].status, CXR_OK);
+    CHECK_INT(c.done, 2);
 }
 
 static void test_parallel_many(void)
@@ -473,6 +508,7 @@ int main(void)
     test_if_range();
     test_retries_run_out();
     test_connection_refused();
+    test_unresolvable();
     test_parallel_many();
     test_connection_reuse();
     test_busy_partial();

@@ -1,6 +1,8 @@
 /* image_preprocess.c: the model input the recipe's preprocessing gives:
  * hand-computed bilinear values in float (no rounding), grey to RGB, the
- * [0, 1] scale, and a real X-ray of every decoded form. */
+ * [0, 1] scale, the one bilinear interpolation that the model input and
+ * layout's PNG trees (cxr_image_resize) share, and a real X-ray of every
+ * decoded form. */
 #include <math.h>
 
 #include "fsutil.h"
@@ -49,6 +51,79 @@ static void test_hand_values(void)
     }
     sh.channels = 2;
     CHECK_INT(cxr_preprocess_image(&img, &sh, out, &err), CXR_ERR_INTERNAL);
+}
+
+/* A small xorshift: the test's pixels, the same on every run. */
+static unsigned next_pixel(unsigned *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
+/* cxr_image_resize and cxr_preprocess_image are the same interpolation:
+ * the bytes are the floats rounded, the floats are the values / 255. */
+static void test_one_bilinear(void)
+{
+    static const int sizes[][4] = {{4, 4, 2, 2}, {7, 5, 16, 9}, {90, 31, 17, 40}, {3, 60, 8, 8},
+                                   {1, 1, 5, 3}, {64, 64, 32, 32}};
+    unsigned state = 2463534242u;
+    cxr_error err = {0};
+
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        for (int ci = 1; ci <= 4; ci++) {
+            cxr_image img = {sizes[k][0], sizes[k][1], ci, NULL}, small = {0};
+            int w = sizes[k][2], h = sizes[k][3];
+            size_t n = (size_t)img.width * img.height * ci;
+            cxr_bilinear b;
+            float *row = malloc(sizeof(float) * (size_t)w * 4);
+            float *out = malloc(sizeof(float) * (size_t)w * h * 3);
+            int same = 1;
+
+            img.pixels = malloc(n);
+            for (size_t i = 0; i < n; i++)
+                img.pixels[i] = (unsigned char)next_pixel(&state);
+            CHECK_INT(cxr_image_resize(&img, w, h, &small, &err), CXR_OK);
+            CHECK_INT(cxr_bilinear_init(&b, &img, w, h, ci, &err), CXR_OK);
+            for (int y = 0; y < h && small.pixels; y++) {
+                cxr_bilinear_row(&b, y, row);
+                for (int i = 0; i < w * ci; i++)
+                    same &= small.pixels[(size_t)y * w * ci + i] == (unsigned char)(row[i] + 0.5f);
+            }
+            cxr_bilinear_release(&b);
+            CHECK(same);
+            for (int co = 1; co <= 3; co += 2) { /* the model input, grey and RGB */
+                cxr_prep_shape sh = {w, h, co};
+                CHECK_INT(cxr_preprocess_image(&img, &sh, out, &err), CXR_OK);
+                CHECK_INT(cxr_bilinear_init(&b, &img, w, h, co, &err), CXR_OK);
+                for (int y = 0; y < h; y++) {
+                    cxr_bilinear_row(&b, y, row);
+                    for (int i = 0; i < w * co; i++)
+                        same &= out[(size_t)y * w * co + i] == row[i] * (1.0f / 255.0f);
+                }
+                cxr_bilinear_release(&b);
+                CHECK(same);
+                if (co == ci) { /* same channels: the PNG's bytes are the input rounded */
+                    for (size_t i = 0; i < (size_t)w * h * co && small.pixels; i++)
+                        same &= small.pixels[i] == (unsigned char)(out[i] * 255.0f + 0.5f) ||
+                                fabsf(out[i] * 255.0f - (float)small.pixels[i]) <= 0.5001f;
+                    CHECK(same);
+                }
+            }
+            cxr_image_release(&small);
+            cxr_image_release(&img);
+            free(row);
+            free(out);
+        }
+    }
+    {   /* the hand values of test_hand_values, as bytes */
+        unsigned char px[16] = {0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 151};
+        cxr_image img = {4, 4, 1, px}, small = {0};
+        CHECK_INT(cxr_image_resize(&img, 2, 2, &small, &err), CXR_OK);
+        CHECK(small.pixels && small.pixels[0] == 25 && small.pixels[3] == 125); /* 125.25 */
+        cxr_image_release(&small);
+    }
 }
 
 static void test_real(const char *shared)
@@ -103,6 +178,7 @@ int main(void)
 {
     const char *shared = test_shared_dir();
     test_hand_values();
+    test_one_bilinear();
     if (shared)
         test_real(shared);
     return test_finish();

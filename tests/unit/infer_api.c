@@ -2,12 +2,17 @@
  * library like any user program: NULL handling, error statuses and
  * messages, model info of each exporter's layout, argument checks, that
  * a batch gives the same results as its images one by one, on both paths,
- * and that handles used in parallel threads (one each) agree. */
+ * and that handles used in parallel threads (one each) agree. Models the
+ * test writes itself check the engine's memory: buffers reused between
+ * runs and layers, weights held once (the peak RSS of a load), weights
+ * given back to a new plan after oneDNN took them. */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cxrinfer.h"
 #include "testutil.h"
@@ -127,6 +132,355 @@ static void batch_equals_single(const char *dir)
     cxrinfer_model_free(r);
 }
 
+/* ---- a tiny protobuf writer for the models this test makes ---- */
+
+typedef struct pbw {
+    unsigned char *b;
+    size_t n, cap;
+} pbw;
+
+static void pb_put(pbw *w, const void *data, size_t len)
+{
+    if (w->n + len > w->cap) {
+        w->cap = (w->n + len) * 2 + 64;
+        w->b = realloc(w->b, w->cap);
+        if (!w->b)
+            abort(); /* a test fixture: no memory is no test */
+    }
+    memcpy(w->b + w->n, data, len);
+    w->n += len;
+}
+
+static void pb_varint(pbw *w, uint64_t v)
+{
+    unsigned char byte;
+    do {
+        byte = (unsigned char)(v & 0x7f);
+        v >>= 7;
+        if (v)
+            byte |= 0x80;
+        pb_put(w, &byte, 1);
+    } while (v);
+}
+
+static void pb_int(pbw *w, int field, uint64_t v)
+{
+    pb_varint(w, (uint64_t)field << 3);
+    pb_varint(w, v);
+}
+
+static void pb_bytes(pbw *w, int field, const void *data, size_t len)
+{
+    pb_varint(w, (uint64_t)field << 3 | 2);
+    pb_varint(w, len);
+    pb_put(w, data, len);
+}
+
+static void pb_str(pbw *w, int field, const char *s)
+{
+    pb_bytes(w, field, s, strlen(s));
+}
+
+/* Appends 'sub' as a length-delimited field and frees it. */
+static void pb_msg(pbw *w, int field, pbw *sub)
+{
+    pb_bytes(w, field, sub->b, sub->n);
+    free(sub->b);
+    memset(sub, 0, sizeof(*sub));
+}
+
+/* A float initializer with deterministic values in [-scale, scale]. */
+static void add_weights(pbw *graph, const char *name, int rank, const int64_t *dims,
+                        float scale, unsigned seed)
+{
+    pbw t = {0};
+    size_t count = 1;
+    for (int i = 0; i < rank; i++) {
+        pb_int(&t, 1, (uint64_t)dims[i]);
+        count *= (size_t)dims[i];
+    }
+    pb_int(&t, 2, 1);
+    pb_str(&t, 8, name);
+    float *v = malloc(count * sizeof(float));
+    if (!v)
+        abort();
+    for (size_t i = 0; i < count; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        v[i] = scale * ((float)(seed >> 8) / 8388608.0f - 1.0f);
+    }
+    pb_bytes(&t, 9, v, count * sizeof(float));
+    free(v);
+    pb_msg(graph, 5, &t);
+}
+
+/* A node; attrs: "name=i" ints (one int) or "name=i,j,k" (ints). */
+static void add_node(pbw *graph, const char *op, const char *in, const char *out,
+                     const char *attrs)
+{
+    pbw n = {0};
+    char list[200], *save = NULL;
+    snprintf(list, sizeof list, "%s", in);
+    for (char *tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+        pb_str(&n, 1, tok);
+    pb_str(&n, 2, out);
+    pb_str(&n, 3, out);
+    pb_str(&n, 4, op);
+    snprintf(list, sizeof list, "%s", attrs ? attrs : "");
+    for (char *tok = strtok_r(list, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        pbw a = {0};
+        char *eq = strchr(tok, '='), *p;
+        *eq = 0;
+        pb_str(&a, 1, tok);
+        int many = strchr(eq + 1, ',') != NULL || !strcmp(tok, "pads") ||
+                   !strcmp(tok, "kernel_shape") || !strcmp(tok, "strides");
+        for (p = eq + 1; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+            pb_int(&a, many ? 8 : 3, (uint64_t)strtoll(p, NULL, 10));
+        pb_int(&a, 20, many ? 7 : 2);
+        pb_msg(&n, 5, &a);
+    }
+    pb_msg(graph, 1, &n);
+}
+
+/* A float graph input or output: rank dims, dims[i] < 0 symbolic. */
+static void add_io(pbw *graph, int field, const char *name, int rank, const int64_t *dims)
+{
+    pbw vi = {0}, type = {0}, tensor = {0}, shape = {0};
+    for (int i = 0; i < rank; i++) {
+        pbw dim = {0};
+        if (dims[i] < 0)
+            pb_str(&dim, 2, "N");
+        else
+            pb_int(&dim, 1, (uint64_t)dims[i]);
+        pb_msg(&shape, 1, &dim);
+    }
+    pb_int(&tensor, 1, 1);
+    pb_msg(&tensor, 2, &shape);
+    pb_msg(&type, 1, &tensor);
+    pb_str(&vi, 1, name);
+    pb_msg(&vi, 2, &type);
+    pb_msg(graph, field, &vi);
+}
+
+/* Wraps a graph into a ModelProto (opset 13) and writes it to 'path'. */
+static int write_model(pbw *graph, const char *path)
+{
+    pbw model = {0}, opset = {0};
+    pb_int(&model, 1, 7);
+    pb_str(&opset, 1, "");
+    pb_int(&opset, 2, 13);
+    pb_msg(&model, 8, &opset);
+    pb_msg(&model, 7, graph);
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(model.b, 1, model.n, f) == model.n;
+    if (f && fclose(f))
+        ok = 0;
+    free(model.b);
+    return ok;
+}
+
+/* A small CNN, batch symbolic: Conv 3->16 (3x3) Relu, Conv 16->32 (3x3,
+ * Winograd-sized) Relu, Relu again (in place), MaxPool, Conv 1x1, Relu,
+ * GlobalAveragePool, Flatten, Gemm to 10, Softmax. */
+static int write_cnn(const char *path)
+{
+    pbw g = {0};
+    int64_t x[4] = {-1, 3, 32, 32}, y[2] = {-1, 10};
+    int64_t w1[4] = {16, 3, 3, 3}, w2[4] = {32, 16, 3, 3}, w3[4] = {32, 32, 1, 1};
+    int64_t b16[1] = {16}, b32[1] = {32}, fc[2] = {10, 32}, b10[1] = {10};
+    add_node(&g, "Conv", "x w1 b1", "c1", "kernel_shape=3,3 pads=1,1,1,1");
+    add_node(&g, "Relu", "c1", "r1", NULL);
+    add_node(&g, "Conv", "r1 w2 b2", "c2", "kernel_shape=3,3 pads=1,1,1,1");
+    add_node(&g, "Relu", "c2", "r2", NULL);
+    add_node(&g, "Relu", "r2", "r2b", NULL);
+    add_node(&g, "MaxPool", "r2b", "p2", "kernel_shape=2,2 strides=2,2");
+    add_node(&g, "Conv", "p2 w3 b3", "c3", "kernel_shape=1,1");
+    add_node(&g, "Relu", "c3", "r3", NULL);
+    add_node(&g, "GlobalAveragePool", "r3", "gap", NULL);
+    add_node(&g, "Flatten", "gap", "flat", NULL);
+    add_node(&g, "Gemm", "flat fc fcb", "logits", "transB=1");
+    add_node(&g, "Softmax", "logits", "y", NULL);
+    pb_str(&g, 2, "cnn");
+    add_weights(&g, "w1", 4, w1, 0.3f, 1);
+    add_weights(&g, "b1", 1, b16, 0.1f, 2);
+    add_weights(&g, "w2", 4, w2, 0.1f, 3);
+    add_weights(&g, "b2", 1, b32, 0.1f, 4);
+    add_weights(&g, "w3", 4, w3, 0.2f, 5);
+    add_weights(&g, "b3", 1, b32, 0.1f, 6);
+    add_weights(&g, "fc", 2, fc, 0.5f, 7);
+    add_weights(&g, "fcb", 1, b10, 0.1f, 8);
+    add_io(&g, 11, "x", 4, x);
+    add_io(&g, 12, "y", 2, y);
+    return write_model(&g, path);
+}
+
+/* Dense layers with 32 MiB of weights in four 8 MiB matrices: x [N,1024]
+ * -> 2048 -> 1024 -> 2048 -> 1024 (Relu) -> 10, Softmax. */
+static int write_dense(const char *path)
+{
+    pbw g = {0};
+    int64_t x[2] = {-1, 1024}, y[2] = {-1, 10};
+    int64_t up[2] = {1024, 2048}, down[2] = {2048, 1024}, last[2] = {1024, 10};
+    add_node(&g, "MatMul", "x m1", "h1", NULL);
+    add_node(&g, "Relu", "h1", "a1", NULL);
+    add_node(&g, "MatMul", "a1 m2", "h2", NULL);
+    add_node(&g, "Relu", "h2", "a2", NULL);
+    add_node(&g, "MatMul", "a2 m3", "h3", NULL);
+    add_node(&g, "Relu", "h3", "a3", NULL);
+    add_node(&g, "MatMul", "a3 m4", "h4", NULL);
+    add_node(&g, "Relu", "h4", "a4", NULL);
+    add_node(&g, "MatMul", "a4 m5", "logits", NULL);
+    add_node(&g, "Softmax", "logits", "y", NULL);
+    pb_str(&g, 2, "dense");
+    add_weights(&g, "m1", 2, up, 0.05f, 11);
+    add_weights(&g, "m2", 2, down, 0.03f, 12);
+    add_weights(&g, "m3", 2, up, 0.05f, 13);
+    add_weights(&g, "m4", 2, down, 0.03f, 14);
+    add_weights(&g, "m5", 2, last, 0.2f, 15);
+    add_io(&g, 11, "x", 2, x);
+    add_io(&g, 12, "y", 2, y);
+    return write_model(&g, path);
+}
+
+static cxrinfer_model *load_opt(const char *path, cxrinfer_backend be, int winograd)
+{
+    cxrinfer_options opt;
+    cxrinfer_model *m = NULL;
+    char err[512];
+    cxrinfer_options_init(&opt);
+    opt.backend = be;
+    opt.threads = 2;
+    opt.winograd = winograd;
+    if (cxrinfer_model_load(path, &opt, &m, err, sizeof err) != CXRINFER_OK)
+        fprintf(stderr, "load '%s': %s\n", path, err);
+    CHECK(m != NULL);
+    return m;
+}
+
+/* Runs 'n' inputs of 'per' floats through run_tensors; 1 if it worked. */
+static int run_batch(cxrinfer_model *m, const float *x, int64_t n, int rank,
+                     const int64_t *dims, float *out, size_t out_len)
+{
+    cxrinfer_tensor in = {CXRINFER_FLOAT, rank, {0}, (void *)x}, y;
+    memcpy(in.dims, dims, (size_t)rank * sizeof(int64_t));
+    in.dims[0] = n;
+    if (cxrinfer_run_tensors(m, &in, 1, &y, 1) != CXRINFER_OK) {
+        fprintf(stderr, "run: %s\n", cxrinfer_model_error(m));
+        return 0;
+    }
+    size_t count = 1;
+    for (int i = 0; i < y.rank; i++)
+        count *= (size_t)y.dims[i];
+    int ok = count == out_len;
+    if (ok)
+        memcpy(out, y.data, count * sizeof(float));
+    cxrinfer_tensor_release(&y);
+    return ok;
+}
+
+static float max_diff(const float *a, const float *b, size_t n)
+{
+    float d = 0;
+    for (size_t i = 0; i < n; i++)
+        d = fabsf(a[i] - b[i]) > d ? fabsf(a[i] - b[i]) : d;
+    return d;
+}
+
+/* The oneDNN path against the reference on the model the test wrote:
+ * batch 1, then 3 (a new plan: the weights oneDNN took must come back),
+ * then 1 again, and two different inputs on one handle (buffers reused
+ * between runs must not leak one run into the next). */
+static void check_replan(const char *path, int rank, const int64_t *dims, int classes,
+                         int winograd)
+{
+    size_t per = 1;
+    for (int i = 1; i < rank; i++)
+        per *= (size_t)dims[i];
+    float *x = malloc(3 * per * sizeof(float)), got[30], want[30];
+    for (size_t i = 0; i < 3 * per; i++)
+        x[i] = (float)((i * 2654435761u) % 1000) / 1000.0f;
+    cxrinfer_model *m = load_opt(path, CXRINFER_BACKEND_DNNL, winograd);
+    cxrinfer_model *r = load_opt(path, CXRINFER_BACKEND_REFERENCE, 1);
+    static const int64_t batches[] = {1, 3, 1, 2};
+    for (size_t k = 0; m && r && k < sizeof batches / sizeof *batches; k++) {
+        const float *in = x + (k == 3 ? per : 0); /* the last run: other images */
+        size_t len = (size_t)batches[k] * (size_t)classes;
+        CHECK(run_batch(r, in, batches[k], rank, dims, want, len));
+        CHECK(run_batch(m, in, batches[k], rank, dims, got, len));
+        CHECK(max_diff(got, want, len) < 1e-4f);
+    }
+    cxrinfer_model_free(m);
+    cxrinfer_model_free(r);
+    free(x);
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+/* A resident-memory figure of this process from /proc (KiB), -1 unknown. */
+static long status_kb(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ':')
+            kb = atol(line + strlen(key) + 1);
+    if (f)
+        fclose(f);
+    return kb;
+}
+#endif
+
+/* Loading and running a model with 32 MiB of weights must not hold the
+ * file, the ONNX copy and oneDNN's copy at once: the peak grows by about
+ * the weights (one 8 MiB matrix is in two copies while it is reordered),
+ * not three times them. Runs first, while the peak is still low. */
+static void check_weights_held_once(const char *path)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    (void)path;
+    fprintf(stderr, "skip: the RSS check under AddressSanitizer (it keeps freed memory)\n");
+#else
+    FILE *reset = fopen("/proc/self/clear_refs", "w"); /* "5": the peak restarts from now */
+    int can_reset = reset && fputs("5", reset) >= 0;
+    if (reset && fclose(reset))
+        can_reset = 0;
+    long before = status_kb("VmRSS");
+    cxrinfer_model *m = load_opt(path, CXRINFER_BACKEND_DNNL, 1);
+    float x[2 * 1024], y[2 * 10];
+    for (int i = 0; i < 2 * 1024; i++)
+        x[i] = (float)(i % 97) / 97.0f;
+    int64_t dims[2] = {1, 1024};
+    CHECK(m && run_batch(m, x, 1, 2, dims, y, 10));
+    long peak = status_kb("VmHWM");
+    if (!can_reset)
+        fprintf(stderr, "skip: the RSS check (cannot reset the peak in /proc/self/clear_refs)\n");
+    if (can_reset && before > 0 && peak > 0) {
+        long grew = peak - before, weights = 32L * 1024 + 40;
+        if (grew > weights * 3 / 2)
+            fprintf(stderr, "peak RSS grew by %ld KiB for %ld KiB of weights\n", grew, weights);
+        CHECK(grew <= weights * 3 / 2);
+    }
+    cxrinfer_model_free(m);
+#endif
+}
+
+static void generated_models(void)
+{
+    char *dir = test_tmpdir("infer-api");
+    char cnn[4096], dense[4096];
+    snprintf(cnn, sizeof cnn, "%s/cnn.onnx", dir);
+    snprintf(dense, sizeof dense, "%s/dense.onnx", dir);
+    CHECK(write_cnn(cnn) && write_dense(dense));
+    check_weights_held_once(dense);
+    int64_t cnn_dims[4] = {1, 3, 32, 32}, dense_dims[2] = {1, 1024};
+    check_replan(cnn, 4, cnn_dims, 10, 1);
+    check_replan(cnn, 4, cnn_dims, 10, 0);
+    check_replan(dense, 2, dense_dims, 10, 1);
+    unlink(cnn);
+    unlink(dense);
+    rmdir(dir);
+    free(dir);
+}
+
 typedef struct job {
     const char *path;
     float out[4 * 4];
@@ -177,6 +531,7 @@ static void parallel_handles(const char *dir)
 int main(void)
 {
     basics();
+    generated_models();
     const char *dir = test_shared_dir();
     if (!dir) {
         fprintf(stderr, "skip: model tests need the shared models\n");

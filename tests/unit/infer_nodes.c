@@ -5,8 +5,10 @@
  * engine does not have must fail at load with an error naming the node.
  *
  *   infer_nodes [TEST_NAME...]     (default: the built-in lists)
- * $CXR_ONNX_TESTDATA overrides /usr/share/libonnx-testdata/data/node. */
+ * $CXR_ONNX_TESTDATA overrides /usr/share/libonnx-testdata/data/node.
+ * Also checks the arena packing of the oneDNN path's buffers (arena.c). */
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,10 +249,64 @@ static void check_refused(const char *dir, const char *name)
     cxrinfer_model_free(m);
 }
 
+/* 1 if no two buffers alive at the same time overlap, all lie inside
+ * 'total' and start on a CI_ARENA_ALIGN boundary. */
+static int arena_valid(const ci_arena_buf *b, int n, size_t total)
+{
+    for (int i = 0; i < n; i++) {
+        if (b[i].offset % CI_ARENA_ALIGN || b[i].offset + b[i].size > total)
+            return 0;
+        for (int j = 0; j < i; j++) {
+            int together = b[i].first <= b[j].last && b[j].first <= b[i].last;
+            int apart = b[i].offset + b[i].size <= b[j].offset ||
+                        b[j].offset + b[j].size <= b[i].offset;
+            if (together && !apart)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static void check_arena(void)
+{
+    /* A and C never live together and share; B overlaps both in time */
+    ci_arena_buf abc[3] = {{100, 0, 1, 0}, {100, 1, 2, 0}, {100, 2, 3, 0}};
+    size_t total;
+    CHECK(ci_arena_pack(abc, 3, &total, NULL) == CXRINFER_OK);
+    CHECK(arena_valid(abc, 3, total));
+    CHECK_INT(total, 2 * 128);
+    CHECK(abc[0].offset == abc[2].offset);
+    /* random lifetimes; 'exclusive' buffers (alive throughout) */
+    enum { N = 300, STEPS = 60 };
+    static ci_arena_buf bufs[N];
+    unsigned seed = 7;
+    size_t sum = 0, live_max = 0;
+    for (int i = 0; i < N; i++) {
+        seed = seed * 1103515245u + 12345u;
+        int first = (int)(seed >> 8) % STEPS, len = (int)(seed >> 20) % 8;
+        bufs[i].size = 1 + (seed >> 4) % 100000;
+        bufs[i].first = i % 50 == 0 ? -1 : first;
+        bufs[i].last = i % 50 == 0 ? INT_MAX : first + len;
+    }
+    CHECK(ci_arena_pack(bufs, N, &total, NULL) == CXRINFER_OK);
+    CHECK(arena_valid(bufs, N, total));
+    for (int step = 0; step < STEPS + 8; step++) {
+        size_t live = 0;
+        for (int i = 0; i < N; i++)
+            live += bufs[i].first <= step && step <= bufs[i].last ? bufs[i].size : 0;
+        live_max = live > live_max ? live : live_max;
+    }
+    for (int i = 0; i < N; i++)
+        sum += bufs[i].size;
+    CHECK(total >= live_max && total < sum); /* reuse happened, never below the live peak */
+    CHECK(ci_arena_pack(NULL, 0, &total, NULL) == CXRINFER_OK && total == 0);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = getenv("CXR_ONNX_TESTDATA");
     char probe[4096];
+    check_arena();
     if (!dir)
         dir = "/usr/share/libonnx-testdata/data/node";
     snprintf(probe, sizeof probe, "%s/test_relu/model.onnx", dir);

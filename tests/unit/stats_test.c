@@ -1,8 +1,10 @@
 /* stats_test.c: the score statistics against values worked out by hand or
- * published (Wilson 8/10 = 0.490..0.943, Newcombe 1998), and the bootstrap's
+ * published (Wilson 8/10 = 0.490..0.943, Newcombe 1998), the one quantile
+ * (numpy's type 7) and the one decision rule, and the bootstrap's
  * determinism. */
 #include <math.h>
 
+#include "score_rule.h"
 #include "stats.h"
 #include "testutil.h"
 
@@ -37,6 +39,49 @@ static void test_describe(void)
     {
         double bad[] = {0.1, NAN};
         CHECK_INT(cxr_stats_describe(bad, 2, &d, &err), CXR_ERR_INPUT);
+    }
+}
+
+static void test_quantile(void)
+{
+    double s[] = {1, 2, 3, 4};
+    double one[] = {0.3};
+    double x[] = {0.9, 0.1, 0.5, 0.3};
+
+    /* numpy.percentile([1, 2, 3, 4], [0, 2.5, 25, 50, 97.5, 100]) */
+    NEAR(cxr_stats_quantile_sorted(s, 4, 0.0), 1.0, 0);
+    NEAR(cxr_stats_quantile_sorted(s, 4, 0.025), 1.075, 1e-12);
+    NEAR(cxr_stats_quantile_sorted(s, 4, 0.25), 1.75, 1e-12);
+    NEAR(cxr_stats_quantile_sorted(s, 4, 0.5), 2.5, 1e-12);
+    NEAR(cxr_stats_quantile_sorted(s, 4, 0.975), 3.925, 1e-12);
+    NEAR(cxr_stats_quantile_sorted(s, 4, 1.0), 4.0, 0);
+    NEAR(cxr_stats_quantile_sorted(one, 1, 0.5), 0.3, 0);
+    cxr_stats_sort(x, 4);
+    CHECK(x[0] == 0.1 && x[1] == 0.3 && x[2] == 0.5 && x[3] == 0.9);
+}
+
+/* The one rule: at the threshold is positive; the confusion matrix decides
+ * with it at any threshold. */
+static void test_rule(void)
+{
+    double s[] = {0.0, 0.25, 0.5, 0.5, 0.500001, 0.75, 1.0};
+    unsigned char t[] = {1, 0, 1, 0, 1, 0, 1};
+    double thresholds[] = {0.0, 0.25, 0.5, 0.7, 1.0};
+
+    CHECK(cxr_score_is_positive(0.5, 0.5));
+    CHECK(!cxr_score_is_positive(0.4999999, 0.5));
+    CHECK(cxr_score_is_positive(1.0, 1.0) && cxr_score_is_positive(0.0, 0.0));
+    for (size_t k = 0; k < sizeof(thresholds) / sizeof(thresholds[0]); k++) {
+        cxr_confusion c;
+        size_t tp = 0, fp = 0;
+        for (size_t i = 0; i < 7; i++) {
+            tp += t[i] && cxr_score_is_positive(s[i], thresholds[k]);
+            fp += !t[i] && cxr_score_is_positive(s[i], thresholds[k]);
+        }
+        cxr_stats_confusion(s, t, 7, thresholds[k], &c);
+        CHECK_INT(c.tp, tp);
+        CHECK_INT(c.fp, fp);
+        CHECK_INT(c.tp + c.fn, 4);
     }
 }
 
@@ -90,6 +135,14 @@ static void test_confusion(void)
     CHECK_INT(c.sensitivity.den, 3);
 }
 
+static double auc_of(const double *s, const unsigned char *t, size_t n)
+{
+    cxr_error err = {0};
+    double auc = -1;
+    CHECK_INT(cxr_stats_auc(s, t, n, &auc, &err), CXR_OK);
+    return auc;
+}
+
 static void test_auc(void)
 {
     double perfect[] = {0.9, 0.8, 0.1, 0.2};
@@ -101,11 +154,11 @@ static void test_auc(void)
     unsigned char t5[] = {1, 1, 0, 0, 0};
     unsigned char allpos[] = {1, 1, 1, 1};
 
-    NEAR(cxr_stats_auc(perfect, t4, 4), 1.0, 1e-12);
-    NEAR(cxr_stats_auc(inverse, t4, 4), 0.0, 1e-12);
-    NEAR(cxr_stats_auc(ties, t4, 4), 0.5, 1e-12);
-    NEAR(cxr_stats_auc(mixed, t5, 5), 0.75, 1e-12);
-    CHECK(isnan(cxr_stats_auc(perfect, allpos, 4)));
+    NEAR(auc_of(perfect, t4, 4), 1.0, 1e-12);
+    NEAR(auc_of(inverse, t4, 4), 0.0, 1e-12);
+    NEAR(auc_of(ties, t4, 4), 0.5, 1e-12);
+    NEAR(auc_of(mixed, t5, 5), 0.75, 1e-12);
+    CHECK(isnan(auc_of(perfect, allpos, 4)));
 }
 
 static void test_bootstrap(void)
@@ -119,7 +172,7 @@ static void test_bootstrap(void)
         t[i] = i % 2;
         s[i] = t[i] ? 0.3 + 0.6 * ((i * 37) % 20) / 20.0 : 0.1 + 0.6 * ((i * 53) % 20) / 20.0;
     }
-    auc = cxr_stats_auc(s, t, 40);
+    auc = auc_of(s, t, 40);
     CHECK(auc > 0.5 && auc < 1.0);
     CHECK_INT(cxr_stats_auc_bootstrap(s, t, 40, 500, 42, "a", &lo, &hi, &err), CXR_OK);
     CHECK(lo < auc && auc < hi);
@@ -151,7 +204,7 @@ static void test_roc(void)
         NEAR(tpr[4], 1, 0);
         for (size_t i = 1; i < n; i++) /* trapezoids give the AUC */
             area += (fpr[i] - fpr[i - 1]) * (tpr[i] + tpr[i - 1]) / 2;
-        NEAR(area, cxr_stats_auc(s, t, 5), 1e-12);
+        NEAR(area, auc_of(s, t, 5), 1e-12);
     }
     free(fpr);
     free(tpr);
@@ -160,6 +213,8 @@ static void test_roc(void)
 int main(void)
 {
     test_describe();
+    test_quantile();
+    test_rule();
     test_histogram();
     test_wilson();
     test_confusion();

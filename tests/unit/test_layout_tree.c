@@ -1,7 +1,9 @@
 /* test_layout_tree.c: the staging directory, the swap into place and the
- * up-to-date check of the layout stage (pipeline/layout_tree.c, compiled in
- * here with rename, renameat2 and kill replaced so that their failures can
- * be injected). */
+ * up-to-date check of the layout stage (pipeline/layout/layout_tree.c,
+ * compiled in here with rename, renameat2 and kill replaced so that their
+ * failures can be injected); and the choice of each sample draw's images
+ * (layout_draws.c): the first usable candidates by rank, a bad one giving
+ * way to the next, disjoint draws by file and patient, the shortfall. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -207,6 +209,100 @@ static void test_matches_linked(const char *dir)
     free(c.root);
 }
 
+/* A sample draw of the choice test: candidates named by one letter, each
+ * its own archive entry (images index = letter - 'A'), with a patient. */
+static void choice_draw(layout_draw *d, const char *name, const char *letters,
+                        const char *patients, size_t nominal, size_t wanted)
+{
+    size_t n = strlen(letters);
+    memset(d, 0, sizeof(*d));
+    d->name = (char *)name;
+    d->count_from = (char *)"";
+    d->nominal = nominal;
+    d->wanted = wanted;
+    d->laid_out = 1;
+    d->ncands = n;
+    d->cands = calloc(n, sizeof(*d->cands));
+    for (size_t k = 0; k < n; k++) {
+        static char names[26][2], pats[26][3];
+        int i = letters[k] - 'A';
+        names[i][0] = letters[k];
+        pats[i][0] = 'p';
+        pats[i][1] = patients[k];
+        d->cands[k].filename = d->cands[k].entry = names[i];
+        d->cands[k].patient = pats[i];
+        d->cands[k].image = (size_t)i;
+        d->cands[k].nominal = k < nominal;
+    }
+}
+
+static const char *chosen(const layout_draw *d, char *buf)
+{
+    char *p = buf;
+    for (size_t k = 0; k < d->ncands; k++)
+        if (d->cands[k].chosen)
+            *p++ = d->cands[k].filename[0];
+    *p = '\0';
+    return buf;
+}
+
+/* train: A B | C D (nominal | reserve); val, disjoint from train by file and
+ * patient: C E | F G, its list already free of train's nominal A and B. */
+static void test_choose(void)
+{
+    layout_ctx c;
+    layout_draw draws[2];
+    layout_image images[26];
+    size_t train_only = 0, short_draw;
+    char buf[32];
+    cxr_error err;
+    memset(&c, 0, sizeof(c));
+    memset(images, 0, sizeof(images));
+    c.draws = draws;
+    c.ndraws = 2;
+    c.images = images;
+    c.nimages = 26;
+    choice_draw(&draws[0], "train", "ABCD", "1234", 2, 2);
+    choice_draw(&draws[1], "val", "CEFG", "3567", 1, 1);
+    draws[1].disjoint = &train_only;
+    draws[1].ndisjoint = 1;
+    draws[1].patient_disjoint = 1;
+    CHECK_INT(cxr_layout_choose(&c, &short_draw, &err), CXR_OK);
+    CHECK_STR(chosen(&draws[0], buf), "AB");  /* nothing bad: the nominal draws */
+    CHECK_STR(chosen(&draws[1], buf), "C");
+    CHECK_INT(short_draw, LAYOUT_NONE);
+    images['A' - 'A'].state = STATE_BAD;      /* A gives way to C, the next... */
+    CHECK_INT(cxr_layout_choose(&c, &short_draw, &err), CXR_OK);
+    CHECK_STR(chosen(&draws[0], buf), "BC");
+    CHECK_INT(draws[0].nreplacements, 1);
+    CHECK_STR(chosen(&draws[1], buf), "E");   /* ... which val then never takes */
+    CHECK_INT(draws[1].cands[0].skip, SKIP_FILE);
+    draws[1].cands[1].patient[1] = '3';       /* E: C's patient */
+    CHECK_INT(cxr_layout_choose(&c, &short_draw, &err), CXR_OK);
+    CHECK_STR(chosen(&draws[1], buf), "F");
+    CHECK_INT(draws[1].ntaken_file, 1);
+    CHECK_INT(draws[1].ntaken_patient, 1);
+    draws[1].patient_disjoint = 0;            /* by file only: E is fine */
+    CHECK_INT(cxr_layout_choose(&c, &short_draw, &err), CXR_OK);
+    CHECK_STR(chosen(&draws[1], buf), "E");
+    draws[1].patient_disjoint = 1;
+    draws[0].wanted = 1;                      /* fewer wanted: the first by rank */
+    CHECK_INT(cxr_layout_choose(&c, &short_draw, &err), CXR_OK);
+    CHECK_STR(chosen(&draws[0], buf), "B");
+    CHECK_STR(chosen(&draws[1], buf), "C");
+    draws[0].wanted = 2;
+    images['F' - 'A'].state = STATE_BAD;      /* val: C taken, E its patient, F bad */
+    images['G' - 'A'].state = STATE_BAD;
+    CHECK_INT(cxr_layout_choose(&c, &short_draw, &err), CXR_OK);
+    CHECK_INT(short_draw, 1);
+    CHECK_INT(cxr_layout_shortfall(&c, short_draw, &err), CXR_ERR_INPUT);
+    CHECK(test_contains(err.msg, "draw 'val' needs 1 images but only 0 of its 4 candidates "
+                        "can be laid out (2 failed verification, 1 are images of earlier "
+                        "draws it is disjoint from, 1 of their patients)"));
+    free(draws[0].cands);
+    free(draws[1].cands);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir("layout_tree");
@@ -215,6 +311,7 @@ int main(void)
     test_swap_fallback(dir);
     test_stale(dir);
     test_matches_linked(dir);
+    test_choose();
     free(dir);
     return test_finish();
 }

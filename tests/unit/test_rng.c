@@ -1,8 +1,11 @@
 /* test_rng.c: PCG32 against its reference outputs, the bounded draws, the
- * named seeds, Algorithm R, a known answer of a whole draw and the parsing
- * of draw counts. */
+ * named seeds, Algorithm R, a known answer of a whole draw, the seeded order
+ * of a draw (nominal draw first, then the reserve) and the parsing of draw
+ * counts. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "rng.h"
 #include "sample.h"
@@ -104,6 +107,51 @@ static void test_known_answer(void)
         CHECK_STR(out[i] < 20 ? names[out[i]] : "(out of range)", want[i]);
 }
 
+static int size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The order's first k are Algorithm R's choice with the same stream (so
+ * the nominal draw is the same as without a reserve), the whole order is a
+ * permutation, and each rank of the nominal draw and of the reserve is
+ * uniform over its members. */
+static void test_order(void)
+{
+    size_t order[20], chosen[5], sorted[20], first_rank[20] = {0}, tail_rank[20] = {0};
+    cxr_rng a, b;
+    cxr_error err;
+    int same = 1, perm = 1, fair = 1;
+    cxr_rng_seed_named(&a, 42, "normal_train");
+    b = a;
+    CHECK_INT(cxr_sample_order(&a, 20, 5, order, &err), CXR_OK);
+    CHECK_INT(cxr_reservoir_sample(&b, 20, 5, chosen, &err), CXR_OK);
+    memcpy(sorted, order, sizeof(sorted));
+    qsort(sorted, 5, sizeof(*sorted), size_cmp);
+    for (int i = 0; i < 5; i++)
+        same &= sorted[i] == chosen[i];
+    CHECK(same);
+    qsort(sorted, 20, sizeof(*sorted), size_cmp);
+    for (size_t i = 0; i < 20; i++)
+        perm &= sorted[i] == i;
+    CHECK(perm);
+    CHECK_INT(cxr_sample_order(&a, 3, 4, order, &err), CXR_ERR_INPUT);
+    CHECK_INT(cxr_sample_order(&a, 0, 0, order, &err), CXR_OK);
+    CHECK_INT(cxr_sample_order(&a, 4, 0, order, &err), CXR_OK);
+    /* rank 1 of a nominal draw of 5, and rank 6 (the first of the reserve):
+     * each index holds them 1/20 of the time */
+    for (int t = 0; t < 40000; t++) {
+        cxr_sample_order(&a, 20, 5, order, &err);
+        first_rank[order[0]]++;
+        tail_rank[order[5]]++;
+    }
+    for (int i = 0; i < 20; i++)
+        fair &= first_rank[i] > 1700 && first_rank[i] < 2300 && tail_rank[i] > 1700 &&
+                tail_rank[i] < 2300;
+    CHECK(fair);
+}
+
 static void test_parse_count(void)
 {
     size_t n = 99;
@@ -125,6 +173,7 @@ int main(void)
     test_named_seeds();
     test_reservoir();
     test_known_answer();
+    test_order();
     test_parse_count();
     return test_finish();
 }
