@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 enum { OPT_CONFIG = -1, OPT_SET = -2, OPT_QUIET = -3, OPT_PRINT_CONFIG = -4,
        OPT_HELP = -5, OPT_VERSION = -6 };
 
@@ -119,6 +121,8 @@ cxr_status cxr_cli_parse(const cxr_cli_spec *spec, int argc, char **argv, cxr_cl
                          cxr_cli_handler handler, void *opts, cxr_error *err)
 {
     memset(cli, 0, sizeof(*cli));
+    if (cxr_hash_init() != CXR_OK)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     for (int i = 1; i < argc && !cli->exit_now; i++) {
         if (strcmp(argv[i], "-h") == 0) {
             handle_common(spec, cli, OPT_HELP, NULL, err);

@@ -9,10 +9,7 @@
 
 char *cxr_strdup(const char *s)
 {
-    char *copy = strdup(s ? s : "");
-    if (!copy)
-        abort();
-    return copy;
+    return strdup(s ? s : "");
 }
 
 char *cxr_path_join(const char *a, const char *b)
@@ -78,8 +75,12 @@ cxr_status cxr_atomic_open(cxr_atomic_file *af, const char *path, cxr_error *err
         return CXR_ERR_IO;
     af->path = cxr_strdup(path);
     af->tmp_path = malloc(n);
-    if (!af->tmp_path)
-        abort();
+    if (!af->path || !af->tmp_path) {
+        free(af->path);
+        free(af->tmp_path);
+        memset(af, 0, sizeof(*af));
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     snprintf(af->tmp_path, n, "%s.tmp.XXXXXX", path);
     fd = mkstemp(af->tmp_path);
     if (fd < 0 || !(af->fp = fdopen(fd, "wb"))) {

@@ -42,8 +42,8 @@ cxr_status cxr_read_file(const char *path, unsigned char **data, size_t *len,
 /* Returns 1 if 'path' exists as a regular file, 0 otherwise. */
 int cxr_is_file(const char *path);
 
-/* strdup that never returns NULL silently: aborts the process when out of
- * memory (small strings only; large buffers use checked malloc). */
+/* strdup of 's' (NULL copies ""); NULL when out of memory, which the
+ * caller reports as CXR_ERR_NOMEM. Caller frees. */
 char *cxr_strdup(const char *s);
 
 #endif

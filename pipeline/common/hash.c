@@ -6,11 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 struct cxr_sha256 {
     EVP_MD_CTX *ctx;
 };
+
+/* libcrypto sets itself up on first use, and OpenSSL 3 does not survive
+ * running out of memory there (it keeps a NULL lock and crashes on the next
+ * call). Set it up before main, where nothing else is allocating; the
+ * executables then check it with cxr_hash_init(). */
+__attribute__((constructor)) static void setup_libcrypto(void)
+{
+    char hex[CXR_SHA256_HEX];
+    if (OPENSSL_init_crypto(0, NULL) == 1)
+        cxr_sha256_buf("", 0, hex);
+}
+
+cxr_status cxr_hash_init(void)
+{
+    char hex[CXR_SHA256_HEX];
+
+    cxr_sha256_buf("", 0, hex);
+    return strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+               ? CXR_ERR_NOMEM
+               : CXR_OK;
+}
 
 cxr_sha256 *cxr_sha256_new(void)
 {
@@ -61,7 +83,8 @@ void cxr_sha256_buf(const void *data, size_t len, char hex[CXR_SHA256_HEX])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
-    EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+        n = 0; /* an empty digest, never a wrong one */
     to_hex(md, n, hex);
 }
 

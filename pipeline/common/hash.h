@@ -12,6 +12,10 @@
 
 typedef struct cxr_sha256 cxr_sha256; /* opaque; one per thread */
 
+/* Checks that libcrypto (set up before main) can hash; CXR_ERR_NOMEM when
+ * it cannot. The executables call it first thing. */
+cxr_status cxr_hash_init(void);
+
 cxr_sha256 *cxr_sha256_new(void);            /* NULL when out of memory */
 void cxr_sha256_update(cxr_sha256 *h, const void *data, size_t len);
 /* Writes the hex digest and resets 'h' for reuse. */

@@ -111,7 +111,12 @@ static char **copy_fields(const cxr_csv_row *row)
     if (!copy)
         return NULL;
     for (size_t i = 0; i < row->nfields; i++)
-        copy[i] = cxr_strdup(row->fields[i]);
+        if (!(copy[i] = cxr_strdup(row->fields[i]))) {
+            while (i > 0)
+                free(copy[--i]);
+            free(copy);
+            return NULL;
+        }
     return copy;
 }
 
@@ -132,8 +137,15 @@ static cxr_status on_manifest_row(void *ctx, const cxr_csv_row *row, cxr_error *
         m->cells = nc;
         m->cap = ncap;
     }
-    for (size_t i = 0; i < row->nfields; i++)
-        m->cells[m->nrows * m->ncolumns + i] = cxr_strdup(row->fields[i]);
+    for (size_t i = 0; i < row->nfields; i++) {
+        char *cell = cxr_strdup(row->fields[i]);
+        if (!cell) {
+            while (i > 0)
+                free(m->cells[m->nrows * m->ncolumns + --i]);
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        }
+        m->cells[m->nrows * m->ncolumns + i] = cell;
+    }
     m->nrows++;
     return CXR_OK;
 }

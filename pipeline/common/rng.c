@@ -59,7 +59,7 @@ static int hexval(char c)
     return c <= '9' ? c - '0' : c - 'a' + 10;
 }
 
-void cxr_rng_seed_named(cxr_rng *r, long long seed, const char *name)
+cxr_status cxr_rng_seed_named(cxr_rng *r, long long seed, const char *name)
 {
     static const char tag[] = "cxrprep-rng-v1";
     char num[32], hex[CXR_SHA256_HEX];
@@ -67,7 +67,7 @@ void cxr_rng_seed_named(cxr_rng *r, long long seed, const char *name)
     cxr_sha256 *h = cxr_sha256_new();
     int n = snprintf(num, sizeof(num), "%lld", seed);
     if (!h)
-        abort(); /* a few bytes: out of memory here is fatal, as cxr_strdup */
+        return CXR_ERR_NOMEM;
     cxr_sha256_update(h, tag, sizeof(tag)); /* with its NUL */
     cxr_sha256_update(h, num, (size_t)n + 1);
     cxr_sha256_update(h, name, strlen(name));
@@ -76,4 +76,5 @@ void cxr_rng_seed_named(cxr_rng *r, long long seed, const char *name)
     for (int i = 0; i < 16; i++)
         digest[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
     cxr_rng_seed(r, be64(digest), be64(digest + 8));
+    return CXR_OK;
 }

@@ -15,6 +15,8 @@
 
 #include <stdint.h>
 
+#include "error.h"
+
 typedef struct cxr_rng {
     uint64_t state;
     uint64_t inc; /* always odd */
@@ -22,8 +24,10 @@ typedef struct cxr_rng {
 
 /* pcg32_srandom_r: seeds 'r' from a state and a stream selector. */
 void cxr_rng_seed(cxr_rng *r, uint64_t initstate, uint64_t initseq);
-/* Seeds 'r' for the draw 'name' (borrowed) under the config 'seed'. */
-void cxr_rng_seed_named(cxr_rng *r, long long seed, const char *name);
+/* Seeds 'r' for the draw 'name' (borrowed) under the config 'seed'.
+ * CXR_OK, or CXR_ERR_NOMEM when the digest cannot be set up ('r' is then
+ * not seeded). */
+cxr_status cxr_rng_seed_named(cxr_rng *r, long long seed, const char *name);
 /* The next 32 uniformly distributed bits. */
 uint32_t cxr_rng_next(cxr_rng *r);
 /* A uniform integer in [0, bound); bound 0 yields 0. */

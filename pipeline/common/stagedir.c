@@ -59,8 +59,12 @@ cxr_status cxr_stagedir_open(cxr_stagedir *sd, const char *path, cxr_error *err)
         return err->status;
     sd->path = cxr_strdup(path);
     sd->tmp = malloc(n);
-    if (!sd->tmp)
-        abort();
+    if (!sd->path || !sd->tmp) {
+        free(sd->path);
+        free(sd->tmp);
+        memset(sd, 0, sizeof(*sd));
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     snprintf(sd->tmp, n, "%.*s.%s.tmp.XXXXXX", (int)(base - path), path, base);
     if (!mkdtemp(sd->tmp)) {
         cxr_fail(err, CXR_ERR_IO, "cannot create '%s': %s", sd->tmp, strerror(errno));

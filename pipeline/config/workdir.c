@@ -15,9 +15,8 @@ static char *format_path(const char *fmt, const char *a, const char *b, const ch
 {
     size_t n = strlen(fmt) + strlen(a) + strlen(b) + strlen(c) + 1;
     char *out = malloc(n);
-    if (!out)
-        abort();
-    snprintf(out, n, fmt, a, b, c);
+    if (out)
+        snprintf(out, n, fmt, a, b, c);
     return out;
 }
 
@@ -71,6 +70,8 @@ static cxr_status file_url_path(const char *url, char **path, cxr_error *err)
                         "file URL '%s' must be absolute (file:///path); use a plain path for a relative file",
                         url);
     out = o = cxr_strdup(p);
+    if (!out)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     for (; *p; p++) {
         if (*p == '%' && hex_value(p[1]) >= 0 && hex_value(p[2]) >= 0) {
             *o++ = (char)(hex_value(p[1]) * 16 + hex_value(p[2]));
@@ -91,8 +92,15 @@ static cxr_status cached_path(const cxr_config *conf, const char *url, const cha
     size_t len;
 
     if (!sha256 || !*sha256) {
-        index = cxr_cache_url_index_path(conf, url);
-        if (cxr_read_file(index, &hex, &len, NULL) == CXR_OK) {
+        cxr_status st;
+        if (!(index = cxr_cache_url_index_path(conf, url)))
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        st = cxr_read_file(index, &hex, &len, NULL);
+        if (st == CXR_ERR_NOMEM) {
+            free(index);
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        }
+        if (st == CXR_OK) {
             while (len && (hex[len - 1] == '\n' || hex[len - 1] == ' '))
                 hex[--len] = '\0';
             sha256 = (const char *)hex;
@@ -106,6 +114,8 @@ static cxr_status cached_path(const cxr_config *conf, const char *url, const cha
     }
     object = cxr_cache_object_path(conf, sha256);
     free(hex);
+    if (!object)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (!cxr_is_file(object)) {
         free(object);
         return cxr_fail(err, CXR_ERR_MISSING, "'%s' is not in the cache: run 'cxrprep fetch' first",
@@ -129,7 +139,7 @@ cxr_status cxr_source_local_path(const cxr_config *conf, const char *url,
         return cxr_fail(err, CXR_ERR_UNSUPPORTED,
                         "unsupported URL scheme in '%s' (http, https and file only)", url);
     *path = cxr_strdup(url);
-    return CXR_OK;
+    return *path ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
 }
 
 /* --- filling the images URL template --- */

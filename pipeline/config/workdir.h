@@ -15,11 +15,11 @@
 #include "error.h"
 
 /* malloc'd "<workdir>/manifests/<stage>/<name>" (name may be NULL for the
- * directory itself); caller frees. */
+ * directory itself); caller frees; NULL when out of memory. */
 char *cxr_stage_path(const cxr_config *conf, const char *stage, const char *name);
-/* malloc'd "<workdir>/cache/objects/<aa>/<sha256>"; caller frees. */
+/* malloc'd "<workdir>/cache/objects/<aa>/<sha256>"; caller frees; NULL when out of memory. */
 char *cxr_cache_object_path(const cxr_config *conf, const char *sha256);
-/* malloc'd "<workdir>/cache/urls/<sha256 of url>"; caller frees. */
+/* malloc'd "<workdir>/cache/urls/<sha256 of url>"; caller frees; NULL when out of memory. */
 char *cxr_cache_url_index_path(const cxr_config *conf, const char *url);
 
 /* Turns a source URL into a readable local file (malloc'd, caller frees):

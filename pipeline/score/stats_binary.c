@@ -154,7 +154,10 @@ cxr_status cxr_stats_auc_bootstrap(const double *score, const unsigned char *tru
         else
             neg[q++] = score[i];
     }
-    cxr_rng_seed_named(&r, seed, name ? name : "");
+    if (cxr_rng_seed_named(&r, seed, name ? name : "") != CXR_OK) {
+        free(pos), free(neg), free(aucs), free(work);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory for the bootstrap");
+    }
     for (int k = 0; k < reps; k++)
         aucs[k] = resample_auc(&r, pos, npos, neg, nneg, work);
     cxr_stats_sort(aucs, (size_t)reps);
