@@ -137,19 +137,26 @@ static float u32_float(uint32_t u)
     return f;
 }
 
-static char *rd_string(pb *r)
+/* A length-delimited string into a malloc'd copy: 0, or STR_OVERRUN when it
+ * overruns the buffer, STR_NOMEM when out of memory. */
+enum { STR_OVERRUN = 1, STR_NOMEM = 2 };
+static int rd_string(pb *r, char **out)
 {
     pb s;
+    size_t n;
     if (rd_len(r, &s))
-        return NULL;
-    size_t n = (size_t)(s.end - s.p);
-    char *out = malloc(n + 1);
-    if (!out)
-        return NULL;
-    memcpy(out, s.p, n);
-    out[n] = 0;
-    return out;
+        return STR_OVERRUN;
+    n = (size_t)(s.end - s.p);
+    if (!(*out = malloc(n + 1)))
+        return STR_NOMEM;
+    memcpy(*out, s.p, n);
+    (*out)[n] = 0;
+    return 0;
 }
+
+/* The error for a failed rd_string. */
+#define STR_FAIL(rc, what) \
+    ((rc) == STR_NOMEM ? ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory") : BAD(what))
 
 /* A growable array of int64 (repeated varint fields, packed or not). */
 typedef struct i64vec {
@@ -329,8 +336,9 @@ static cxrinfer_status rd_tensor_fields(pb *r, tensor_fields *tf, ci_err *err)
             (f == 10 && rd_rep_double(r, wt, &tf->floats) == 0))
             continue;
         if (f == 8 && wt == WT_LEN && !tf->name) {
-            if (!(tf->name = rd_string(r)))
-                return BAD("tensor name overruns the buffer");
+            int rc = rd_string(r, &tf->name);
+            if (rc)
+                return STR_FAIL(rc, "tensor name overruns the buffer");
         } else if (f == 9 && wt == WT_LEN && rd_len(r, &s) == 0) {
             tf->raw = s.p;
             tf->raw_len = (size_t)(s.end - s.p);
@@ -432,8 +440,9 @@ static cxrinfer_status rd_attr(pb *r, ci_attr *a, ci_err *err)
             break;
         }
         if (f == 1 && wt == WT_LEN && !a->name) {
-            if (!(a->name = rd_string(r)))
-                st = BAD("attribute name overruns the buffer");
+            int rc = rd_string(r, &a->name);
+            if (rc)
+                st = STR_FAIL(rc, "attribute name overruns the buffer");
         } else if (f == 2 && wt == WT_I32 && rd_fixed32(r, &u) == 0) {
             a->f = u32_float(u);
             has_f = 1;
@@ -441,8 +450,9 @@ static cxrinfer_status rd_attr(pb *r, ci_attr *a, ci_err *err)
             a->i = (int64_t)v;
             has_i = 1;
         } else if (f == 4 && wt == WT_LEN && !a->s) {
-            if (!(a->s = rd_string(r)))
-                st = BAD("attribute string overruns the buffer");
+            int rc = rd_string(r, &a->s);
+            if (rc)
+                st = STR_FAIL(rc, "attribute string overruns the buffer");
         } else if (f == 5 && wt == WT_LEN && !a->has_t && rd_len(r, &s) == 0) {
             st = rd_tensor(&s, &a->t, NULL, err);
             a->has_t = st == CXRINFER_OK;
@@ -497,8 +507,9 @@ static cxrinfer_status rd_node(pb *r, ci_node *n, ci_err *err)
         if (rd_key(r, &f, &wt))
             return BAD("bad field key in a node");
         if ((f == 1 || f == 2 || f == 3 || f == 4 || f == 7) && wt == WT_LEN) {
-            if (!(str = rd_string(r)))
-                return BAD("a node string overruns the buffer");
+            int rc = rd_string(r, &str);
+            if (rc)
+                return STR_FAIL(rc, "a node string overruns the buffer");
             if ((f == 1 && push_str(&n->in_names, &n->n_in, str)) ||
                 (f == 2 && push_str(&n->out_names, &n->n_out, str)))
                 return ci_fail(err, CXRINFER_ERR_NOMEM, "out of memory");
@@ -608,8 +619,9 @@ static cxrinfer_status rd_value_info(pb *r, ci_value *v, char **name, ci_err *er
         if (rd_key(r, &f, &wt))
             return BAD("bad field key in a value info");
         if (f == 1 && wt == WT_LEN && !*name) {
-            if (!(*name = rd_string(r)))
-                return BAD("a value name overruns the buffer");
+            int rc = rd_string(r, name);
+            if (rc)
+                return STR_FAIL(rc, "a value name overruns the buffer");
         } else if (f == 2 && wt == WT_LEN) {
             if (rd_len(r, &tp))
                 return BAD("a value type overruns the buffer");
@@ -727,8 +739,9 @@ cxrinfer_status ci_onnx_parse(const uint8_t *buf, size_t len, int drop_pages, ci
                 if (rd_key(&s, &ff, &w))
                     return free(domain), BAD("bad field key in an opset import");
                 if (ff == 1 && w == WT_LEN && !domain) {
-                    if (!(domain = rd_string(&s)))
-                        return BAD("an opset domain overruns the buffer");
+                    int rc = rd_string(&s, &domain);
+                    if (rc)
+                        return STR_FAIL(rc, "an opset domain overruns the buffer");
                 } else if (ff == 2 && w == WT_VARINT && rd_varint(&s, &ver) == 0) {
                     has_ver = 1;
                 } else if (rd_skip(&s, w)) {

@@ -4,6 +4,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,10 @@ static cxr_status open_archive(const char *path, struct archive **out, cxr_error
     archive_read_support_filter_xz(a);
     archive_read_support_filter_zstd(a);
     if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
-        cxr_fail(err, CXR_ERR_INPUT, "cannot read archive '%s': %s", path,
+        if (archive_errno(a) == ENOMEM)
+            cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        else
+            cxr_fail(err, CXR_ERR_INPUT, "cannot read archive '%s': %s", path,
                  archive_error_string(a) ? archive_error_string(a) : "unknown format");
         archive_read_free(a);
         return err ? err->status : CXR_ERR_INPUT;
@@ -64,8 +68,10 @@ static cxr_status next_header(struct archive *a, const char *path, char **last,
     if (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
         free(*last);
         *last = cxr_strdup(archive_entry_pathname(*e));
-        return CXR_OK;
+        return *last ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     }
+    if (archive_errno(a) == ENOMEM)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if (*last)
         return cxr_fail(err, CXR_ERR_INPUT, "archive '%s' is damaged after entry '%s': %s",
                         path, *last, why);
@@ -88,15 +94,18 @@ static cxr_status check_limits(const cxr_archive_limits *lim, size_t nentries,
     return CXR_OK;
 }
 
+/* Room for one more element: 'arr' itself, or a larger copy; NULL when out
+ * of memory ('arr' is then left as it was). */
 static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
 {
+    size_t ncap;
     void *p;
     if (n < *cap)
         return arr;
-    *cap = *cap ? *cap * 2 : 256;
-    p = realloc(arr, *cap * elem);
-    if (!p)
-        abort(); /* the listing is small (one struct per entry) */
+    ncap = *cap ? *cap * 2 : 256;
+    if (!(p = realloc(arr, ncap * elem)))
+        return NULL;
+    *cap = ncap;
     return p;
 }
 
@@ -107,7 +116,7 @@ static char *utf8_name(const char *name)
     size_t len = strlen(name), n = 0, i = 0;
     char *out = malloc(4 * len + 1);
     if (!out)
-        abort(); /* one entry name */
+        return NULL;
     while (i < len) {
         size_t ok = cxr_utf8_check((const unsigned char *)name + i, len - i);
         memcpy(out + n, name + i, ok);
@@ -122,13 +131,21 @@ static char *utf8_name(const char *name)
     return out;
 }
 
-static void add_refusal(cxr_archive_listing *ls, size_t *cap, const char *path,
-                        const char *reason)
+/* CXR_OK or CXR_ERR_NOMEM. */
+static cxr_status add_refusal(cxr_archive_listing *ls, size_t *cap, const char *path,
+                              const char *reason)
 {
-    ls->refused = grow(ls->refused, cap, ls->nrefused, sizeof(*ls->refused));
-    ls->refused[ls->nrefused].path = utf8_name(path ? path : "(unreadable)");
+    cxr_archive_refusal *grown = grow(ls->refused, cap, ls->nrefused, sizeof(*ls->refused));
+    char *name;
+    if (!grown)
+        return CXR_ERR_NOMEM;
+    ls->refused = grown;
+    if (!(name = utf8_name(path ? path : "(unreadable)")))
+        return CXR_ERR_NOMEM;
+    ls->refused[ls->nrefused].path = name;
     ls->refused[ls->nrefused].reason = reason;
     ls->nrefused++;
+    return CXR_OK;
 }
 
 static int image_cmp(const void *pa, const void *pb)
@@ -146,9 +163,10 @@ static int image_cmp(const void *pa, const void *pb)
 
 /* Sorts the images and moves every name stored more than once (after
  * dropping "./") to the refusals: which copy is meant cannot be known. */
-static void refuse_duplicates(cxr_archive_listing *ls, size_t *rcap)
+static cxr_status refuse_duplicates(cxr_archive_listing *ls, size_t *rcap)
 {
     size_t i = 0, kept = 0;
+    cxr_status st = CXR_OK;
     if (ls->nimages)
         qsort(ls->images, ls->nimages, sizeof(*ls->images), image_cmp);
     while (i < ls->nimages) {
@@ -159,13 +177,15 @@ static void refuse_duplicates(cxr_archive_listing *ls, size_t *rcap)
             ls->images[kept++] = ls->images[i];
         } else {
             for (size_t k = i; k < j; k++) {
-                add_refusal(ls, rcap, ls->images[k].path, "entry name stored twice");
+                if (st == CXR_OK)
+                    st = add_refusal(ls, rcap, ls->images[k].path, "entry name stored twice");
                 cxr_archive_image_release(&ls->images[k]);
             }
         }
         i = j;
     }
     ls->nimages = kept;
+    return st;
 }
 
 static cxr_status list_entries(struct archive *a, const char *path,
@@ -188,17 +208,27 @@ static cxr_status list_entries(struct archive *a, const char *path,
         name = archive_entry_pathname(e);
         switch (cxr_archive_classify(name, entry_type(e), &img, &reason)) {
         case CXR_ENTRY_REFUSED:
-            add_refusal(ls, rcap, name, reason);
+            if (add_refusal(ls, rcap, name, reason) != CXR_OK)
+                return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
             break;
         case CXR_ENTRY_JUNK:
             ls->njunk++;
             break;
         case CXR_ENTRY_IMAGE:
+        {
+            cxr_archive_image *grown = grow(ls->images, &icap, ls->nimages, sizeof(*ls->images));
             img.path = cxr_strdup(name);
             img.size = archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e) : 0;
-            ls->images = grow(ls->images, &icap, ls->nimages, sizeof(*ls->images));
+            if (!grown || !img.path || !img.root || !img.split || !img.klass || !img.name) {
+                if (grown)
+                    ls->images = grown;
+                cxr_archive_image_release(&img);
+                return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+            }
+            ls->images = grown;
             ls->images[ls->nimages++] = img;
             break;
+        }
         }
         /* no archive_read_data_skip: the next header call skips the data,
          * by seeking where the format allows it */
@@ -230,7 +260,10 @@ cxr_status cxr_archive_list(const char *path, const cxr_archive_limits *lim,
         cxr_archive_listing_free(ls);
         return st;
     }
-    refuse_duplicates(ls, &rcap);
+    if (refuse_duplicates(ls, &rcap) != CXR_OK) {
+        cxr_archive_listing_free(ls);
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
     *out = ls;
     return CXR_OK;
 }
@@ -274,6 +307,8 @@ static cxr_status read_entry(struct archive *a, struct archive_entry *e,
             *cap = ncap;
         }
         n = archive_read_data(a, *buf + *len, 65536);
+        if (n < 0 && archive_errno(a) == ENOMEM)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         if (n < 0)
             return cxr_fail(err, CXR_ERR_INPUT, "cannot read entry '%s' of '%s': %s",
                             name, apath, archive_error_string(a) ? archive_error_string(a)

@@ -115,7 +115,7 @@ static char *dup_n(const char *s, size_t n)
 {
     char *d = malloc(n + 1);
     if (!d)
-        abort(); /* a name: out of memory here is fatal, as cxr_strdup */
+        return NULL; /* the caller sees a NULL field: out of memory */
     memcpy(d, s, n);
     d[n] = '\0';
     return d;

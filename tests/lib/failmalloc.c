@@ -6,6 +6,12 @@
  *     CXR_FAIL_ALLOC=N    allocation N (1-based, counted from main) returns NULL
  *                         with errno ENOMEM; the others succeed
  *     CXR_COUNT_ALLOC=F   at exit, write the number of allocations made to F
+ *     CXR_FAIL_ALLOC_OWN=1  count (and fail) only the allocations made by the
+ *                         project's own code: the executable itself (the
+ *                         pipeline is linked in statically) and libcxrinfer;
+ *                         not those made inside libarchive, libcrypto,
+ *                         oneDNN... whose out-of-memory behaviour is theirs
+ *                         (libarchive exits 1 on some, OpenSSL may crash)
  *
  * Only calls made while main() runs are counted (the shim wraps
  * __libc_start_main), so the loader's and constructors' allocations are not.
@@ -26,14 +32,34 @@ extern void *__libc_memalign(size_t align, size_t size);
 /* The shim's whole state: one process, set up before main runs. */
 static struct {
     int armed;
+    int own_only;           /* CXR_FAIL_ALLOC_OWN */
+    void *exe_base;         /* load address of the executable */
     unsigned long fail_at;  /* 0: never */
     unsigned long count;
     const char *count_file;
 } shim;
 
-static int should_fail(void)
+static __thread int in_shim; /* dladdr must not count itself */
+
+/* 1 if the code at 'caller' is the project's: the executable or libcxrinfer. */
+static int is_own(void *caller)
 {
-    if (!shim.armed)
+    Dl_info info;
+    int own;
+    if (in_shim)
+        return 0;
+    in_shim = 1;
+    own = dladdr(caller, &info) &&
+          (info.dli_fbase == shim.exe_base || (info.dli_fname && strstr(info.dli_fname, "libcxrinfer")));
+    in_shim = 0;
+    return own;
+}
+
+#define should_fail() should_fail_at(__builtin_return_address(0))
+
+static int should_fail_at(void *caller)
+{
+    if (!shim.armed || (shim.own_only && !is_own(caller)))
         return 0;
     shim.count++;
     if (shim.fail_at && shim.count == shim.fail_at) {
@@ -94,7 +120,11 @@ static int counted_main(int argc, char **argv, char **envp)
 {
     const char *at = getenv("CXR_FAIL_ALLOC");
     shim.fail_at = at ? strtoul(at, NULL, 10) : 0;
+    Dl_info info;
     shim.count_file = getenv("CXR_COUNT_ALLOC");
+    shim.own_only = getenv("CXR_FAIL_ALLOC_OWN") != NULL;
+    if (dladdr((void *)real_main, &info))
+        shim.exe_base = info.dli_fbase;
     if (shim.count_file)
         atexit(write_count);
     shim.armed = 1;
