@@ -8,8 +8,11 @@
 # engines, every figure and its baseline from the same run:
 #
 #   ms per image        each round times RUNS single-image runs after a
-#                       warm-up and keeps their median (libcxrinfer also
-#                       with winograd=0: direct convolution only)
+#                       warm-up and keeps their median; also libcxrinfer
+#                       with winograd=0 (direct convolution only), both
+#                       engines with threads that wait without spinning
+#                       (OMP_WAIT_POLICY=passive; allow_spinning=0), and
+#                       both on 1 thread
 #   load                cxrinfer_model_load against ONNX Runtime's session
 #                       creation, each in a fresh process
 #   first image         the first run after loading
@@ -61,30 +64,42 @@ fi
 model_file() { [ "$1" = vgg ] && echo "$build/bench-vgg16-head.onnx" || echo "$build/bench-vgg16-head-pt.onnx"; }
 model_layout() { [ "$1" = vgg ] && echo NHWC || echo NCHW; }
 
-# ONNX Runtime's load: session creation, first run and peak RSS in a fresh
-# Node.js process ('create_ms first_ms base_kb load_kb peak_kb', as infer_tool load)
-cat >"$work/ort_load.js" <<'JSEOF'
+# ONNX Runtime in a fresh Node.js process, like infer_tool:
+#   ort_run.js load MODEL LAYOUT THREADS: 'create_ms first_ms base_kb load_kb peak_kb'
+#   ort_run.js bench MODEL LAYOUT THREADS RUNS SPIN: the median ms of RUNS images
+#     (SPIN 0: worker threads wait without spinning, session.intra_op.allow_spinning)
+cat >"$work/ort_run.js" <<'JSEOF'
 'use strict';
 const ort = require('onnxruntime-node');
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 async function main() {
-  const [model, layout, threads] = [process.argv[2], process.argv[3], Number(process.argv[4])];
+  const [mode, model, layout] = process.argv.slice(2, 5);
+  const threads = Number(process.argv[5]), runs = Number(process.argv[6] || 0);
   const base = process.resourceUsage().maxRSS;
   const opts = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
   if (threads > 0) { opts.intraOpNumThreads = threads; opts.interOpNumThreads = 1; }
+  if (process.argv[7] === '0') opts.extra = { session: { intra_op: { allow_spinning: '0' } } };
   let t0 = process.hrtime.bigint();
   const sess = await ort.InferenceSession.create(model, opts);
-  const create = Number(process.hrtime.bigint() - t0) / 1e6;
-  const loaded = process.resourceUsage().maxRSS;
+  const create = ms(t0), loaded = process.resourceUsage().maxRSS;
   const data = new Float32Array(224 * 224 * 3);
   let s = 12345;
   for (let i = 0; i < data.length; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; data[i] = ((s >>> 8) & 0xffff) / 65535; }
   const dims = layout === 'NCHW' ? [1, 3, 224, 224] : [1, 224, 224, 3];
+  const feed = { [sess.inputNames[0]]: new ort.Tensor('float32', data, dims) };
   t0 = process.hrtime.bigint();
-  await sess.run({ [sess.inputNames[0]]: new ort.Tensor('float32', data, dims) });
-  const first = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(create.toFixed(1), first.toFixed(1), base, loaded, process.resourceUsage().maxRSS);
+  await sess.run(feed);
+  const first = ms(t0);
+  if (mode === 'load') {
+    console.log(create.toFixed(1), first.toFixed(1), base, loaded, process.resourceUsage().maxRSS);
+    return;
+  }
+  const t = [];
+  for (let r = 0; r < runs; r++) { t0 = process.hrtime.bigint(); await sess.run(feed); t.push(ms(t0)); }
+  t.sort((a, b) => a - b);
+  console.log(t[Math.floor(runs / 2)].toFixed(2));
 }
-main().catch((e) => { console.error('ort_load: ' + e.message); process.exit(1); });
+main().catch((e) => { console.error('ort_run: ' + e.message); process.exit(1); });
 JSEOF
 ort_node() { NODE_PATH="$ort/node_modules" node "$@"; }
 
@@ -102,12 +117,16 @@ i=0
 while [ $i -lt "$rounds" ]; do
   for m in $models; do
     f=$(model_file $m)
+    l=$(model_layout $m)
     "$tool" load "$f" "$threads" dnnl >>"$work/$m.cxr_load"
-    ort_node "$work/ort_load.js" "$f" "$(model_layout $m)" "$threads" >>"$work/$m.ort_load"
+    ort_node "$work/ort_run.js" load "$f" "$l" "$threads" >>"$work/$m.ort_load"
     "$tool" bench "$f" "$runs" "$threads" dnnl >>"$work/$m.cxr_ms"
-    ort_node "$top/tests/lib/infer_ort.js" "$f" "$work/in.f32" /dev/null 1 224 224 3 \
-      "$(model_layout $m)" 0 "$threads" "$runs" >>"$work/$m.ort_ms"
+    ort_node "$work/ort_run.js" bench "$f" "$l" "$threads" "$runs" 1 >>"$work/$m.ort_ms"
     "$tool" bench "$f" "$runs" "$threads" dnnl-direct >>"$work/$m.direct_ms"
+    OMP_WAIT_POLICY=passive "$tool" bench "$f" "$runs" "$threads" dnnl >>"$work/$m.cxr_passive"
+    ort_node "$work/ort_run.js" bench "$f" "$l" "$threads" "$runs" 0 >>"$work/$m.ort_passive"
+    "$tool" bench "$f" "$runs" 1 dnnl >>"$work/$m.cxr_one"
+    ort_node "$work/ort_run.js" bench "$f" "$l" 1 "$runs" 1 >>"$work/$m.ort_one"
   done
   i=$((i + 1))
 done
@@ -134,6 +153,9 @@ for m in models:
     p = lambda name: os.path.join(work, f"{m}.{name}")
     row(m, "ms per image", med(p("cxr_ms")), med(p("ort_ms")), ".2f")
     row(m, "ms per image, winograd=0", med(p("direct_ms")), med(p("ort_ms")), ".2f")
+    row(m, "ms per image, threads wait passively", med(p("cxr_passive")),
+        med(p("ort_passive")), ".2f")
+    row(m, "ms per image, 1 thread", med(p("cxr_one")), med(p("ort_one")), ".2f")
     row(m, "load / session creation, ms", med(p("cxr_load"), 0), med(p("ort_load"), 0), ".1f")
     row(m, "first image after load, ms", med(p("cxr_load"), 1), med(p("ort_load"), 1), ".1f")
     row(m, "peak RSS after load, MB", med(p("cxr_load"), 3) / 1024, med(p("ort_load"), 3) / 1024, ".1f")
@@ -144,5 +166,9 @@ for m in models:
     print(f"{m:<8}{'max |probability difference|':<40}{open(p('diff')).read().strip():>13}")
 print()
 print("ORT/cxr above 1: libcxrinfer is faster or smaller. ONNX Runtime's RSS is that of its")
-print("Node.js process (the row 'process before loading' is Node.js itself).")
+print("Node.js process (the row 'process before loading' is Node.js itself). 'Threads wait")
+print("passively': OMP_WAIT_POLICY=passive for libcxrinfer, session.intra_op.allow_spinning=0")
+print("for ONNX Runtime; on a machine busier than its cores, spinning threads wait for")
+print("preempted ones at every barrier, and this row and the 1-thread row show the engines")
+print("without that.")
 PYEOF

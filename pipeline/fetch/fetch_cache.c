@@ -23,6 +23,8 @@ char *cxr_fetch_partial_path(const char *workdir, const char *url)
 {
     char hex[CXR_SHA256_HEX], *dir, *path;
     cxr_sha256_buf(url, strlen(url), hex);
+    if (!hex[0]) /* libcrypto ran out of memory */
+        return NULL;
     dir = cxr_path_join(workdir, "cache/partial");
     path = dir ? cxr_path_join(dir, hex) : NULL;
     free(dir);

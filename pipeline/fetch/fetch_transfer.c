@@ -178,7 +178,10 @@ static void handle_done(xfer *x, cxr_attempt *a, int code)
         finish_job(x, i, CXR_ERR_MISSING, reason);
         break;
     default:
-        finish_job(x, i, a->abort_reason == CXR_ABORT_IO ? CXR_ERR_IO : CXR_ERR_NETWORK,
+        finish_job(x, i,
+                   a->abort_reason == CXR_ABORT_IO ? CXR_ERR_IO
+                   : code == CURLE_OUT_OF_MEMORY   ? CXR_ERR_NOMEM
+                                                   : CXR_ERR_NETWORK,
                    reason);
     }
 }

@@ -202,7 +202,8 @@ static cxr_status order_draw(const sample_ctx *c, sample_draw *d, size_t *cand, 
                         c->root, d->excluded_file, d->excluded_patient);
     if (!(d->order = malloc((ncand ? ncand : 1) * sizeof(*d->order))))
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    cxr_rng_seed_named(&rng, c->set.common.seed, d->set->name);
+    if (cxr_rng_seed_named(&rng, c->set.common.seed, d->set->name) != CXR_OK)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     if ((st = cxr_sample_order(&rng, ncand, d->count, d->order, err)) != CXR_OK)
         return st;
     for (size_t k = 0; k < ncand; k++)

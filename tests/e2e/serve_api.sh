@@ -148,7 +148,7 @@ check "the form's row removed" [ "$(rows "$T/exclusions.csv")" = 0 ]
 check "SIGTERM stops it with exit 0" serve_stop
 http GET /
 check "nothing listens after the stop" [ "$CODE" = 000 ]
-check "no temporary files left" [ -z "$(ls -A "$W/serve/tmp")" ]
+check "no temporary files left" [ -z "$(find "$W/serve" -name '*.tmp.*')" ]
 
 # --- the driver, the options ---
 serve_start driver || exit 1
