@@ -19,6 +19,8 @@
 #define CXR_SELECT_COVID_TRAIN "covid_train.csv"  /* selected rows that train */
 #define CXR_SELECT_HOLDOUT     "holdout.csv"      /* selected rows held out */
 #define CXR_SELECT_REJECTED    "rejected.csv"     /* rows not selected, with why */
+#define CXR_SELECT_EXCLUDED    "excluded.csv"     /* rows a review excluded, and the */
+                                                  /* split each would have had */
 #define CXR_SAMPLE_REFUSED     "refused.csv"      /* archive entries refused */
                                                   /* (each draw: <draw>.csv) */
 #define CXR_SAMPLE_DRAWS       "draws.csv"        /* each draw's count and ties */

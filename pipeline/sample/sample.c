@@ -7,9 +7,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsutil.h"
 #include "manifest.h"
 #include "safename.h"
 #include "workdir.h"
+
+/* Rows of select's excluded.csv that would have been in 'split' (train or
+ * holdout): a count taken from a select manifest counts them too, so a
+ * review's exclusion of a covid image does not change the seeded order. */
+static cxr_status excluded_rows(const sample_ctx *c, const char *split, size_t *n,
+                                cxr_error *err)
+{
+    static const char *const cols[] = {"split", NULL};
+    char *path = cxr_stage_path(c->conf, CXR_STAGE_SELECT, CXR_SELECT_EXCLUDED);
+    cxr_manifest *m = NULL;
+    cxr_status st = path ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+
+    *n = 0;
+    if (st == CXR_OK && cxr_is_file(path))
+        st = cxr_manifest_load(path, cols, &m, err);
+    for (size_t r = 0; m && r < cxr_manifest_nrows(m); r++)
+        *n += !strcmp(cxr_manifest_get(m, r, cxr_manifest_column(m, "split")), split);
+    cxr_manifest_free(m);
+    free(path);
+    return st;
+}
 
 static cxr_status resolve_count(const sample_ctx *c, sample_draw *d, cxr_error *err)
 {
@@ -28,8 +50,12 @@ static cxr_status resolve_count(const sample_ctx *c, sample_draw *d, cxr_error *
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     st = cxr_manifest_load(path, NULL, &m, err);
     if (st == CXR_OK) {
+        size_t excluded = 0;
         d->count = cxr_manifest_nrows(m);
         cxr_manifest_free(m);
+        st = excluded_rows(c, strcmp(file, CXR_SELECT_HOLDOUT) ? "train" : "holdout",
+                           &excluded, err);
+        d->count += excluded;
     } else if (st == CXR_ERR_IO || st == CXR_ERR_MISSING) {
         cxr_error_prefix(err, "draw '%s' takes its count from '%s' (run "
                          "'cxrprep select' first): ", d->set->name, path);
@@ -188,6 +214,27 @@ static void candidates(const sample_ctx *c, sample_draw *d, const unsigned char 
     }
 }
 
+/* Images a review excluded leave the order and the later ranks close up:
+ * the draw refills from the same seeded order. */
+static cxr_status drop_excluded(const sample_ctx *c, sample_draw *d, cxr_error *err)
+{
+    size_t kept = 0;
+
+    for (size_t k = 0; k < d->norder; k++) {
+        if (cxr_exclusions_has(&c->exclusions, "kermany", c->ls->images[d->order[k]].name))
+            d->excluded_review++;
+        else
+            d->order[kept++] = d->order[k];
+    }
+    d->norder = kept;
+    if (kept < d->count)
+        return cxr_fail(err, CXR_ERR_INPUT, "draw '%s' wants %zu images but only %zu "
+                        "candidates remain once the %zu a review excluded (curation."
+                        "exclusions) are left out", d->set->name, d->count, kept,
+                        d->excluded_review);
+    return CXR_OK;
+}
+
 /* The seeded order of draw i over its candidates. */
 static cxr_status order_draw(const sample_ctx *c, sample_draw *d, size_t *cand, size_t ncand,
                              cxr_error *err)
@@ -209,7 +256,7 @@ static cxr_status order_draw(const sample_ctx *c, sample_draw *d, size_t *cand, 
     for (size_t k = 0; k < ncand; k++)
         d->order[k] = cand[d->order[k]];
     d->norder = ncand;
-    return CXR_OK;
+    return drop_excluded(c, d, err);
 }
 
 static cxr_status run_draw(sample_ctx *c, size_t i, cxr_error *err)
@@ -241,6 +288,7 @@ static void ctx_release(sample_ctx *c)
     free(c->draws);
     cxr_archive_listing_free(c->ls);
     free(c->archive);
+    cxr_exclusions_release(&c->exclusions);
     cxr_sample_settings_release(&c->set);
 }
 
@@ -252,6 +300,8 @@ cxr_status cxr_sample_run(const cxr_config *conf, cxr_sample_result *res, cxr_er
     memset(res, 0, sizeof(*res));
     c.conf = conf;
     st = cxr_sample_settings_read(conf, &c.set, err);
+    if (st == CXR_OK && c.set.exclusions)
+        st = cxr_exclusions_load(c.set.exclusions, &c.exclusions, err);
     if (st == CXR_OK)
         st = read_draws(&c, err);
     if (st == CXR_OK)

@@ -23,6 +23,13 @@
  * rank), so the trees stay balanced and reproducible. Too few candidates for
  * the nominal draw is an error that says how many there are.
  *
+ * Images a review excluded (curation.exclusions, source 'kermany':
+ * exclusions.h) leave the order after it is made, and the later ranks close
+ * up: the draw refills from the same seeded order, and the other images
+ * keep their places. A count taken from covid_train or covid_holdout counts
+ * the rows a review excluded too (select's excluded.csv), so excluding a
+ * covid image changes no order: the layout takes one image fewer by rank.
+ *
  * Writes <workdir>/manifests/sample/<draw>.csv (columns: filename, patient,
  * split, class, entry, size, source, draw, rank, nominal; one row per
  * candidate, in rank order; nominal is 1 for ranks 1..count),
@@ -59,6 +66,7 @@ typedef struct cxr_sample_settings {
     const char *archive_root;        /* sample.archive_root: auto, '.', or a path */
     cxr_sample_draw_settings *draws; /* owned; config order */
     size_t ndraws;
+    char *exclusions;                /* owned: the curation.exclusions file, or NULL */
 } cxr_sample_settings;
 
 /* Fills 'out' from a validated config (borrowed: it must outlive 'out').

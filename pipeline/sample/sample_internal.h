@@ -4,6 +4,7 @@
 #define CXR_SAMPLE_INTERNAL_H
 
 #include "archive_reader.h"
+#include "exclusions.h"
 #include "sample.h"
 
 #define CXR_SAMPLE_PATIENT_MAX 64
@@ -17,6 +18,7 @@ typedef struct sample_draw {
                                 nominal draw (count), then the reserve */
     size_t norder;
     size_t ncandidates, excluded_file, excluded_patient;
+    size_t excluded_review;  /* candidates a review excluded (curation.exclusions) */
 } sample_draw;
 
 typedef struct sample_ctx {
@@ -27,6 +29,7 @@ typedef struct sample_ctx {
     const char *root;        /* borrowed from ls */
     sample_draw *draws;      /* owned; one per set.draws */
     size_t ndraws;
+    cxr_exclusions exclusions; /* curation.exclusions; empty when none */
 } sample_ctx;
 
 /* sample_write.c: every draw's manifest, draws.csv, refused.csv and

@@ -2,6 +2,8 @@
  * the validated config; the only file of the stage that reads keys. */
 #include "sample.h"
 
+#include "exclusions.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,8 @@ cxr_status cxr_sample_settings_read(const cxr_config *conf, cxr_sample_settings 
     memset(out, 0, sizeof(*out));
     cxr_common_settings_read(conf, &out->common);
     out->archive_root = cxr_config_str(conf, "sample.archive_root");
+    if (cxr_exclusions_path(conf, &out->exclusions, err) != CXR_OK)
+        return err->status;
     out->ndraws = cxr_config_len(conf, "sample.draws");
     if (!out->ndraws)
         return CXR_OK;
@@ -64,4 +68,6 @@ void cxr_sample_settings_release(cxr_sample_settings *s)
     free(s->draws);
     s->draws = NULL;
     s->ndraws = 0;
+    free(s->exclusions);
+    s->exclusions = NULL;
 }

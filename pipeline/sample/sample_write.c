@@ -129,12 +129,13 @@ static json_t *draw_json(const sample_draw *d)
         }
     if (!from)
         return NULL;
-    j = json_pack("{s:s, s:s, s:s, s:I, s:s?, s:I, s:I, s:I, s:I, s:o, s:b}",
+    j = json_pack("{s:s, s:s, s:s, s:I, s:s?, s:I, s:I, s:I, s:I, s:I, s:o, s:b}",
                   "name", d->set->name, "split", d->set->split, "class", d->set->klass,
                   "count", (json_int_t)d->count, "count_from", d->count_from,
                   "candidates", (json_int_t)d->ncandidates,
                   "excluded_as_files", (json_int_t)d->excluded_file,
                   "excluded_as_patients", (json_int_t)d->excluded_patient,
+                  "excluded_in_review", (json_int_t)d->excluded_review,
                   "ranked", (json_int_t)d->norder, "disjoint_from", from,
                   "patient_disjoint", d->set->patient_disjoint);
     return j;

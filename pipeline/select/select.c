@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "csvread.h"
+#include "exclusions.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "manifest.h"
@@ -22,7 +23,13 @@ static const char *const kept_columns[] = {
 static const char *const rejected_columns[] = {
     "line", "patientid", "filename", "finding", "view", "modality", "folder",
     "date", "reason"};
+/* excluded.csv: the kept columns (split: where the row would have gone), and why */
+static const char *const excluded_columns[] = {
+    "line", "patientid", "filename", "finding", "view", "modality", "folder",
+    "date", "date_kind", "date_iso", "split", "reason"};
 #define NKEPT (sizeof(kept_columns) / sizeof(kept_columns[0]))
+#define NEXCLUDED (sizeof(excluded_columns) / sizeof(excluded_columns[0]))
+#define OUT_EXCLUDED 3 /* after the three row_splits */
 #define NREJECTED (sizeof(rejected_columns) / sizeof(rejected_columns[0]))
 
 typedef struct select_run {
@@ -35,9 +42,28 @@ typedef struct select_run {
     cxr_strmap *holdout_matched;      /* select.holdout.files names that matched */
     char sha256[CXR_SHA256_HEX];      /* of the metadata file read */
     uint64_t size;
-    cxr_manifest_writer *out[3];      /* by row_split */
+    cxr_manifest_writer *out[4];      /* by row_split, then excluded.csv */
+    cxr_exclusions exclusions;        /* curation.exclusions (source ieee8023) */
     cxr_select_counts counts;
 } select_run;
+
+/* A row of an image a review excluded (exclusions.h) is rejected with the
+ * review's reason, before the duplicate check: the next row of that name
+ * is not a duplicate of it. */
+static int excluded(const select_run *run, const char *filename, row_verdict *v)
+{
+    for (size_t i = 0; i < run->exclusions.n; i++) {
+        const cxr_exclusion *x = &run->exclusions.rows[i];
+        if (strcmp(x->source, "ieee8023") != 0 || strcmp(x->file, filename) != 0)
+            continue;
+        v->excluded_from = v->split;
+        v->split = SPLIT_REJECTED;
+        v->why = CXR_REJECT_EXCLUDED;
+        snprintf(v->reason, sizeof(v->reason), "excluded in review: %s", x->reason);
+        return 1;
+    }
+    return 0;
+}
 
 /* Duplicates and patient overlap, which need the rows seen so far. */
 static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_verdict *v,
@@ -48,6 +74,8 @@ static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_
     size_t first;
 
     if (v->split == SPLIT_REJECTED)
+        return CXR_OK;
+    if (excluded(run, filename, v))
         return CXR_OK;
     if (cxr_strmap_get(run->seen_files, filename, &first)) {
         if (run->rules.duplicates_are_errors)
@@ -81,6 +109,22 @@ static cxr_status apply_file_rules(select_run *run, const cxr_csv_row *row, row_
     return CXR_OK;
 }
 
+/* 'values' holds the first 'n' (8) columns of the row. */
+static cxr_status write_excluded(select_run *run, const char **values, int n,
+                                 const row_verdict *v, const char *iso, cxr_error *err)
+{
+    const char *row[NEXCLUDED];
+    int i = 0;
+
+    for (; i < n; i++)
+        row[i] = values[i];
+    row[i++] = cxr_date_kind_name(v->date_kind);
+    row[i++] = iso;
+    row[i++] = v->excluded_from == SPLIT_HOLDOUT ? "holdout" : "train";
+    row[i++] = v->reason;
+    return cxr_manifest_add(run->out[OUT_EXCLUDED], row, err);
+}
+
 static cxr_status write_row(select_run *run, const cxr_csv_row *row, const row_verdict *v,
                             cxr_error *err)
 {
@@ -101,8 +145,13 @@ static cxr_status write_row(select_run *run, const cxr_csv_row *row, const row_v
     values[i++] = cxr_select_field(r, row, COL_FOLDER);
     values[i++] = cxr_select_field(r, row, COL_DATE);
     if (v->split == SPLIT_REJECTED) {
-        values[i++] = v->reason;
-        return cxr_manifest_add(run->out[SPLIT_REJECTED], values, err);
+        cxr_status st;
+        values[i] = v->reason;
+        st = cxr_manifest_add(run->out[SPLIT_REJECTED], values, err);
+        if (st != CXR_OK || v->why != CXR_REJECT_EXCLUDED)
+            return st;
+        /* excluded.csv: the split it would have had, for the draws sized by it */
+        return run->out[OUT_EXCLUDED] ? write_excluded(run, values, i, v, iso, err) : CXR_OK;
     }
     values[i++] = cxr_date_kind_name(v->date_kind);
     values[i++] = iso;
@@ -147,10 +196,13 @@ static cxr_status on_row(void *ctx, const cxr_csv_row *row, cxr_error *err)
 /* The manifests are written into 'dir', the stage's staging directory. */
 static cxr_status open_outputs(select_run *run, const char *dir, cxr_error *err)
 {
-    static const char *const names[3] = {CXR_SELECT_COVID_TRAIN, CXR_SELECT_HOLDOUT, CXR_SELECT_REJECTED};
-    for (int s = 0; s < 3; s++) {
-        const char *const *columns = s == SPLIT_REJECTED ? rejected_columns : kept_columns;
-        size_t ncolumns = s == SPLIT_REJECTED ? NREJECTED : NKEPT;
+    static const char *const names[4] = {CXR_SELECT_COVID_TRAIN, CXR_SELECT_HOLDOUT,
+                                         CXR_SELECT_REJECTED, CXR_SELECT_EXCLUDED};
+    int n = run->settings->exclusions ? 4 : 3; /* excluded.csv: when the config names a file */
+    for (int s = 0; s < n; s++) {
+        const char *const *columns = s == SPLIT_REJECTED ? rejected_columns
+                                     : s == OUT_EXCLUDED ? excluded_columns : kept_columns;
+        size_t ncolumns = s == SPLIT_REJECTED ? NREJECTED : s == OUT_EXCLUDED ? NEXCLUDED : NKEPT;
         char *path = cxr_path_join(dir, names[s]);
         cxr_status st = path ? cxr_manifest_create(path, columns, ncolumns, &run->out[s], err)
                              : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
@@ -164,7 +216,9 @@ static cxr_status open_outputs(select_run *run, const char *dir, cxr_error *err)
 static cxr_status commit_outputs(select_run *run, cxr_error *err)
 {
     cxr_status st = CXR_OK;
-    for (int s = 0; s < 3; s++) {
+    for (int s = 0; s < 4; s++) {
+        if (!run->out[s])
+            continue;
         if (st == CXR_OK)
             st = cxr_manifest_commit(run->out[s], err);
         else
@@ -212,7 +266,7 @@ static cxr_status run_passes(select_run *run, const char *metadata, const char *
         st = cxr_csv_read(metadata, run->display, on_row, run, err);
     if (st == CXR_OK)
         return commit_outputs(run, err);
-    for (int s = 0; s < 3; s++)
+    for (int s = 0; s < 4; s++)
         cxr_manifest_abort(run->out[s]);
     return st;
 }
@@ -261,6 +315,8 @@ static cxr_status select_with(select_run *run, const cxr_config *conf, const cha
                                    &metadata, err);
     if (st == CXR_OK)
         st = hash_input(run, metadata, err);
+    if (st == CXR_OK && run->settings->exclusions)
+        st = cxr_exclusions_load(run->settings->exclusions, &run->exclusions, err);
     run->display = metadata;
     run->seen_files = cxr_strmap_new();
     run->holdout_patients = cxr_strmap_new();
@@ -281,6 +337,7 @@ static cxr_status select_with(select_run *run, const cxr_config *conf, const cha
     cxr_strmap_free(run->seen_files);
     cxr_strmap_free(run->holdout_patients);
     cxr_strmap_free(run->holdout_matched);
+    cxr_exclusions_release(&run->exclusions);
     free(metadata);
     return st;
 }

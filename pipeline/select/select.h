@@ -5,6 +5,8 @@
  *     <workdir>/manifests/select/covid_train.csv   kept, training
  *     <workdir>/manifests/select/holdout.csv       kept, held out
  *     <workdir>/manifests/select/rejected.csv      dropped, with the first reason
+ *     <workdir>/manifests/select/excluded.csv      those a review excluded (exclusions.h),
+ *                                                  with the split each would have had
  *     <workdir>/manifests/select/summary.json      counts and provenance
  *
  * Memory grows with the selected rows only (their file names, for the
@@ -57,6 +59,7 @@ typedef struct cxr_select_settings {
         cxr_patient_overlap patient_overlap;
     } holdout;
     int duplicates_are_errors;      /* select.duplicates: error */
+    char *exclusions;               /* owned: the curation.exclusions file, or NULL */
 } cxr_select_settings;
 
 /* Fills 'out' from a validated config (borrowed: it must outlive 'out').
@@ -76,6 +79,7 @@ typedef enum cxr_reject_reason {
     CXR_REJECT_FINDING,
     CXR_REJECT_UNSAFE_NAME,
     CXR_REJECT_UNDATED,         /* select.holdout.undated: reject */
+    CXR_REJECT_EXCLUDED,        /* curation.exclusions: a reviewer left it out */
     CXR_REJECT_DUPLICATE,
     CXR_REJECT_PATIENT_OVERLAP, /* select.holdout.patient_overlap: drop_from_train */
     CXR_REJECT_NREASONS

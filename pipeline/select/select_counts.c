@@ -8,8 +8,8 @@
 #include "datefmt.h"
 
 static const char *const reason_keys[CXR_REJECT_NREASONS] = {
-    "modality", "folder", "view", "finding", "unsafe_name", "undated", "duplicate",
-    "patient_overlap"};
+    "modality", "folder", "view", "finding", "unsafe_name", "undated", "excluded",
+    "duplicate", "patient_overlap"};
 
 const char *cxr_reject_reason_key(cxr_reject_reason reason)
 {
@@ -34,6 +34,7 @@ void cxr_select_reason_labels(const cxr_select_settings *settings, cxr_select_co
     filter_label(&settings->filters.finding, label[CXR_REJECT_FINDING], CXR_SELECT_LABEL_MAX);
     snprintf(label[CXR_REJECT_UNSAFE_NAME], CXR_SELECT_LABEL_MAX, "unsafe file names");
     snprintf(label[CXR_REJECT_UNDATED], CXR_SELECT_LABEL_MAX, "undated");
+    snprintf(label[CXR_REJECT_EXCLUDED], CXR_SELECT_LABEL_MAX, "excluded in review");
     snprintf(label[CXR_REJECT_DUPLICATE], CXR_SELECT_LABEL_MAX, "duplicate file names");
     snprintf(label[CXR_REJECT_PATIENT_OVERLAP], CXR_SELECT_LABEL_MAX,
              "patients with held-out images");

@@ -44,6 +44,7 @@ typedef struct row_verdict {
     cxr_date date;
     int undated;                     /* the window could not place the date */
     int passed_filters;              /* every filter accepted the row */
+    row_split excluded_from;         /* CXR_REJECT_EXCLUDED: where it would have gone */
 } row_verdict;
 
 /* 'settings' is borrowed and must outlive 'rules'. */

@@ -1,6 +1,7 @@
 /* select_settings.c: the select section of the config, read once into
  * cxr_select_settings (select.h); the only file of the stage that reads
  * config keys. */
+#include "exclusions.h"
 #include "select.h"
 
 #include <stdlib.h>
@@ -98,6 +99,8 @@ cxr_status cxr_select_settings_read(const cxr_config *conf, cxr_select_settings 
     st = read_filters(conf, out, err);
     if (st == CXR_OK)
         st = read_list(conf, "select.holdout.files", &out->holdout.files, err);
+    if (st == CXR_OK)
+        st = cxr_exclusions_path(conf, &out->exclusions, err);
     return st == CXR_OK ? check_window(out, err) : st;
 }
 
@@ -110,5 +113,6 @@ void cxr_select_settings_release(cxr_select_settings *settings)
     free(settings->filters.view.items);
     free(settings->filters.finding.items);
     free(settings->holdout.files.items);
+    free(settings->exclusions);
     memset(settings, 0, sizeof(*settings));
 }

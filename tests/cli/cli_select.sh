@@ -101,7 +101,7 @@ if [ -f "$DEMO" ]; then
 import json, sys
 c = json.load(open(sys.argv[1]))["counts"]
 by = c["rejected_by"]
-assert sorted(by) == sorted(["modality", "folder", "view", "finding", "unsafe_name", "undated", "duplicate", "patient_overlap"]), by
+assert sorted(by) == sorted(["modality", "folder", "view", "finding", "unsafe_name", "undated", "excluded", "duplicate", "patient_overlap"]), by
 assert sum(by.values()) == c["rejected"] == 10, c
 assert (by["modality"], by["view"], by["finding"]) == (2, 3, 5), by' "$M/summary.json"
   check "demo: rejected.csv agrees" [ "$(grep -c "view '[^']*' is not one of" "$M/rejected.csv")" = 3 ]

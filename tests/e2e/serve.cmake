@@ -1,12 +1,11 @@
 # serve.cmake: cxrprep serve against the real server on loopback, on the
-# demo: the API and every bad input with curl (serve_api) and a bounded load
-# test (serve_load).
-#
-# Not registered yet: serve_curation (exclusions honoured by the next
-# `cxrprep run`) and serve_browser (headless Chromium uploading, reviewing
-# and excluding): select and sample do not honour the exclusions CSV yet, so
-# both fail; they are the next step of issue 13, not a passing test to hide.
-foreach(t serve_api serve_load)
+# demo: the API and every bad input with curl (serve_api), a bounded load
+# test (serve_load), exclusions honoured by the next `cxrprep run`
+# (serve_curation) and headless Chromium driven by puppeteer-core from npm
+# uploading, reviewing and excluding by clicking (serve_browser; the first
+# run installs puppeteer-core into the build directory).
+foreach(t serve_api serve_load serve_curation serve_browser)
   cxr_add_script_test(${t} e2e/${t}.sh)
 endforeach()
-set_tests_properties(serve_api serve_load PROPERTIES TIMEOUT 300)
+set_tests_properties(serve_api serve_load serve_curation PROPERTIES TIMEOUT 300)
+set_tests_properties(serve_browser PROPERTIES TIMEOUT 900)
