@@ -91,20 +91,27 @@ void serve_api_images(cxr_server *srv, serve_reply *rp)
     cxr_exclusions_release(&x);
 }
 
+cxr_status serve_predict_upload(cxr_server *srv, const serve_request *rq, serve_answer *a,
+                                cxr_error *err)
+{
+    cxr_status st;
+
+    if (!rq->form || !rq->form->has_image || rq->form->image_len == 0)
+        return cxr_fail(err, CXR_ERR_USAGE,
+                        "send the image as the multipart form field 'image'");
+    serve_slot_take(&srv->limits);
+    st = serve_predict(srv->predictor, rq->form->model, rq->form->image, rq->form->image_len,
+                       rq->form->image_name, a, err);
+    serve_slot_give(&srv->limits);
+    return st;
+}
+
 void serve_api_predict(cxr_server *srv, const serve_request *rq, serve_reply *rp)
 {
     serve_answer a;
     cxr_error err = {0};
-    cxr_status st;
+    cxr_status st = serve_predict_upload(srv, rq, &a, &err);
 
-    if (!rq->form || !rq->form->has_image || rq->form->image_len == 0) {
-        serve_json_error(rp, 400, "send the image as the multipart field 'image'");
-        return;
-    }
-    serve_slot_take(&srv->limits);
-    st = serve_predict(srv->predictor, rq->form->model, rq->form->image, rq->form->image_len,
-                       rq->form->image_name, &a, &err);
-    serve_slot_give(&srv->limits);
     if (st != CXR_OK) {
         serve_json_error(rp, serve_http_status(st), err.msg);
         return;

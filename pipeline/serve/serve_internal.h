@@ -216,6 +216,11 @@ typedef struct serve_reply {
 
 /* serve_route.c: answers one complete request. */
 void serve_route(cxr_server *srv, const serve_request *rq, serve_reply *rp);
+/* Predicts the request's uploaded form field 'image' under the server's
+ * limit on concurrent predictions (serve_api.c); the upload page and the
+ * API both go through it. No image is CXR_ERR_USAGE. */
+cxr_status serve_predict_upload(cxr_server *srv, const serve_request *rq, serve_answer *a,
+                                cxr_error *err);
 /* A JSON error {"error": message} (serve_api.c). */
 void serve_json_error(serve_reply *rp, int status, const char *message);
 /* The HTTP status for a failed status. */

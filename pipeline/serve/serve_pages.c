@@ -107,16 +107,8 @@ void serve_page_predict(cxr_server *srv, const serve_request *rq, serve_reply *r
     serve_answer a;
     cxr_error err = {0};
     serve_buf *b = &rp->body;
-    cxr_status st;
+    cxr_status st = serve_predict_upload(srv, rq, &a, &err);
 
-    if (!rq->form || !rq->form->has_image || rq->form->image_len == 0) {
-        serve_page_error(rp, 400, "choose an image to upload (form field 'image')");
-        return;
-    }
-    serve_slot_take(&srv->limits);
-    st = serve_predict(srv->predictor, rq->form->model, rq->form->image, rq->form->image_len,
-                       rq->form->image_name, &a, &err);
-    serve_slot_give(&srv->limits);
     if (st != CXR_OK) {
         serve_page_error(rp, serve_http_status(st), err.msg);
         return;
