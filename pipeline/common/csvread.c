@@ -135,7 +135,7 @@ static cxr_status read_lines(reader *r, struct csv_parser *p, FILE *f)
 {
     char *line = NULL;
     size_t cap = 0;
-    ssize_t got;
+    ssize_t got = 0;
     int e;
     cxr_status st = CXR_OK;
 
@@ -145,7 +145,12 @@ static cxr_status read_lines(reader *r, struct csv_parser *p, FILE *f)
     }
     e = errno;
     free(line);
-    if (st == CXR_OK && ferror(f))
+    /* getline's -1 is the end only when feof says so: a failed allocation
+     * sets neither flag, and must not pass for a short file. */
+    if (st == CXR_OK && got < 0 && e == ENOMEM && !feof(f))
+        st = cxr_fail(r->err, CXR_ERR_NOMEM, "out of memory reading '%s' (line %zu)", r->name,
+                      r->line);
+    else if (st == CXR_OK && (ferror(f) || (got < 0 && !feof(f))))
         st = cxr_fail(r->err, CXR_ERR_IO, "cannot read '%s': %s", r->name, strerror(e));
     return st;
 }
