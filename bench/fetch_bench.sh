@@ -48,8 +48,12 @@ echo "placeholder" > "$tmp/meta.csv"
 python3 "$top/tests/lib/fetch_server.py" --root "$tmp/srv" --port-file "$tmp/port" \
   --log "$tmp/log" --latency-ms "$LATENCY_MS" &
 server=$!
-i=0
-while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+# ready when the port file appears (renamed into place once the socket
+# listens); no fixed timeout: a busy machine only makes it slower
+while [ ! -s "$tmp/port" ]; do
+  kill -0 "$server" 2>/dev/null || { echo "fetch_bench: the test server exited (see $tmp/log)"; exit 1; }
+  sleep 0.05
+done
 base="http://127.0.0.1:$(cat "$tmp/port")"
 
 cat > "$tmp/images.yaml" <<EOF
