@@ -178,11 +178,13 @@ static void *grow(void *v, size_t n, size_t *cap, size_t elem)
     return v;
 }
 
+/* The repeated-field readers below return 0, STR_OVERRUN (the field
+ * overruns the buffer or has the wrong wire type) or STR_NOMEM. */
 static int vec_push(i64vec *a, int64_t x)
 {
     int64_t *v = grow(a->v, a->n, &a->cap, sizeof(*v));
     if (!v)
-        return -1;
+        return STR_NOMEM;
     a->v = v;
     a->v[a->n++] = x;
     return 0;
@@ -191,16 +193,20 @@ static int vec_push(i64vec *a, int64_t x)
 static int rd_rep_varint(pb *r, int wt, i64vec *a)
 {
     uint64_t v;
+    int rc;
     if (wt == WT_VARINT)
-        return rd_varint(r, &v) || vec_push(a, (int64_t)v);
+        return rd_varint(r, &v) ? STR_OVERRUN : vec_push(a, (int64_t)v);
     if (wt != WT_LEN)
-        return -1;
+        return STR_OVERRUN;
     pb s;
     if (rd_len(r, &s))
-        return -1;
-    while (s.p < s.end)
-        if (rd_varint(&s, &v) || vec_push(a, (int64_t)v))
-            return -1;
+        return STR_OVERRUN;
+    while (s.p < s.end) {
+        if (rd_varint(&s, &v))
+            return STR_OVERRUN;
+        if ((rc = vec_push(a, (int64_t)v)) != 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -213,7 +219,7 @@ static int fvec_push(f32vec *a, float x)
 {
     float *v = grow(a->v, a->n, &a->cap, sizeof(*v));
     if (!v)
-        return -1;
+        return STR_NOMEM;
     a->v = v;
     a->v[a->n++] = x;
     return 0;
@@ -222,16 +228,20 @@ static int fvec_push(f32vec *a, float x)
 static int rd_rep_float(pb *r, int wt, f32vec *a)
 {
     uint32_t u;
+    int rc;
     if (wt == WT_I32)
-        return rd_fixed32(r, &u) || fvec_push(a, u32_float(u));
+        return rd_fixed32(r, &u) ? STR_OVERRUN : fvec_push(a, u32_float(u));
     if (wt != WT_LEN)
-        return -1;
+        return STR_OVERRUN;
     pb s;
     if (rd_len(r, &s) || (s.end - s.p) % 4)
-        return -1;
-    while (s.p < s.end)
-        if (rd_fixed32(&s, &u) || fvec_push(a, u32_float(u)))
-            return -1;
+        return STR_OVERRUN;
+    while (s.p < s.end) {
+        if (rd_fixed32(&s, &u))
+            return STR_OVERRUN;
+        if ((rc = fvec_push(a, u32_float(u))) != 0)
+            return rc;
+    }
     return 0;
 }
 
@@ -239,23 +249,24 @@ static int rd_rep_double(pb *r, int wt, f32vec *a)
 {
     uint64_t u;
     double d;
+    int rc;
     if (wt == WT_I64) {
         if (rd_fixed64(r, &u))
-            return -1;
+            return STR_OVERRUN;
         memcpy(&d, &u, 8);
         return fvec_push(a, (float)d);
     }
     if (wt != WT_LEN)
-        return -1;
+        return STR_OVERRUN;
     pb s;
     if (rd_len(r, &s) || (s.end - s.p) % 8)
-        return -1;
+        return STR_OVERRUN;
     while (s.p < s.end) {
         if (rd_fixed64(&s, &u))
-            return -1;
+            return STR_OVERRUN;
         memcpy(&d, &u, 8);
-        if (fvec_push(a, (float)d))
-            return -1;
+        if ((rc = fvec_push(a, (float)d)) != 0)
+            return rc;
     }
     return 0;
 }
@@ -318,6 +329,19 @@ typedef struct tensor_fields {
     char *name;
 } tensor_fields;
 
+/* A repeated field of TensorProto (dims, float/int32/int64/double data):
+ * as the readers above, or -1 when 'f' is none of them. */
+static int rd_tensor_repeated(pb *r, uint32_t f, int wt, tensor_fields *tf)
+{
+    switch (f) {
+    case 1: return rd_rep_varint(r, wt, &tf->dims);
+    case 4: return rd_rep_float(r, wt, &tf->floats);
+    case 5: case 7: return rd_rep_varint(r, wt, &tf->ints);
+    case 10: return rd_rep_double(r, wt, &tf->floats);
+    default: return -1;
+    }
+}
+
 /* TensorProto: dims=1, data_type=2, float_data=4, int32_data=5,
  * int64_data=7, name=8, raw_data=9, double_data=10, data_location=14. */
 static cxrinfer_status rd_tensor_fields(pb *r, tensor_fields *tf, ci_err *err)
@@ -325,15 +349,16 @@ static cxrinfer_status rd_tensor_fields(pb *r, tensor_fields *tf, ci_err *err)
     uint64_t v;
     while (r->p < r->end) {
         uint32_t f;
-        int wt;
+        int wt, rc;
         pb s;
         if (rd_key(r, &f, &wt))
             return BAD("bad field key in a tensor");
-        if ((f == 1 && rd_rep_varint(r, wt, &tf->dims) == 0) ||
-            (f == 2 && wt == WT_VARINT && rd_varint(r, &tf->dt) == 0) ||
-            (f == 4 && rd_rep_float(r, wt, &tf->floats) == 0) ||
-            ((f == 5 || f == 7) && rd_rep_varint(r, wt, &tf->ints) == 0) ||
-            (f == 10 && rd_rep_double(r, wt, &tf->floats) == 0))
+        if ((rc = rd_tensor_repeated(r, f, wt, tf)) >= 0) {
+            if (rc)
+                return STR_FAIL(rc, "a tensor field overruns the buffer or has the wrong wire type");
+            continue;
+        }
+        if (f == 2 && wt == WT_VARINT && rd_varint(r, &tf->dt) == 0)
             continue;
         if (f == 8 && wt == WT_LEN && !tf->name) {
             int rc = rd_string(r, &tf->name);
@@ -456,8 +481,10 @@ static cxrinfer_status rd_attr(pb *r, ci_attr *a, ci_err *err)
         } else if (f == 5 && wt == WT_LEN && !a->has_t && rd_len(r, &s) == 0) {
             st = rd_tensor(&s, &a->t, NULL, err);
             a->has_t = st == CXRINFER_OK;
-        } else if (f == 7 && rd_rep_float(r, wt, &floats) == 0) {
-        } else if (f == 8 && rd_rep_varint(r, wt, &ints) == 0) {
+        } else if (f == 7 || f == 8) {
+            int rc = f == 7 ? rd_rep_float(r, wt, &floats) : rd_rep_varint(r, wt, &ints);
+            if (rc)
+                st = STR_FAIL(rc, "an attribute field overruns the buffer or has the wrong wire type");
         } else if (f == 20 && wt == WT_VARINT && rd_varint(r, &v) == 0) {
             a->type = (int)v;
         } else if ((f <= 8 && f != 6) || f == 20 || rd_skip(r, wt)) {
