@@ -4,9 +4,15 @@
 # junk; bytes of the 40 shared sample files reused under new names; about
 # 1.5 GB built in $TMPDIR, never in the repo) and the real ieee8023 images,
 # against the recipe's way (unzip the whole archive, then copy the chosen
-# files with a script), in the same run. Prints the median wall time of RUNS
+# files with a script) and the fair Python way (zipfile extracting only the
+# chosen members), in the same run. Prints the median wall time of RUNS
 # runs of each, the ratios, the no-change rerun, and peak memory (max RSS)
-# on the full archive and on one a quarter of its size.
+# on the full archive and on one a quarter of its size. Rows: cold (no
+# markers, no store: every member inflated, hashed and decoded); rebuild
+# (trees and manifests deleted, cache/ kept: verification markers, the
+# content-addressed store and its index, so members are neither inflated
+# nor hashed again and trees are links); the same rebuild with
+# layout.link=copy (the recipe's way of writing every file, no store).
 #
 # Usage: sh bench/layout_bench.sh [BUILD_DIR]      (default: build)
 # Environment: RUNS (3), SCALE (1: archive size factor), KEEP=1 keeps the
@@ -83,6 +89,34 @@ for folder, m in folders.items():
 PY
 }
 
+# the fair Python way: zipfile extracts only the chosen members, shutil
+# copies the covid images (no verification, no store)
+fair() { # fair ARCHIVE WORKDIR OUT
+  rm -rf "$3"; mkdir -p "$3"
+  python3 - "$1" "$2" "$3" "$shared/data/ieee8023/images" <<'PY'
+import csv, os, shutil, sys, zipfile
+archive, work, out, images = sys.argv[1:5]
+folders = {"10_dataset/covid": "select/covid_train", "10_dataset/normal": "sample/normal_train",
+           "20_dataset/covid": "select/covid_train", "20_dataset/pneumo": "sample/pneumonia_train",
+           "dataset_validation/covid_validation": "select/holdout",
+           "dataset_validation/normal_validation": "sample/normal_validation",
+           "dataset_validation/non_covid_pneumonia_validation": "sample/pneumonia_validation"}
+with zipfile.ZipFile(archive) as z:
+    for folder, m in folders.items():
+        dst = os.path.join(out, "datasets", folder)
+        os.makedirs(dst, exist_ok=True)
+        for row in csv.DictReader(open(os.path.join(work, "manifests", m + ".csv"))):
+            if row.get("nominal", "1") != "1":
+                continue
+            if "entry" in row:
+                with z.open(row["entry"]) as src, \
+                     open(os.path.join(dst, os.path.basename(row["entry"])), "wb") as f:
+                    shutil.copyfileobj(src, f)
+            elif os.path.exists(os.path.join(images, row["filename"])):
+                shutil.copy(os.path.join(images, row["filename"]), dst)
+PY
+}
+
 full=$(archive "$scale")
 quarter=$(archive "$(echo "$scale" | awk '{print $1/4}')")
 config "$full" "$dir/work" "$dir/full.yaml"
@@ -90,11 +124,11 @@ config "$quarter" "$dir/work-q" "$dir/quarter.yaml"
 "$bin/cxrprep-select" --quiet --config "$dir/full.yaml"
 "$bin/cxrprep-select" --quiet --config "$dir/quarter.yaml"
 
-cold_reset() {
+cold_reset() { # no trees, manifests, verification markers, store or index
   rm -rf "$dir/work/datasets" "$dir/work/manifests/sample" "$dir/work/manifests/layout" \
-         "$dir/work/cache/verified"
+         "$dir/work/cache/verified" "$dir/work/cache/store"
 }
-ours="" warm="" noverify="" noop="" theirs="" oth=""
+ours="" warm="" copy="" noverify="" noop="" theirs="" oth="" py=""
 for i in $(seq "$runs"); do
   if [ -n "$other" ]; then # the other build, cold, first
     cold_reset; t0=$(now)
@@ -118,14 +152,25 @@ for i in $(seq "$runs"); do
   "$bin/cxrprep-sample" --quiet --config "$dir/full.yaml"
   "$bin/cxrprep-layout" --quiet --config "$dir/full.yaml"
   t5=$(now)
+  # the same with layout.link=copy: every file written, the recipe's way
+  rm -rf "$dir/work/datasets" "$dir/work/manifests/sample" "$dir/work/manifests/layout"
+  t6=$(now)
+  "$bin/cxrprep-sample" --quiet --config "$dir/full.yaml"
+  "$bin/cxrprep-layout" --quiet --config "$dir/full.yaml" --set layout.link=copy
+  t7=$(now)
   ours="$ours $(ms "$t0" "$t1")"; noop="$noop $(ms "$t1" "$t2")"
   noverify="$noverify $(ms "$t2" "$t3")"; warm="$warm $(ms "$t4" "$t5")"
+  copy="$copy $(ms "$t6" "$t7")"
   t0=$(now); recipe "$full" "$dir/work" "$dir/recipe"; t1=$(now)
   theirs="$theirs $(ms "$t0" "$t1")"
   rm -rf "$dir/recipe"
+  t0=$(now); fair "$full" "$dir/work" "$dir/fair"; t1=$(now)
+  py="$py $(ms "$t0" "$t1")"
+  rm -rf "$dir/fair"
 done
 o=$(echo "$ours" | median); n=$(echo "$noverify" | median); v=$(echo "$warm" | median)
-z=$(echo "$noop" | median); r=$(echo "$theirs" | median)
+z=$(echo "$noop" | median); r=$(echo "$theirs" | median); cp=$(echo "$copy" | median)
+p=$(echo "$py" | median)
 sample_ms() { t0=$(now); "$bin/cxrprep-sample" --quiet --config "$1"; t1=$(now); ms "$t0" "$t1"; }
 s=$(sample_ms "$dir/full.yaml")
 rm -rf "$dir/work/cache/verified" "$dir/work-q/cache/verified"
@@ -140,10 +185,16 @@ printf '\narchive: %s (%s MB), %s files laid out, %s runs, %s\n' "$(basename "$f
   "$(( $(stat -c %s "$full") / 1000000 ))" "$files" "$runs" "$(nproc) cores"
 printf '%-52s %10s %8s\n' "what (median wall time)" "ms" "ratio"
 printf '%-52s %10s %8s\n' "recipe: unzip all + copy chosen files (baseline)" "$r" "1.0"
+printf '%-52s %10s %8s\n' "fair Python: zipfile, chosen members only" "$p" \
+  "$(awk -v a="$r" -v b="$p" 'BEGIN {printf "%.1fx", a/b}')"
 printf '%-52s %10s %8s\n' "cxrprep sample + layout, every image decoded (cold)" "$o" \
   "$(awk -v a="$r" -v b="$o" 'BEGIN {printf "%.1fx", a/b}')"
-printf '%-52s %10s %8s\n' "same, images verified by an earlier run (markers)" "$v" \
-  "$(awk -v a="$r" -v b="$v" 'BEGIN {printf "%.1fx", a/b}')"
+printf '%-52s %10s %8s %s\n' "rebuild: markers, store and index of an earlier run" "$v" \
+  "$(awk -v a="$r" -v b="$v" 'BEGIN {printf "%.1fx", a/b}')" \
+  "($(awk -v a="$p" -v b="$v" 'BEGIN {printf "%.1fx", a/b}') the fair Python way)"
+printf '%-52s %10s %8s %s\n' "same, layout.link=copy (every file written)" "$cp" \
+  "$(awk -v a="$r" -v b="$cp" 'BEGIN {printf "%.1fx", a/b}')" \
+  "($(awk -v a="$p" -v b="$cp" 'BEGIN {printf "%.1fx", a/b}') the fair Python way)"
 printf '%-52s %10s %8s\n' "cxrprep layout --force, layout.verify=false" "$n" \
   "$(awk -v a="$r" -v b="$n" 'BEGIN {printf "%.1fx", a/b}')"
 if [ -n "$other" ]; then

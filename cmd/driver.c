@@ -54,6 +54,7 @@ static cxr_status load_plan(plan *p, const cxr_config *conf, const driver_opts *
 static void release_plan(plan *p)
 {
     cxr_runstate_free(p->state);
+    cxr_run_settings_release(&p->settings);
     free(p->lock_path);
 }
 

@@ -1,11 +1,13 @@
-/* fetch_main.c: cxrprep-fetch, the download stage, and its progress output:
- * a live line on a terminal, one line per finished file otherwise. */
+/* fetch_main.c: cxrprep-fetch, the download stage, and its output: the
+ * live progress line on a terminal (progress_line.h), one line per finished
+ * file otherwise. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "fetch.h"
+#include "progress_line.h"
 
 enum { OPT_OFFLINE = 1, OPT_ONLY, OPT_UPDATE_PINS, OPT_VERIFY };
 
@@ -30,8 +32,8 @@ static const cxr_cli_spec spec = {
 };
 
 typedef struct printer {
-    int quiet, tty, live;
-    cxr_fetch_meter meter;
+    int quiet, tty;
+    cxr_progress_printer line;   /* the live line (terminal only) */
     size_t by_state[6];
 } printer;
 
@@ -48,13 +50,6 @@ static cxr_status on_option(void *ctx, int id, const char *value, cxr_error *err
     return CXR_OK;
 }
 
-static void clear_live(printer *p)
-{
-    if (p->live)
-        fputs("\r\033[K", stderr);
-    p->live = 0;
-}
-
 static void print_file(printer *p, const cxr_fetch_event *ev)
 {
     static const char *const states[] = {"downloaded", "cached",  "local",
@@ -63,7 +58,7 @@ static void print_file(printer *p, const cxr_fetch_event *ev)
         if (strcmp(ev->state, states[i]) == 0)
             p->by_state[i]++;
     if (ev->failed || ev->reason[0]) {
-        clear_live(p);
+        cxr_progress_printer_clear(&p->line);
         if (ev->failed || !p->quiet)
             fprintf(ev->failed ? stderr : stdout, "fetch: %s %s/%s: %s (%s)\n", ev->state,
                     ev->source, ev->name, ev->reason, ev->url);
@@ -75,7 +70,7 @@ static void print_file(printer *p, const cxr_fetch_event *ev)
 
 static void print_summary(printer *p, const cxr_fetch_event *ev)
 {
-    clear_live(p);
+    cxr_progress_printer_clear(&p->line);
     if (p->quiet)
         return;
     printf("fetch: %zu files: %zu downloaded, %zu cached, %zu local, %zu skipped, "
@@ -88,17 +83,10 @@ static void print_summary(printer *p, const cxr_fetch_event *ev)
 static void on_event(void *ctx, const cxr_fetch_event *ev)
 {
     printer *p = ctx;
-    char line[256];
-    double rate = cxr_fetch_meter_update(&p->meter, ev->elapsed_s, ev->bytes_received);
     if (ev->kind == CXR_FETCH_EV_FILE)
         print_file(p, ev);
     else if (ev->kind == CXR_FETCH_EV_END)
         print_summary(p, ev);
-    if (p->tty && !p->quiet && ev->kind != CXR_FETCH_EV_END) {
-        cxr_fetch_progress_format(ev, rate, line, sizeof(line));
-        fprintf(stderr, "\r%s\033[K", line);
-        p->live = 1;
-    }
 }
 
 int main(int argc, char **argv)
@@ -117,8 +105,9 @@ int main(int argc, char **argv)
         p.tty = isatty(STDERR_FILENO);
         opts.on_event = on_event;
         opts.event_ctx = &p;
+        opts.progress = cxr_progress_printer_init(&p.line, cli.quiet);
         st = cxr_fetch_run(conf, &opts, &err);
-        clear_live(&p);
+        cxr_progress_printer_clear(&p.line);
     }
     cxr_config_free(conf);
     cxr_cli_release(&cli);

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "layout.h"
+#include "progress_line.h"
 
 enum { OPT_FORCE = 1 };
 
@@ -36,6 +37,11 @@ static void report(const cxr_layout_result *res)
         printf("layout: %zu files (%zu hard links), %zu missing, %zu quarantined, %zu images "
                "verified by an earlier run\n", res->nfiles, res->nlinked, res->nmissing,
                res->nquarantined, res->nverified_before);
+    if (!res->up_to_date)
+        printf("layout: %zu hard links, %zu reflinks, %zu symbolic links, %zu copies; %zu new "
+               "objects in the store, %zu images not read again (in the store)\n",
+               res->nlinked, res->nreflinked, res->nsymlinked, res->ncopied, res->nstored,
+               res->nunread);
     if (!res->up_to_date && res->nreplacements)
         printf("layout: %zu sample images taken from beyond their nominal draws, in place of "
                "ones left out (quarantine.csv says why)\n", res->nreplacements);
@@ -48,13 +54,19 @@ int main(int argc, char **argv)
     cxr_config *conf = NULL;
     cxr_error err = {0};
     cxr_layout_result res;
+    cxr_progress_printer line;
+    cxr_progress_sink progress;
     int force = 0;
     cxr_status st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &force, &err);
     if (st == CXR_OK && !cli.exit_now)
         st = cxr_cli_load_config(&cli, &conf, &err);
-    if (st == CXR_OK && !cli.exit_now &&
-        (st = cxr_layout_run(conf, force, &res, &err)) == CXR_OK && !cli.quiet)
-        report(&res);
+    if (st == CXR_OK && !cli.exit_now) {
+        progress = cxr_progress_printer_init(&line, cli.quiet);
+        st = cxr_layout_run(conf, force, &progress, &res, &err);
+        cxr_progress_printer_clear(&line);
+        if (st == CXR_OK && !cli.quiet)
+            report(&res);
+    }
     cxr_config_free(conf);
     cxr_cli_release(&cli);
     return cxr_cli_finish(spec.prog, st, &err);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "progress_line.h"
 #include "sample.h"
 
 static const cxr_cli_spec spec = {
@@ -28,12 +29,18 @@ int main(int argc, char **argv)
     cxr_config *conf = NULL;
     cxr_error err = {0};
     cxr_sample_result res;
+    cxr_progress_printer line;
+    cxr_progress_sink progress;
     cxr_status st = cxr_cli_parse(&spec, argc, argv, &cli, NULL, NULL, &err);
     if (st == CXR_OK && !cli.exit_now)
         st = cxr_cli_load_config(&cli, &conf, &err);
-    if (st == CXR_OK && !cli.exit_now && (st = cxr_sample_run(conf, &res, &err)) == CXR_OK &&
-        !cli.quiet)
-        report(&res);
+    if (st == CXR_OK && !cli.exit_now) {
+        progress = cxr_progress_printer_init(&line, cli.quiet);
+        st = cxr_sample_run(conf, &progress, &res, &err);
+        cxr_progress_printer_clear(&line);
+        if (st == CXR_OK && !cli.quiet)
+            report(&res);
+    }
     cxr_config_free(conf);
     cxr_cli_release(&cli);
     return cxr_cli_finish(spec.prog, st, &err);

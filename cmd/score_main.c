@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress_line.h"
 #include "score.h"
 
 enum { OPT_IMAGE = 1, OPT_COPY, OPT_MERGE, OPT_MODEL, OPT_SHARD };
@@ -17,7 +18,8 @@ static const cxr_cli_option options[] = {
     {"labelled-copy", "DIR", OPT_COPY,
      "with --image: write DIR/NEGATIVE_Prob_53_Name_<file>.png (the recipe's copy)"},
     {"merge", "N", OPT_MERGE, "combine the outputs of shards 1..N into the full outputs"},
-    {"model", "FILE", OPT_MODEL, "the ONNX model (overrides score.model)"},
+    {"model", "NAME|FILE", OPT_MODEL,
+     "score only this score.models name (--image: default the first), or an ONNX file"},
     {"shard", "K/N", OPT_SHARD, "score only shard K of N (1 <= K <= N), for job arrays"},
     {NULL, NULL, 0, NULL},
 };
@@ -29,6 +31,7 @@ static const cxr_cli_spec spec = {
     "  cxrprep-score --config config/covid19xray.yaml --model covid.onnx\n"
     "  cxrprep-score --model covid.onnx --image xray.jpeg    # NEGATIVE 53%\n"
     "  cxrprep-score --model covid.onnx --image xray.jpeg --labelled-copy out/\n"
+    "  cxrprep-score --config c.yaml --model model2 --image xray.jpeg  # a score.models name\n"
     "  cxrprep-score --config c.yaml --shard 2/8      # one task of a job array\n"
     "  cxrprep-score --config c.yaml --merge 8        # after all 8 shards\n",
     options, 0, NULL,
@@ -73,25 +76,37 @@ static const char *num8(double x, char *buf, size_t size)
     return buf;
 }
 
-static void print_outcome(const cxr_score_outcome *o)
+/* The table: set, then with named models the model, then the numbers. */
+static void print_table(const cxr_score_outcome *o)
 {
+    int named = o->nsets && o->sets[0].model;
     char mean[32], median[32];
 
-    printf("%-34s %7s %7s %9s %8s %8s\n", "set", "scored", "failed", "positive", "mean",
-           "median");
-    for (size_t i = 0; i < o->nsets; i++)
-        printf("%-34s %7zu %7zu %9zu %s %s\n", o->sets[i].name, o->sets[i].n,
-               o->sets[i].failed, o->sets[i].positives,
-               num8(o->sets[i].mean, mean, sizeof(mean)),
+    printf("%-34s ", "set");
+    if (named)
+        printf("%-16s ", "model");
+    printf("%7s %7s %9s %8s %8s\n", "scored", "failed", "positive", "mean", "median");
+    for (size_t i = 0; i < o->nsets; i++) {
+        printf("%-34s ", o->sets[i].name);
+        if (named)
+            printf("%-16s ", o->sets[i].model);
+        printf("%7zu %7zu %9zu %s %s\n", o->sets[i].n, o->sets[i].failed,
+               o->sets[i].positives, num8(o->sets[i].mean, mean, sizeof(mean)),
                num8(o->sets[i].median, median, sizeof(median)));
+    }
+}
+
+static void print_outcome(const cxr_score_outcome *o)
+{
+    print_table(o);
     if (o->seconds > 0)
         printf("score: %zu images in %.2f s: %.2f images/s (%d decoding threads)\n", o->images,
                o->seconds, o->images_per_s, o->decode_threads);
     if (o->failed)
         printf("score: %zu images could not be decoded; see the error column of the CSVs\n",
                o->failed);
-    for (size_t i = 0; i < o->nsets; i++)
-        if (o->sets[i].n == 0) /* an empty set gives no numbers at all: say so */
+    for (size_t i = 0; i < o->nsets; i++) /* an empty set gives no numbers at all: say so */
+        if (o->sets[i].n == 0 && (i == 0 || strcmp(o->sets[i - 1].name, o->sets[i].name) != 0))
             fprintf(stderr, "cxrprep-score: warning: set '%s' has no images\n", o->sets[i].name);
     printf("score: outputs in %s%s%s\n", o->out_dir ? o->out_dir : "",
            o->report ? "; report " : "", o->report ? o->report : "");
@@ -115,10 +130,11 @@ static cxr_status score_one(const score_args *a, const cxr_config *conf, int qui
     return st;
 }
 
-static cxr_status dispatch(const score_args *a, cxr_cli *cli, cxr_error *err)
+static cxr_status dispatch(score_args *a, cxr_cli *cli, cxr_error *err)
 {
     cxr_config *conf = NULL;
     cxr_score_outcome o = {0};
+    cxr_progress_printer printer;
     cxr_status st = CXR_OK;
 
     if (!a->image && !cli->config_path)
@@ -134,8 +150,11 @@ static cxr_status dispatch(const score_args *a, cxr_cli *cli, cxr_error *err)
             st = score_one(a, conf, cli->quiet, err);
         else if (a->merge)
             st = cxr_score_merge(conf, &a->run, a->merge, &o, err);
-        else
+        else {
+            a->run.progress = cxr_progress_printer_init(&printer, cli->quiet);
             st = cxr_score_run(conf, &a->run, &o, err);
+            cxr_progress_printer_clear(&printer);
+        }
         if (st == CXR_OK && !a->image && !cli->quiet)
             print_outcome(&o);
     }

@@ -5,6 +5,7 @@
  *     OUTDIR/images/<filename>   the X-ray images its rows name
  *     OUTDIR/ChestXRay2017.zip   a Kermany-shaped archive, with junk entries
  *     OUTDIR/model.onnx          a tiny classifier (NHWC [N,64,64,3] -> 2)
+ *     OUTDIR/kermany-sample/     loose Kermany images for the tests' archives
  *     OUTDIR/.complete           written last: the mirror is whole
  *
  * Everything is deterministic (fixed seeds, fixed archive timestamps), so
@@ -32,6 +33,19 @@
 #define MKDEMO_TRAIN_PNEUMONIA 37  /* 30 patients (person<N>), 7 with two */
 #define MKDEMO_TEST_NORMAL 10
 #define MKDEMO_TEST_PNEUMONIA 10
+
+/* kermany-sample/chest_xray/train/{NORMAL,PNEUMONIA}/: a loose Kermany
+ * sample for the tests' own archives (tests/lib/archive_make.py --src), with
+ * the file names of the real sample in ../shared/data/kermany-sample;
+ * MKDEMO_SAMPLE_LARGE of its NORMAL images are MKDEMO_SAMPLE_LARGE_SIDE
+ * pixels wide, all the others at most MKDEMO_SAMPLE_SIDE_MAX and at least
+ * MKDEMO_SAMPLE_SIDE_MIN pixels a side. */
+#define MKDEMO_SAMPLE_NORMAL 20
+#define MKDEMO_SAMPLE_PNEUMONIA 20
+#define MKDEMO_SAMPLE_LARGE 5
+#define MKDEMO_SAMPLE_LARGE_SIDE 640
+#define MKDEMO_SAMPLE_SIDE_MIN 224
+#define MKDEMO_SAMPLE_SIDE_MAX 288
 
 /* model.onnx: the input side in pixels (NHWC, 3 channels) and classes. */
 #define MKDEMO_MODEL_SIDE 64
@@ -80,11 +94,15 @@ typedef enum mkdemo_format {
  * only). */
 cxr_status mkdemo_image(uint64_t seed, mkdemo_look look, mkdemo_format fmt, int channels,
                         mkdemo_buf *out, cxr_error *err);
+/* The same with the side set: 'width' x 'height' pixels (0, 0: the seed's). */
+cxr_status mkdemo_image_sized(uint64_t seed, mkdemo_look look, mkdemo_format fmt, int channels,
+                              int width, int height, mkdemo_buf *out, cxr_error *err);
 
 /* --- the mirror's parts; each writes into OUTDIR --- */
 cxr_status mkdemo_write_metadata(const char *outdir, cxr_error *err);
 cxr_status mkdemo_write_archive(const char *outdir, cxr_error *err);
 cxr_status mkdemo_write_model(const char *outdir, cxr_error *err);
+cxr_status mkdemo_write_kermany_sample(const char *outdir, cxr_error *err);
 
 /* --- protobuf encoding (mkdemo_pb.c), enough for an ONNX ModelProto --- */
 void mkdemo_pb_varint(mkdemo_buf *b, uint64_t v);

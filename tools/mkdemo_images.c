@@ -130,6 +130,12 @@ static void sink(void *ctx, void *data, int size)
 cxr_status mkdemo_image(uint64_t seed, mkdemo_look look, mkdemo_format fmt, int channels,
                         mkdemo_buf *out, cxr_error *err)
 {
+    return mkdemo_image_sized(seed, look, fmt, channels, 0, 0, out, err);
+}
+
+cxr_status mkdemo_image_sized(uint64_t seed, mkdemo_look look, mkdemo_format fmt, int channels,
+                              int width, int height, mkdemo_buf *out, cxr_error *err)
+{
     mkdemo_rng r = {seed};
     scene s;
     unsigned char *px;
@@ -139,6 +145,10 @@ cxr_status mkdemo_image(uint64_t seed, mkdemo_look look, mkdemo_format fmt, int 
         return cxr_fail(err, CXR_ERR_INTERNAL, "mkdemo: %d channels cannot be written as %s",
                         channels, fmt == MKDEMO_JPEG ? "JPEG" : "PNG");
     make_scene(&s, &r, look);
+    if (width > 0 && height > 0) {  /* the same picture, drawn at this size */
+        s.w = width;
+        s.h = height;
+    }
     px = paint(&s, &r, channels);
     if (fmt == MKDEMO_JPEG)
         ok = stbi_write_jpg_to_func(sink, out, s.w, s.h, channels, px, 90);

@@ -10,7 +10,8 @@ static const char usage[] =
     "usage: cxrprep-mkdemo OUTDIR\n"
     "Writes the demo's synthetic source mirror into OUTDIR: metadata.csv and\n"
     "images/ (ieee8023-shaped), ChestXRay2017.zip (Kermany-shaped, with junk\n"
-    "entries) and model.onnx; then OUTDIR/.complete. The same bytes every run.\n";
+    "entries), model.onnx and kermany-sample/ (loose Kermany images for the\n"
+    "tests' archives); then OUTDIR/.complete. The same bytes every run.\n";
 
 static cxr_status make_mirror(const char *outdir, cxr_error *err)
 {
@@ -21,6 +22,8 @@ static cxr_status make_mirror(const char *outdir, cxr_error *err)
         st = mkdemo_write_archive(outdir, err);
     if (st == CXR_OK)
         st = mkdemo_write_model(outdir, err);
+    if (st == CXR_OK)
+        st = mkdemo_write_kermany_sample(outdir, err);
     if (st == CXR_OK)
         st = mkdemo_write_file(outdir, ".complete", "cxrprep-mkdemo " CXR_VERSION "\n",
                                strlen("cxrprep-mkdemo " CXR_VERSION "\n"), err);
@@ -46,9 +49,10 @@ int main(int argc, char **argv)
         return cxr_exit_code(st);
     }
     printf("cxrprep-mkdemo: wrote the demo mirror in '%s': %d metadata rows "
-           "(%d selected, %d held out), %d+%d train and %d+%d test archive images\n",
+           "(%d selected, %d held out), %d+%d train and %d+%d test archive images, "
+           "a %d+%d image Kermany sample\n",
            argv[1], MKDEMO_META_ROWS, MKDEMO_COVID_SELECTED, MKDEMO_COVID_HOLDOUT,
            MKDEMO_TRAIN_NORMAL, MKDEMO_TRAIN_PNEUMONIA, MKDEMO_TEST_NORMAL,
-           MKDEMO_TEST_PNEUMONIA);
+           MKDEMO_TEST_PNEUMONIA, MKDEMO_SAMPLE_NORMAL, MKDEMO_SAMPLE_PNEUMONIA);
     return fflush(stdout) == 0 ? 0 : cxr_exit_code(CXR_ERR_IO);
 }

@@ -71,9 +71,20 @@ static double seconds_left(double left, double rate)
     return rate > 0 ? left / rate : -1;
 }
 
+/* "12/150 files", or "12 files" when the total is unknown. */
+static void count_text(const cxr_progress_event *ev, char *buf, size_t len)
+{
+    if (ev->total)
+        snprintf(buf, len, "%zu/%zu %s", ev->done, ev->total, ev->unit);
+    else
+        snprintf(buf, len, "%zu %s", ev->done, ev->unit);
+}
+
 void cxr_progress_format(const cxr_progress_event *ev, double rate, char *buf, size_t len)
 {
-    char eta[16], done[32], total[32], speed[32];
+    char eta[16], done[32], total[32], speed[32], count[96];
+
+    count_text(ev, count, sizeof(count));
 
     if (ev->bytes_total || ev->bytes_done) {
         cxr_progress_bytes(ev->bytes_done, done, sizeof(done));
@@ -86,8 +97,8 @@ void cxr_progress_format(const cxr_progress_event *ev, double rate, char *buf, s
                              ? seconds_left((double)ev->bytes_total - (double)ev->bytes_done, rate)
                              : -1,
                          eta, sizeof(eta));
-        snprintf(buf, len, "%s: %zu/%zu %s, %s of %s, %s/s, ETA %s", ev->stage, ev->done,
-                 ev->total, ev->unit, done, total, speed, eta);
+        snprintf(buf, len, "%s: %s, %s of %s, %s/s, ETA %s", ev->stage, count, done, total,
+                 speed, eta);
         return;
     }
     cxr_progress_eta(ev->total ? seconds_left((double)ev->total - (double)ev->done, rate) : -1,
@@ -96,6 +107,9 @@ void cxr_progress_format(const cxr_progress_event *ev, double rate, char *buf, s
         snprintf(speed, sizeof(speed), "%.1f", rate);
     else
         snprintf(speed, sizeof(speed), "--");
-    snprintf(buf, len, "%s: %zu/%zu %s, %s %s/s, ETA %s", ev->stage, ev->done, ev->total,
-             ev->unit, speed, ev->unit, eta);
+    if (!ev->total) { /* no end known: no ETA */
+        snprintf(buf, len, "%s: %s, %s %s/s", ev->stage, count, speed, ev->unit);
+        return;
+    }
+    snprintf(buf, len, "%s: %s, %s %s/s, ETA %s", ev->stage, count, speed, ev->unit, eta);
 }

@@ -1,6 +1,6 @@
 /* progress.h: progress of a long stage (fetch, sample, layout, score), as
  * events the library emits and the executable draws. Libraries never print:
- * a stage calls the sink it was given; cmd/progress.c redraws one line on a
+ * a stage calls the sink it was given; cmd/progress_line.c redraws one line on a
  * terminal (count, rate, ETA) and draws nothing when stderr is not one.
  *
  *     cxr_progress_sink sink = {on_progress, ctx};     // from the executable
@@ -53,7 +53,9 @@ void cxr_progress_eta(double seconds, char *buf, size_t len);
 /* The one-line text of an event: "layout: 120/556 files, 48.2 files/s,
  * ETA 0:09", with bytes when the event has them ("fetch: 12/150 files,
  * 4.8 MB of 60.0 MB, 2.3 MB/s, ETA 0:24"). 'rate' is per second of the
- * count, or of the bytes when the event has bytes; < 0: unknown. */
+ * count, or of the bytes when the event has bytes; < 0: unknown. A total
+ * of 0 (unknown) shows the count alone, "sample: 1200 entries", and no
+ * ETA unless the bytes give one. */
 void cxr_progress_format(const cxr_progress_event *ev, double rate, char *buf, size_t len);
 
 #endif

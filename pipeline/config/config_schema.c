@@ -147,8 +147,10 @@ const cxr_schema_key cxr_config_schema[] = {
      "side of the PNG images (layout.images: png)"},
     {"layout.max_dimension", CXR_T_INT, OPT, "10000", NULL, 1, 65535,
      "images with a wider or taller side are quarantined"},
-    {"layout.link", CXR_T_ENUM, OPT, "auto", "auto|hardlink|copy", 0, 0,
-     "place cached covid images by hard link (auto: when possible) or copy"},
+    {"layout.link", CXR_T_ENUM, OPT, "auto", "auto|hardlink|reflink|symlink|copy", 0, 0,
+     "tree files from the store (<workdir>/cache/store): reflink, hard link or symbolic "
+     "link to its read-only objects, or copy (no store); auto: reflink, else hard link, "
+     "else copy, per file"},
     {"layout.verify", CXR_T_BOOL, OPT, "true", NULL, 0, 0,
      "decode every image; undecodable ones are quarantined, not laid out"},
     {"layout.threads", CXR_T_INT, OPT, "2", NULL, 1, 64,
@@ -157,7 +159,13 @@ const cxr_schema_key cxr_config_schema[] = {
     {"score", CXR_T_MAP, OPT, NULL, NULL, 0, 0,
      "scoring image sets with a trained ONNX model, and the report"},
     {"score.model", CXR_T_STR, OPT, NULL, NULL, 0, 0,
-     "ONNX model file (--model overrides); required to score"},
+     "ONNX model file (--model overrides), named after its file stem; this or score.models "
+     "is required to score"},
+    {"score.models", CXR_T_MAPLIST, OPT, NULL, NULL, 0, 0,
+     "several models scored in one run, side by side in the outputs (not with score.model)"},
+    {"score.models[].name", CXR_T_STR, REQ, NULL, NULL, 0, 0,
+     "model name (a file name, up to 64 bytes): CSV columns score_<name>, --model NAME"},
+    {"score.models[].path", CXR_T_STR, REQ, NULL, NULL, 0, 0, "its ONNX file"},
     {"score.threshold", CXR_T_FLOAT, OPT, "0.5", NULL, 0, 1,
      "POSITIVE when the score is at least this (0 to 1)"},
     {"score.positive_index", CXR_T_INT, OPT, "0", NULL, 0, 1023,
@@ -168,6 +176,9 @@ const cxr_schema_key cxr_config_schema[] = {
      "threads of the inference engine (0: all cores)"},
     {"score.decode_priority", CXR_T_ENUM, OPT, "low", "low|normal", 0, 0,
      "low: decoding threads yield the cores to the engine (nice 19) and use what it leaves"},
+    {"score.decode", CXR_T_ENUM, OPT, "exact", "exact|fast", 0, 0,
+     "exact: the recipe's full decode, then the bilinear resize; fast: JPEGs come out of the "
+     "IDCT scaled to the smallest k/8 still >= the model's input, then the same resize"},
     {"score.batch", CXR_T_INT, OPT, "4", NULL, 1, 1024, "images per engine call"},
     {"score.max_dimension", CXR_T_INT, OPT, "16384", NULL, 1, 65535,
      "images with a wider or taller side are reported as failed"},

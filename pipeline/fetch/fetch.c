@@ -35,10 +35,20 @@ static double elapsed(const run *r)
     return (double)(ts.tv_sec - r->t0.tv_sec) + (ts.tv_nsec - r->t0.tv_nsec) / 1e9;
 }
 
+/* The common progress event of a fetch event (not at the end: the
+ * executable's summary line follows then). */
+static void emit_progress(run *r, const cxr_fetch_event *ev)
+{
+    cxr_progress_event p = {"fetch", "files", ev->files_done, ev->files_total,
+                            ev->bytes_done, ev->bytes_total, ev->elapsed_s};
+    if (ev->kind != CXR_FETCH_EV_END)
+        cxr_progress_emit(&r->opts->progress, &p);
+}
+
 static void emit(run *r, cxr_fetch_event_kind kind, const cxr_fetch_item *it)
 {
     cxr_fetch_event ev;
-    if (!r->opts->on_event)
+    if (!r->opts->on_event && !r->opts->progress.fn)
         return;
     memset(&ev, 0, sizeof(ev));
     ev.kind = kind;
@@ -60,7 +70,9 @@ static void emit(run *r, cxr_fetch_event_kind kind, const cxr_fetch_item *it)
     if (ev.bytes_done > ev.bytes_total)
         ev.bytes_total = ev.bytes_done;
     ev.elapsed_s = elapsed(r);
-    r->opts->on_event(r->opts->event_ctx, &ev);
+    if (r->opts->on_event)
+        r->opts->on_event(r->opts->event_ctx, &ev);
+    emit_progress(r, &ev);
 }
 
 static void file_done(run *r, cxr_fetch_item *it)

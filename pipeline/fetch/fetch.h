@@ -3,7 +3,8 @@
  * against their pins.
  *
  *     cxr_fetch_options opts = {0};          // default plan, online
- *     opts.on_event = print_progress;        // optional
+ *     opts.on_event = print_file;            // optional: each finished file
+ *     opts.progress = sink;                  // optional: count, bytes (progress.h)
  *     status = cxr_fetch_run(conf, &opts, &err);
  *
  * What is fetched: the metadata file (sources.metadata), the archives
@@ -25,6 +26,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "progress.h"
 #include "settings.h"
 
 /* The fetch section of the config (and the shared settings), read once at
@@ -93,6 +95,7 @@ typedef struct cxr_fetch_options {
     int verify;            /* rehash cached objects instead of trusting size */
     cxr_fetch_event_fn on_event; /* may be NULL */
     void *event_ctx;
+    cxr_progress_sink progress;  /* files and bytes done; fn NULL: none */
 } cxr_fetch_options;
 
 /* Runs the stage on a validated config. Every file that fails is reported
@@ -111,24 +114,5 @@ cxr_status cxr_fetch_parse_only(const char *text, unsigned *mask, cxr_error *err
  * .yaml/.yml replaced by .lock. malloc'd; caller frees; NULL when out of
  * memory. */
 char *cxr_fetch_lock_path(const cxr_fetch_settings *settings);
-
-/* --- progress line (fetch_progress.c); the executable prints it --- */
-
-/* Formats "fetch: 12/150 files, 4.8 of 60.0 MB, 2.3 MB/s, ETA 0:24" into
- * 'buf' from an event and a rate in bytes per second (< 0: unknown). */
-void cxr_fetch_progress_format(const cxr_fetch_event *ev, double rate,
-                               char *buf, size_t len);
-
-/* A rate meter over a sliding window of a few seconds (caller-owned value,
- * zero-initialise before use). */
-typedef struct cxr_fetch_meter {
-    double t[8];
-    uint64_t bytes[8];
-    unsigned n, head;
-} cxr_fetch_meter;
-
-/* Records 'bytes' received by time 't' (seconds) and returns the rate in
- * bytes per second over the window, or -1 until there are two samples. */
-double cxr_fetch_meter_update(cxr_fetch_meter *m, double t, uint64_t bytes);
 
 #endif

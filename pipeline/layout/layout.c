@@ -13,6 +13,18 @@
 #include "safename.h"
 #include "workdir.h"
 
+/* The files the trees will hold: the covid items and what each sample
+ * folder takes ('wanted' once the draws are sized, else the nominal count). */
+static size_t planned_files(const layout_ctx *c, int sized)
+{
+    size_t n = c->nitems;
+    for (size_t f = 0; f < c->nfolders; f++)
+        if (c->folders[f].sdraw != LAYOUT_NONE)
+            n += sized ? c->draws[c->folders[f].sdraw].wanted
+                       : c->draws[c->folders[f].sdraw].nominal;
+    return n;
+}
+
 /* Items [i, end) with the same entry: one image, several folders. */
 static size_t group_end(const layout_ctx *c, size_t i)
 {
@@ -22,6 +34,22 @@ static size_t group_end(const layout_ctx *c, size_t i)
     return j;
 }
 
+/* Places items[0..n) (one local file) from the store when an earlier run
+ * learnt the file's digest (*done 1); else leaves its key on the first
+ * item, for cxr_layout_place to record. */
+static cxr_status place_from_index(layout_ctx *c, layout_item *it, size_t n, int *done,
+                                   cxr_error *err)
+{
+    char sha[CXR_SHA256_HEX];
+    uint64_t size;
+    *done = 0;
+    free(it->key);
+    it->key = cxr_layout_file_key(it->local);
+    if (!cxr_layout_index_get(c, it->key, sha, &size))
+        return CXR_OK;
+    return cxr_layout_place_known(c, it, n, sha, size, done, err);
+}
+
 static cxr_status place_covid(layout_ctx *c, layout_pool *pool, cxr_error *err)
 {
     for (size_t i = 0, end; i < c->nitems; i = end) {
@@ -29,12 +57,14 @@ static cxr_status place_covid(layout_ctx *c, layout_pool *pool, cxr_error *err)
         const char *bad = cxr_safename_problem(it->filename);
         unsigned char *data;
         size_t len;
+        int done = 0;
         cxr_status st;
         end = group_end(c, i);
         if (bad) {
             char why[512];
             snprintf(why, sizeof(why), "quarantined: %s", bad);
             st = cxr_layout_mark_bad(it, end - i, why, err);
+            cxr_layout_progress(c, end - i);
         } else if (!it->local || !cxr_is_file(it->local)) {
             if (!c->set.common.images_allow_missing)
                 return cxr_fail(err, CXR_ERR_MISSING, "image '%s' is missing ('%s'): run "
@@ -42,7 +72,9 @@ static cxr_status place_covid(layout_ctx *c, layout_pool *pool, cxr_error *err)
                                 it->entry, it->local ? it->local : "not in the cache");
             st = cxr_layout_mark_bad(it, end - i,
                                      "missing: not in the cache or images directory", err);
-        } else if ((st = cxr_read_file(it->local, &data, &len, err)) == CXR_OK) {
+            cxr_layout_progress(c, end - i);
+        } else if ((st = place_from_index(c, it, end - i, &done, err)) == CXR_OK && !done &&
+                   (st = cxr_read_file(it->local, &data, &len, err)) == CXR_OK) {
             st = cxr_layout_pool_submit(pool, it, end - i, data, len, err);
         }
         if (st != CXR_OK)
@@ -151,7 +183,12 @@ static void count(layout_ctx *c, cxr_layout_result *res)
     }
     for (size_t i = 0; i < c->ndraws; i++)
         res->nreplacements += c->draws[i].nreplacements;
-    res->nlinked = c->nlinked;
+    res->nlinked = c->nby_kind[LINK_HARD];
+    res->nreflinked = c->nby_kind[LINK_REFLINK];
+    res->nsymlinked = c->nby_kind[LINK_SYMLINK];
+    res->ncopied = c->nby_kind[LINK_COPY];
+    res->nstored = c->nstored;
+    res->nunread = c->nunread;
     res->nverified_before = c->ncached;
 }
 
@@ -162,6 +199,7 @@ static cxr_status fill(layout_ctx *c, cxr_error *err)
     layout_pool *pool = NULL;
     cxr_error e2;
     cxr_status st = cxr_layout_pool_start(c, c->set.threads, &pool, err);
+    c->files_planned = planned_files(c, 0);
     if (st == CXR_OK)
         st = place_covid(c, pool, err);
     if (cxr_layout_pool_finish(pool, &e2) != CXR_OK && st == CXR_OK) {
@@ -172,6 +210,9 @@ static cxr_status fill(layout_ctx *c, cxr_error *err)
         st = covid_left_out(c, err);
     if (st == CXR_OK) {
         cxr_layout_size_draws(c);
+        pthread_mutex_lock(&c->lock);
+        c->files_planned = planned_files(c, 1);
+        pthread_mutex_unlock(&c->lock);
         st = cxr_layout_fill_samples(c, err);
     }
     if (st == CXR_OK)
@@ -189,7 +230,11 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
     if (st == CXR_OK && c->verify && !c->set.png)
         st = cxr_mkdirs(c->verified_dir, err);
     if (st == CXR_OK)
+        st = cxr_layout_index_load(c, err);
+    if (st == CXR_OK)
         st = fill(c, err);
+    if (st == CXR_OK) /* only a run that ended well teaches the index */
+        st = cxr_layout_index_save(c, err);
     count(c, res);
     /* The manifests are built aside too, and swapped in right after the
      * tree; the state that says "up to date" is written last of all. */
@@ -211,8 +256,8 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
     return st;
 }
 
-cxr_status cxr_layout_run(const cxr_config *conf, int force, cxr_layout_result *res,
-                          cxr_error *err)
+cxr_status cxr_layout_run(const cxr_config *conf, int force, const cxr_progress_sink *progress,
+                          cxr_layout_result *res, cxr_error *err)
 {
     layout_ctx c;
     char fingerprint[CXR_SHA256_HEX];
@@ -220,6 +265,8 @@ cxr_status cxr_layout_run(const cxr_config *conf, int force, cxr_layout_result *
     memset(&c, 0, sizeof(c));
     memset(res, 0, sizeof(*res));
     c.conf = conf;
+    c.progress = progress;
+    c.t0 = cxr_layout_now();
     pthread_mutex_init(&c.lock, NULL);
     st = cxr_layout_plan(&c, err);
     if (st == CXR_OK)

@@ -47,13 +47,17 @@
 #include "config.h"
 #include "error.h"
 #include "hash.h"
+#include "progress.h"
 
 #include "settings.h"
 
+/* How tree files are made from the store's objects (layout.link). */
 typedef enum cxr_layout_link {
-    CXR_LAYOUT_LINK_AUTO,           /* hard-link cache objects when possible */
-    CXR_LAYOUT_LINK_HARD,           /* hard-link cache objects, or fail */
-    CXR_LAYOUT_LINK_COPY            /* always copy */
+    CXR_LAYOUT_LINK_AUTO,           /* reflink, else hard link, else copy, per file */
+    CXR_LAYOUT_LINK_HARD,           /* hard links (read-only, the store's inode), or fail */
+    CXR_LAYOUT_LINK_REFLINK,        /* copy-on-write clones (FICLONE), or fail */
+    CXR_LAYOUT_LINK_SYMLINK,        /* symbolic links to the objects, or fail */
+    CXR_LAYOUT_LINK_COPY            /* plain copies, no store (the recipe's way) */
 } cxr_layout_link;
 
 /* One of layout.folders. Strings are borrowed from the config. */
@@ -93,15 +97,22 @@ typedef struct cxr_layout_result {
     size_t nmissing;                /* covid images not found (each file once) */
     size_t nquarantined;            /* images that failed verification (each once) */
     size_t nreplacements;           /* sample images taken from beyond a nominal draw */
-    size_t nlinked;                 /* of nfiles, hard links to cache objects */
+    size_t nlinked;                 /* of nfiles, hard links to store objects */
+    size_t nreflinked, nsymlinked, ncopied; /* of nfiles, made the other ways (a
+                                       rebuild; 0 when up to date) */
+    size_t nstored;                 /* objects this run added to the store */
+    size_t nunread;                 /* images placed from the store without reading
+                                       their source (its digest known) */
     size_t nverified_before;        /* images not decoded again: verified by an
                                        earlier run (cache/verified) */
     char tree_digest[CXR_SHA256_HEX];
 } cxr_layout_result;
 
 /* Runs the stage with a validated config (borrowed). With 'force', the
- * trees are rebuilt even when nothing changed. */
-cxr_status cxr_layout_run(const cxr_config *conf, int force, cxr_layout_result *res,
-                          cxr_error *err);
+ * trees are rebuilt even when nothing changed. The files laid out (or left
+ * out) are reported to 'progress' as they are done (borrowed; NULL:
+ * nowhere; called from the worker threads, one call at a time). */
+cxr_status cxr_layout_run(const cxr_config *conf, int force, const cxr_progress_sink *progress,
+                          cxr_layout_result *res, cxr_error *err);
 
 #endif

@@ -56,6 +56,7 @@ static void free_items(layout_item *items, size_t n)
         free(items[i].filename);
         free(items[i].entry);
         free(items[i].why);
+        free(items[i].key);
     }
     free(items);
 }
@@ -143,7 +144,34 @@ static cxr_status on_entry(void *ctx, const char *path, const unsigned char *dat
     return cxr_layout_pool_submit(x->pool, x->items + i, end - i, copy, len, err);
 }
 
-/* One read of the archive: verifies and places items[0..n). */
+/* The archive's identity in the index: its device, inode, size and mtime
+ * (NULL when it cannot be read: the extraction then says why). */
+static void archive_key(layout_ctx *c)
+{
+    if (!c->archive_key)
+        c->archive_key = cxr_layout_file_key(c->archive);
+}
+
+/* Places the group items[i..end) from the store when an earlier run learnt
+ * its member's digest (*done 1); else leaves the key on items[i]. */
+static cxr_status place_from_index(layout_ctx *c, layout_item *items, size_t i, size_t end,
+                                   int *done, cxr_error *err)
+{
+    char sha[CXR_SHA256_HEX];
+    uint64_t size;
+    *done = 0;
+    if (!c->archive_key)
+        return CXR_OK;
+    if (!(items[i].key = cxr_layout_member_key(c->archive_key, items[i].entry)))
+        return CXR_OK;
+    if (!cxr_layout_index_get(c, items[i].key, sha, &size) || size != items[i].size)
+        return CXR_OK;
+    return cxr_layout_place_known(c, items + i, end - i, sha, size, done, err);
+}
+
+/* One read of the archive: verifies and places items[0..n), but for those
+ * whose bytes the store holds already (then the archive may not be read at
+ * all). */
 static cxr_status extract(layout_ctx *c, layout_item *items, size_t n, cxr_error *err)
 {
     extract_ctx x = {NULL, items, n};
@@ -151,11 +179,19 @@ static cxr_status extract(layout_ctx *c, layout_item *items, size_t n, cxr_error
     size_t nwanted = 0;
     cxr_archive_limits lim;
     cxr_error e2;
-    cxr_status st;
-    if (!wanted)
-        return nomem(err);
-    for (size_t i = 0; i < n; i = group_end(items, n, i))
-        wanted[nwanted++] = items[i].entry;
+    cxr_status st = wanted ? CXR_OK : nomem(err);
+    archive_key(c);
+    for (size_t i = 0, end; st == CXR_OK && i < n; i = end) {
+        int done = 0;
+        end = group_end(items, n, i);
+        st = place_from_index(c, items, i, end, &done, err);
+        if (!done)
+            wanted[nwanted++] = items[i].entry;
+    }
+    if (st != CXR_OK || nwanted == 0) {
+        free(wanted);
+        return st;
+    }
     lim.max_entries = c->set.common.kermany_max_entries;
     lim.max_total_size = c->set.common.kermany_max_total_size;
     st = cxr_layout_pool_start(c, c->set.threads, &x.pool, err);

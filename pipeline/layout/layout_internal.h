@@ -6,6 +6,7 @@
 #define CXR_LAYOUT_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "layout.h"
@@ -33,6 +34,8 @@ typedef struct layout_item {
     char *entry;             /* owned: archive entry, or the ieee8023 file name */
     char *local;             /* owned: the source file (ieee8023); NULL for kermany */
     uint64_t size;           /* declared size (kermany); 0 when unknown */
+    char *key;               /* owned: the source's identity in the index (the
+                                group's first item); NULL: none */
     size_t cand;             /* kermany: the candidate's index in its draw */
     layout_outcome outcome;
     char *why;               /* owned: why the image was left out ("missing: ...",
@@ -101,6 +104,24 @@ typedef struct layout_left {
 } layout_left;
 enum { LEFT_MISSING, LEFT_QUARANTINED, LEFT_UNUSED };
 
+/* The sha256 of a source's bytes, learnt by an earlier run (layout_index.c). */
+typedef struct layout_digest {
+    char *key;               /* owned */
+    char sha[CXR_SHA256_HEX];
+    uint64_t size;
+} layout_digest;
+typedef struct layout_index {
+    void *map;               /* owned cxr_strmap: key -> row */
+    layout_digest *rows;     /* owned */
+    size_t n, cap;
+    char *path;              /* owned: <store>/index.tsv */
+    int dirty;               /* a row was added or changed */
+} layout_index;
+
+/* How a tree file was made from its store object (layout_store.c). */
+typedef enum layout_link_kind { LINK_HARD, LINK_REFLINK, LINK_SYMLINK, LINK_COPY,
+                                LINK_KINDS } layout_link_kind;
+
 typedef struct layout_ctx {
     const cxr_config *conf;  /* borrowed; for the config layer's path helpers */
     cxr_layout_settings set;
@@ -119,12 +140,29 @@ typedef struct layout_ctx {
     size_t nrecords, rcap;
     layout_left *left;       /* files left out */
     size_t nleft, lcap;
-    size_t nlinked;
+    size_t nby_kind[LINK_KINDS]; /* tree files by how they were made */
+    size_t nstored;          /* objects added to the store in this run */
+    size_t nunread;          /* images placed from the store, their source unread */
+    atomic_int no_reflink;   /* auto: the file system refused a reflink */
+    char *store_dir;         /* owned: <workdir>/cache/store, absolute */
+    layout_index index;      /* guarded by lock once the workers run */
+    char *archive_key;       /* owned: the archive's identity; NULL: none */
     size_t ncached;          /* images whose verification a marker vouched for */
     char *verified_dir;      /* owned: <workdir>/cache/verified */
     int verify;              /* layout.verify, or PNG output */
-    pthread_mutex_t lock;    /* guards records, nlinked and ncached */
+    pthread_mutex_t lock;    /* guards records, nby_kind, nstored, ncached and the
+                                progress */
+    const cxr_progress_sink *progress; /* borrowed; NULL: none */
+    size_t files_done, files_planned;  /* the progress: files settled, of about */
+    double t0;               /* when the run started (monotonic seconds) */
 } layout_ctx;
+
+/* layout_progress.c: 'n' more files settled (laid out or left out);
+ * reports the progress. Thread-safe (takes c->lock: the caller must not
+ * hold it). */
+void cxr_layout_progress(layout_ctx *c, size_t n);
+/* Monotonic seconds. */
+double cxr_layout_now(void);
 
 /* layout_plan.c: folders and covid items from the settings and the select
  * manifests, the sample draws (layout_draws.c), and the fingerprint. */
@@ -162,6 +200,13 @@ char *cxr_layout_out_path(const layout_ctx *c, size_t folder, const char *filena
  * outcome (OUTCOME_BAD, why on items[0]), not an error. Thread-safe. */
 cxr_status cxr_layout_place(layout_ctx *c, layout_item *items, size_t n,
                             const unsigned char *data, size_t len, cxr_error *err);
+/* Places items[0..n) from the store object of 'sha' ('len' bytes, known
+ * from the index) without reading the source, when the store holds the
+ * object (read-only, that size), its verification marker is there (when
+ * verifying), and the tree files are links (not copies, not PNG): *done 1.
+ * Otherwise *done 0 and nothing happened. Thread-safe. */
+cxr_status cxr_layout_place_known(layout_ctx *c, layout_item *items, size_t n,
+                                  const char *sha, uint64_t len, int *done, cxr_error *err);
 /* Marks items[0..n) bad: 'why' is copied. */
 cxr_status cxr_layout_mark_bad(layout_item *items, size_t n, const char *why, cxr_error *err);
 /* Removes the file laid out at 'rel' (relative to the tree) and its record. */
@@ -170,6 +215,44 @@ cxr_status cxr_layout_unplace(layout_ctx *c, const char *rel, cxr_error *err);
 cxr_status cxr_layout_left_out(layout_ctx *c, char *path, const char *source,
                                const char *entry, const char *draw, const char *reason,
                                int kind, cxr_error *err);
+
+/* layout_store.c: the content-addressed store and the tree files made
+ * from it. */
+/* The mtime of every object the store writes: a write to an object (which
+ * sets the mtime to now) shows, and such an object is never linked again
+ * without its bytes being compared. */
+#define CXR_LAYOUT_STORE_MTIME 1
+/* malloc'd "<store_dir>/<aa>/<sha>"; NULL when out of memory. */
+char *cxr_layout_store_object(const layout_ctx *c, const char *sha);
+/* Makes sure the store holds 'data' (len bytes, sha256 'sha', hashed by the
+ * caller) as a read-only object, and sets *obj (malloc'd) to its path. An
+ * object already there is kept (nothing written); a new one is a hard link
+ * to 'cache_obj' (a fetch cache object with these bytes, may be NULL) when
+ * possible, else written. Thread-safe. */
+cxr_status cxr_layout_store_put(layout_ctx *c, const char *sha, const unsigned char *data,
+                                size_t len, const char *cache_obj, char **obj,
+                                cxr_error *err);
+/* Makes the tree file 'dst' from store object 'obj' as layout.link says
+ * ('data' is the object's bytes, for copies); counts it by kind.
+ * Thread-safe. */
+cxr_status cxr_layout_store_link(layout_ctx *c, const char *obj, const char *dst,
+                                 const unsigned char *data, size_t len, cxr_error *err);
+
+/* layout_index.c: the digests of sources that earlier runs read. */
+/* malloc'd identities: of a file (device, inode, size, mtime; NULL when it
+ * cannot be read or out of memory), of an archive member. */
+char *cxr_layout_file_key(const char *path);
+char *cxr_layout_member_key(const char *archive_key, const char *entry);
+cxr_status cxr_layout_index_load(layout_ctx *c, cxr_error *err);
+/* 1 and the digest when 'key' (may be NULL) is known. Thread-safe. */
+int cxr_layout_index_get(layout_ctx *c, const char *key, char sha[CXR_SHA256_HEX],
+                         uint64_t *size);
+/* Records that the bytes of 'key' (may be NULL: nothing) hash to 'sha'.
+ * Thread-safe. */
+cxr_status cxr_layout_index_put(layout_ctx *c, const char *key, const char *sha,
+                                uint64_t size, cxr_error *err);
+cxr_status cxr_layout_index_save(layout_ctx *c, cxr_error *err);
+void cxr_layout_index_release(layout_index *ix);
 
 /* layout_output.c: the manifests, the digest, the summary, the state. */
 cxr_status cxr_layout_write_manifests(const layout_ctx *c, const char *dir,
@@ -188,10 +271,10 @@ cxr_status cxr_layout_staging_create(layout_ctx *c, cxr_error *err);
 void cxr_layout_staging_clean(const layout_ctx *c);
 cxr_status cxr_layout_swap_into_place(layout_ctx *c, cxr_error *err);
 /* 1 if the tree at c->root holds exactly the files of 'layout_csv' with
- * their sizes, none changed since layout.csv was written (mtime; files
- * with several links, hard links to cache objects, are rehashed too), and
- * nothing else. */
-int cxr_layout_tree_matches(const layout_ctx *c, const char *layout_csv);
+ * their sizes, none written or changed (mtime, ctime) since 'state_file'
+ * (the last thing a run writes) was written, and nothing else. */
+int cxr_layout_tree_matches(const layout_ctx *c, const char *layout_csv,
+                            const char *state_file);
 
 /* layout_pool.c: worker threads that run cxr_layout_place on jobs handed over
  * by the reading thread, through a bounded queue (memory stays bounded by

@@ -250,7 +250,7 @@ int cxr_layout_up_to_date(const layout_ctx *c, const char *fingerprint,
     char hex[CXR_SHA256_HEX];
     int ok = csv && fp && tree && stree && !strcmp(fp, fingerprint) && !strcmp(tree, stree) &&
              cxr_sha256_file(csv, hex, NULL, NULL) == CXR_OK && !strcmp(hex, tree) &&
-             cxr_layout_tree_matches(c, csv);
+             cxr_layout_tree_matches(c, csv, state);
     if (ok) {
         snprintf(res->tree_digest, sizeof(res->tree_digest), "%s", tree);
         res->nfiles = count_of(counts, "files");

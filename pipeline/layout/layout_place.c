@@ -1,7 +1,8 @@
 /* layout_place.c: one source image into its folders of the staging tree:
- * verified by decoding, then hard-linked (cache objects only), written, or
- * written as a resized PNG at its path in the folder; or marked bad with
- * the reason. Also the records of the files laid out and left out. */
+ * verified by decoding, then kept once in the store and linked from it
+ * (layout_store.c) or copied, or written as a resized PNG at its path in
+ * the folder; or marked bad with the reason. Also the records of the files
+ * laid out and left out. */
 #include "layout_internal.h"
 
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -35,7 +37,7 @@ char *cxr_layout_out_path(const layout_ctx *c, size_t folder, const char *filena
 
 /* Records a file laid out; takes 'path'. */
 static cxr_status add_record(layout_ctx *c, const layout_item *it, char *path, const char *sha,
-                             uint64_t size, int linked, cxr_error *err)
+                             uint64_t size, cxr_error *err)
 {
     layout_record *r;
     char *entry = strdup(it->entry);
@@ -63,7 +65,6 @@ static cxr_status add_record(layout_ctx *c, const layout_item *it, char *path, c
     r->draw = c->folders[it->folder].draw;
     r->source = source_name(it->src);
     r->entry = entry;
-    c->nlinked += linked != 0;
     pthread_mutex_unlock(&c->lock);
     return CXR_OK;
 }
@@ -129,29 +130,6 @@ cxr_status cxr_layout_mark_bad(layout_item *items, size_t n, const char *why, cx
     return CXR_OK;
 }
 
-static cxr_status write_bytes(const char *path, const unsigned char *data, size_t len,
-                              cxr_error *err)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    size_t done = 0;
-    if (fd < 0)
-        return cxr_fail(err, CXR_ERR_IO, "cannot create '%s': %s", path, strerror(errno));
-    while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            int e = errno;
-            close(fd);
-            return cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", path, strerror(e));
-        }
-        done += (size_t)w;
-    }
-    if (close(fd) != 0)
-        return cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    return CXR_OK;
-}
-
 /* 1 when 'path' is a fetch cache object, "<workdir>/cache/objects/<aa>/<name>". */
 static int cache_object(const layout_ctx *c, const char *path)
 {
@@ -167,32 +145,28 @@ static int cache_object(const layout_ctx *c, const char *path)
     return is;
 }
 
-/* Places the original bytes ('sha' their sha256): a hard link when allowed
- * and possible, else a new file. Only read-only, content-addressed cache
- * objects are linked, and only when the bytes hash to the object's name;
- * the user's local sources are always copied, so an in-place edit of the
- * tree never reaches them. */
-static cxr_status place_original(layout_ctx *c, const layout_item *it, const char *dst,
+/* The store object of the original bytes ('sha' their sha256), made when
+ * missing: from a fetch cache object by a hard link (only when the bytes
+ * hash to its name), else written. The user's local sources are never
+ * linked: the store holds a copy, so an edit of the tree through any link
+ * never reaches them. NULL *obj with layout.link: copy (no store). */
+static cxr_status store_original(layout_ctx *c, const layout_item *it,
                                  const unsigned char *data, size_t len, const char *sha,
-                                 int *linked, cxr_error *err)
+                                 char **obj, cxr_error *err)
 {
-    *linked = 0;
-    if (it->local && c->set.link != CXR_LAYOUT_LINK_COPY && cache_object(c, it->local)) {
+    const char *cache_obj = NULL;
+    *obj = NULL;
+    if (c->set.png || c->set.link == CXR_LAYOUT_LINK_COPY)
+        return CXR_OK;
+    if (it->local && cache_object(c, it->local)) {
         const char *name = strrchr(it->local, '/') + 1;
         if (strcmp(name, sha) != 0)
             return cxr_fail(err, CXR_ERR_INPUT, "cache object '%s' does not hash to its "
                             "name (sha256 %s): the cache is damaged; run 'cxrprep fetch "
                             "--verify'", it->local, sha);
-        if (link(it->local, dst) == 0) {
-            *linked = 1;
-            return CXR_OK;
-        }
-        if (c->set.link == CXR_LAYOUT_LINK_HARD)
-            return cxr_fail(err, CXR_ERR_IO, "cannot hard-link '%s' to '%s': %s "
-                            "(layout.link: auto or copy copies instead)", it->local, dst,
-                            strerror(errno));
+        cache_obj = it->local;
     }
-    return write_bytes(dst, data, len, err);
+    return cxr_layout_store_put(c, sha, data, len, cache_obj, obj, err);
 }
 
 /* "<verified_dir>/<sha256>.<max_dimension>.<version>.strict": a marker
@@ -253,16 +227,16 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
     return CXR_OK;
 }
 
-/* Writes the verified image into the item's folder and records it. */
+/* Writes the verified image into the item's folder (from store object
+ * 'obj', or the bytes when NULL) and records it. */
 static cxr_status place_one(layout_ctx *c, layout_item *it, const cxr_image *img,
                             const unsigned char *data, size_t len, const char *sha,
-                            cxr_error *err)
+                            const char *obj, cxr_error *err)
 {
     char *rel = cxr_layout_out_path(c, it->folder, it->filename);
     char *dst = rel ? cxr_path_join(c->staging, rel) : NULL;
     char out_sha[CXR_SHA256_HEX];
     uint64_t size = len;
-    int linked = 0;
     cxr_status st;
     if (!dst) {
         free(rel);
@@ -274,15 +248,57 @@ static cxr_status place_one(layout_ctx *c, layout_item *it, const cxr_image *img
         if (st == CXR_OK)
             st = cxr_sha256_file(dst, out_sha, &size, err);
     } else {
-        st = place_original(c, it, dst, data, len, sha, &linked, err);
+        st = cxr_layout_store_link(c, obj, dst, data, len, err);
     }
     free(dst);
     if (st != CXR_OK) {
         free(rel);
         return st;
     }
-    if ((st = add_record(c, it, rel, out_sha, size, linked, err)) == CXR_OK)
+    if ((st = add_record(c, it, rel, out_sha, size, err)) == CXR_OK)
         it->outcome = OUTCOME_PLACED;
+    return st;
+}
+
+/* 1 when store object 'obj' is whole as far as a stat can tell: a regular,
+ * read-only file of 'len' bytes that no one wrote since the store did
+ * (mtime; objects linked from the fetch cache keep its mtime and are
+ * always compared). */
+static int object_intact(const char *obj, uint64_t len)
+{
+    struct stat sb;
+    return lstat(obj, &sb) == 0 && S_ISREG(sb.st_mode) && (sb.st_mode & 0777) == 0444 &&
+           (uint64_t)sb.st_size == len && sb.st_mtim.tv_sec == CXR_LAYOUT_STORE_MTIME &&
+           sb.st_mtim.tv_nsec == 0;
+}
+
+cxr_status cxr_layout_place_known(layout_ctx *c, layout_item *items, size_t n,
+                                  const char *sha, uint64_t len, int *done, cxr_error *err)
+{
+    char marker[4096], *obj;
+    cxr_status st = CXR_OK;
+    *done = 0;
+    if (c->set.png || c->set.link == CXR_LAYOUT_LINK_COPY ||
+        cxr_safename_problem(items[0].filename))
+        return CXR_OK;
+    if (c->verify) {
+        marker_path(c, sha, marker, sizeof(marker));
+        if (access(marker, F_OK) != 0)
+            return CXR_OK;
+    }
+    if (!(obj = cxr_layout_store_object(c, sha)))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (object_intact(obj, len)) {
+        *done = 1;
+        for (size_t k = 0; st == CXR_OK && k < n; k++)
+            st = place_one(c, &items[k], NULL, NULL, (size_t)len, sha, obj, err);
+        pthread_mutex_lock(&c->lock);
+        c->ncached += c->verify != 0;
+        c->nunread++;
+        pthread_mutex_unlock(&c->lock);
+        cxr_layout_progress(c, n);
+    }
+    free(obj);
     return st;
 }
 
@@ -290,7 +306,7 @@ cxr_status cxr_layout_place(layout_ctx *c, layout_item *items, size_t n,
                             const unsigned char *data, size_t len, cxr_error *err)
 {
     cxr_image img = {0};
-    char sha[CXR_SHA256_HEX], *why = NULL;
+    char sha[CXR_SHA256_HEX], *why = NULL, *obj = NULL;
     const char *bad = cxr_safename_problem(items[0].filename);
     cxr_status st = CXR_OK;
     if (bad) {
@@ -301,15 +317,21 @@ cxr_status cxr_layout_place(layout_ctx *c, layout_item *items, size_t n,
     cxr_sha256_buf(data, len, sha);
     if (!cxr_sha256_valid(sha)) /* the digest could not be set up */
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if ((st = cxr_layout_index_put(c, items[0].key, sha, len, err)) != CXR_OK)
+        return st;
     if ((st = verify(c, data, len, sha, &img, &why, err)) != CXR_OK)
         return st;
     if (why) {
         st = cxr_layout_mark_bad(items, n, why, err);
         free(why);
+        cxr_layout_progress(c, n);
         return st;
     }
+    st = store_original(c, &items[0], data, len, sha, &obj, err);
     for (size_t k = 0; st == CXR_OK && k < n; k++)
-        st = place_one(c, &items[k], &img, data, len, sha, err);
+        st = place_one(c, &items[k], &img, data, len, sha, obj, err);
     cxr_image_release(&img);
+    free(obj);
+    cxr_layout_progress(c, n);
     return st;
 }

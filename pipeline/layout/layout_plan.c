@@ -5,6 +5,7 @@
 #include "contract.h"
 #include "layout_internal.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,26 @@ static char *under_workdir(const layout_ctx *c, const char *name)
     return cxr_path_join(wd && *wd ? wd : ".", name);
 }
 
+/* c->store_dir: "<workdir>/cache/store", absolute (symbolic links name
+ * it), made when missing. */
+static cxr_status store_dir(layout_ctx *c, cxr_error *err)
+{
+    char *rel = under_workdir(c, "cache/store"), *abs;
+    cxr_status st = rel ? cxr_mkdirs(rel, err) : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (st != CXR_OK) {
+        free(rel);
+        return st;
+    }
+    abs = realpath(rel, NULL);
+    if (!abs)
+        st = errno == ENOMEM ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory")
+                             : cxr_fail(err, CXR_ERR_IO, "cannot resolve '%s': %s", rel,
+                                        strerror(errno));
+    free(rel);
+    c->store_dir = abs;
+    return st;
+}
+
 static cxr_status open_archive(layout_ctx *c, cxr_error *err)
 {
     const cxr_source_settings *k = &c->set.common.kermany;
@@ -229,8 +250,8 @@ cxr_status cxr_layout_plan(layout_ctx *c, cxr_error *err)
         return st;
     c->root = under_workdir(c, c->set.root ? c->set.root : "datasets");
     c->verified_dir = under_workdir(c, "cache/verified");
-    if (!c->root || !c->verified_dir)
-        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    if (!c->root || !c->verified_dir || (st = store_dir(c, err)) != CXR_OK)
+        return st == CXR_OK ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory") : st;
     c->verify = c->set.verify || c->set.png;
     if ((st = read_folders(c, err)) != CXR_OK)
         return st;
@@ -353,6 +374,7 @@ void cxr_layout_ctx_release(layout_ctx *c)
         free(c->items[i].entry);
         free(c->items[i].local);
         free(c->items[i].why);
+        free(c->items[i].key);
     }
     for (size_t i = 0; i < c->nrecords; i++) {
         free(c->records[i].path);
@@ -374,5 +396,8 @@ void cxr_layout_ctx_release(layout_ctx *c)
     free(c->staging);
     free(c->archive);
     free(c->verified_dir);
+    free(c->store_dir);
+    free(c->archive_key);
+    cxr_layout_index_release(&c->index);
     cxr_layout_settings_release(&c->set);
 }

@@ -63,6 +63,8 @@ cxr_status cxr_layout_settings_read(const cxr_config *conf, cxr_layout_settings 
     out->verify = cxr_config_bool(conf, "layout.verify");
     out->threads = (int)cxr_config_int(conf, "layout.threads");
     out->link = link && !strcmp(link, "hardlink") ? CXR_LAYOUT_LINK_HARD
+              : link && !strcmp(link, "reflink")  ? CXR_LAYOUT_LINK_REFLINK
+              : link && !strcmp(link, "symlink")  ? CXR_LAYOUT_LINK_SYMLINK
               : link && !strcmp(link, "copy")     ? CXR_LAYOUT_LINK_COPY
                                                   : CXR_LAYOUT_LINK_AUTO;
     if ((st = read_folders(conf, out, err)) != CXR_OK)

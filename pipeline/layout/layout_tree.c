@@ -197,8 +197,9 @@ cxr_status cxr_layout_swap_into_place(layout_ctx *c, cxr_error *err)
     return cxr_remove_tree(c->staging, err); /* now the old tree */
 }
 
-/* Counts the regular files under 'name' in 'dirfd'; -1 when anything else
- * (a link, a device) is there or the walk fails. */
+/* Counts the regular files and symbolic links (layout.link: symlink) under
+ * 'name' in 'dirfd'; -1 when anything else (a device, a fifo) is there or
+ * the walk fails. */
 static long count_files(int dirfd, const char *name)
 {
     struct stat sb;
@@ -208,7 +209,7 @@ static long count_files(int dirfd, const char *name)
     int fd;
     if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
         return -1;
-    if (S_ISREG(sb.st_mode))
+    if (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))
         return 1;
     if (!S_ISDIR(sb.st_mode))
         return -1;
@@ -235,28 +236,50 @@ static int newer(const struct stat *a, const struct stat *b)
            (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
 }
 
-/* 1 when the file 'p' of the tree (stat in sb) still is row r: a regular
- * file of its size, not modified since layout.csv was written ('made'); a
- * file with other names (a hard link to a cache object) is also rehashed,
- * since an edit through another name need not change what mtime shows. */
-static int file_matches(const char *p, const struct stat *sb, const struct stat *made,
-                        const char *size, const char *sha256)
+static int changed_since(const struct stat *a, const struct stat *b)
 {
-    char got[CXR_SHA256_HEX];
-    if (!S_ISREG(sb->st_mode) || newer(sb, made) ||
-        (unsigned long long)sb->st_size != strtoull(size, NULL, 10))
-        return 0;
-    return sb->st_nlink <= 1 ||
-           (cxr_sha256_file(p, got, NULL, NULL) == CXR_OK && !strcmp(got, sha256));
+    return a->st_ctim.tv_sec > b->st_mtim.tv_sec ||
+           (a->st_ctim.tv_sec == b->st_mtim.tv_sec && a->st_ctim.tv_nsec > b->st_mtim.tv_nsec);
 }
 
-int cxr_layout_tree_matches(const layout_ctx *c, const char *layout_csv)
+/* 1 when symbolic link 'p' names the store object of 'sha256'. */
+static int links_to_object(const layout_ctx *c, const char *p, const char *sha256)
+{
+    char target[4096], *obj = cxr_layout_store_object(c, sha256);
+    ssize_t n = readlink(p, target, sizeof(target) - 1);
+    int ok = obj && n > 0 && (target[n] = '\0', !strcmp(target, obj));
+    free(obj);
+    return ok;
+}
+
+/* 1 when the file 'p' of the tree (lstat in sb) still is row r: a regular
+ * file of its size (or a symbolic link to its store object, and that
+ * object), neither written (mtime) nor changed in any way, a write through
+ * another name of a hard link included (ctime, which no one can set back),
+ * since the run ended ('made'). Nothing is hashed again. */
+static int file_matches(const layout_ctx *c, const char *p, const struct stat *sb,
+                        const struct stat *made, const char *size, const char *sha256)
+{
+    struct stat target;
+    if (S_ISLNK(sb->st_mode)) {
+        if (!links_to_object(c, p, sha256) || stat(p, &target) != 0)
+            return 0;
+        sb = &target;
+    }
+    return S_ISREG(sb->st_mode) && !newer(sb, made) && !changed_since(sb, made) &&
+           (unsigned long long)sb->st_size == strtoull(size, NULL, 10);
+}
+
+int cxr_layout_tree_matches(const layout_ctx *c, const char *layout_csv,
+                            const char *state_file)
 {
     static const char *const cols[] = {"path", "size", "sha256", NULL};
     cxr_manifest *m;
     struct stat made;
     int ok = 1, pcol, scol, hcol;
-    if (stat(layout_csv, &made) != 0 ||
+    /* the old tree's removal changes the ctime of the store objects it
+     * shared with the new one: the state, written after it, is the mark */
+    if (stat(state_file, &made) != 0 ||
         cxr_manifest_load(layout_csv, cols, &m, NULL) != CXR_OK)
         return 0;
     pcol = cxr_manifest_column(m, "path");
@@ -265,9 +288,9 @@ int cxr_layout_tree_matches(const layout_ctx *c, const char *layout_csv)
     for (size_t r = 0; ok && r < cxr_manifest_nrows(m); r++) {
         char *p = cxr_path_join(c->root, cxr_manifest_get(m, r, pcol));
         struct stat sb;
-        /* written before layout.csv was, so a later mtime means an edit */
+        /* written before the state was, so a later time means an edit */
         ok = p && lstat(p, &sb) == 0 &&
-             file_matches(p, &sb, &made, cxr_manifest_get(m, r, scol),
+             file_matches(c, p, &sb, &made, cxr_manifest_get(m, r, scol),
                           cxr_manifest_get(m, r, hcol));
         free(p);
     }

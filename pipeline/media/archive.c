@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "fsutil.h"
 #include "utf8.h"
@@ -188,9 +190,38 @@ static cxr_status refuse_duplicates(cxr_archive_listing *ls, size_t *rcap)
     return st;
 }
 
+/* Where a listing reports its progress. */
+typedef struct list_progress {
+    const cxr_progress_sink *sink; /* NULL: nowhere */
+    const char *stage;
+    uint64_t file_size;            /* 0: no bytes in the events */
+    struct timespec t0;
+} list_progress;
+
+static void list_progress_emit(struct archive *a, list_progress *lp, size_t nentries)
+{
+    cxr_progress_event ev = {lp->stage, "entries", nentries, 0, 0, 0, 0};
+    struct timespec now;
+    int zip = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
+
+    if (!lp->sink || !lp->sink->fn)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ev.elapsed_s = (double)(now.tv_sec - lp->t0.tv_sec) + (now.tv_nsec - lp->t0.tv_nsec) / 1e9;
+    if (lp->file_size && !zip) {
+        la_int64_t read = archive_filter_bytes(a, -1);
+        ev.bytes_total = lp->file_size;
+        ev.bytes_done = read < 0 ? 0 : (uint64_t)read;
+        if (ev.bytes_done > ev.bytes_total)
+            ev.bytes_done = ev.bytes_total;
+    }
+    cxr_progress_emit(lp->sink, &ev);
+}
+
 static cxr_status list_entries(struct archive *a, const char *path,
                                const cxr_archive_limits *lim, cxr_archive_listing *ls,
-                               size_t *rcap, char **last, cxr_error *err)
+                               size_t *rcap, char **last, list_progress *lp,
+                               cxr_error *err)
 {
     size_t icap = 0;
     for (;;) {
@@ -198,9 +229,13 @@ static cxr_status list_entries(struct archive *a, const char *path,
         cxr_archive_image img = {0};
         const char *reason, *name;
         cxr_status st = next_header(a, path, last, &e, err);
-        if (st != CXR_OK || !e)
+        if (st != CXR_OK || !e) {
+            if (st == CXR_OK)
+                list_progress_emit(a, lp, ls->nentries);
             return st;
-        ls->nentries++;
+        }
+        if (++ls->nentries % 64 == 1)
+            list_progress_emit(a, lp, ls->nentries);
         if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0)
             ls->total_size += (uint64_t)archive_entry_size(e);
         if ((st = check_limits(lim, ls->nentries, ls->total_size, path, err)) != CXR_OK)
@@ -238,12 +273,24 @@ static cxr_status list_entries(struct archive *a, const char *path,
 cxr_status cxr_archive_list(const char *path, const cxr_archive_limits *lim,
                             cxr_archive_listing **out, cxr_error *err)
 {
+    return cxr_archive_list_progress(path, lim, NULL, NULL, out, err);
+}
+
+cxr_status cxr_archive_list_progress(const char *path, const cxr_archive_limits *lim,
+                                     const cxr_progress_sink *progress, const char *stage,
+                                     cxr_archive_listing **out, cxr_error *err)
+{
     struct archive *a;
     cxr_archive_listing *ls;
     size_t rcap = 0;
     char *last = NULL;
+    list_progress lp = {progress, stage ? stage : "archive", 0, {0, 0}};
+    struct stat sb;
     cxr_status st = open_archive(path, &a, err);
     *out = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &lp.t0);
+    if (stat(path, &sb) == 0 && sb.st_size > 0)
+        lp.file_size = (uint64_t)sb.st_size;
     if (st != CXR_OK)
         return st;
     ls = calloc(1, sizeof(*ls));
@@ -251,7 +298,7 @@ cxr_status cxr_archive_list(const char *path, const cxr_archive_limits *lim,
         archive_read_free(a);
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing '%s'", path);
     }
-    st = list_entries(a, path, lim, ls, &rcap, &last, err);
+    st = list_entries(a, path, lim, ls, &rcap, &last, &lp, err);
     free(last);
     snprintf(ls->format, sizeof(ls->format), "%s",
              archive_format_name(a) ? archive_format_name(a) : "unknown");

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "progress.h"
 
 /* Entries read into memory one at a time are capped at this size. */
 #define CXR_ARCHIVE_MAX_ENTRY_SIZE (512ULL * 1024 * 1024)
@@ -67,6 +68,13 @@ typedef struct cxr_archive_listing {
  * archive over a limit, or one libarchive cannot read, is CXR_ERR_INPUT. */
 cxr_status cxr_archive_list(const char *path, const cxr_archive_limits *lim,
                             cxr_archive_listing **out, cxr_error *err);
+/* The same, reporting the entries read to 'progress' (borrowed; NULL or no
+ * fn: none) as events of stage 'stage', unit "entries", total unknown; with
+ * the bytes read of the file when the format is read as a stream (not zip,
+ * whose central directory is read by seeking). */
+cxr_status cxr_archive_list_progress(const char *path, const cxr_archive_limits *lim,
+                                     const cxr_progress_sink *progress, const char *stage,
+                                     cxr_archive_listing **out, cxr_error *err);
 void cxr_archive_listing_free(cxr_archive_listing *ls); /* NULL is a no-op */
 
 /* Chooses the dataset root. 'want' is "auto" or a root ("" or "." for the

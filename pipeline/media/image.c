@@ -217,7 +217,7 @@ static cxr_status check_structure(cxr_image_format fmt, const unsigned char *dat
 /* The checks before any pixel is decoded: arguments, format, container
  * structure, size and the dimension cap. */
 static cxr_status precheck(const unsigned char *data, size_t len, int max_dimension,
-                           cxr_image_format *fmt, cxr_error *err)
+                           cxr_image_format *fmt, int *width, int *height, cxr_error *err)
 {
     int w = 0, h = 0;
     cxr_status st;
@@ -236,20 +236,22 @@ static cxr_status precheck(const unsigned char *data, size_t len, int max_dimens
                         w, h, max_dimension);
     if (len > INT_MAX)
         return cxr_fail(err, CXR_ERR_INPUT, "image file too large (%zu bytes)", len);
+    *width = w;
+    *height = h;
     return CXR_OK;
 }
 
-/* The full decode after precheck. */
+/* The decode after precheck: full size, or a JPEG at scale_eighths / 8. */
 static cxr_status decode_checked(cxr_image_format fmt, const unsigned char *data, size_t len,
-                                 int want_channels, int strict, cxr_image *out,
-                                 cxr_error *err)
+                                 int want_channels, int strict, int scale_eighths,
+                                 cxr_image *out, cxr_error *err)
 {
     int w = 0, h = 0, n = 0;
     unsigned char *px;
     cxr_status st;
 
     if (fmt == CXR_IMG_JPEG) {
-        st = cxr_jpeg_decode(data, len, want_channels, strict, out, err);
+        st = cxr_jpeg_decode(data, len, want_channels, strict, scale_eighths, out, err);
         if (st != CXR_ERR_UNSUPPORTED)
             return st;
     }
@@ -269,30 +271,45 @@ static cxr_status decode_checked(cxr_image_format fmt, const unsigned char *data
     return CXR_OK;
 }
 
+/* min_width, min_height > 0: a JPEG may come out scaled down to no less
+ * than that (cxr_jpeg_scale_eighths); 0: full size. */
 static cxr_status decode(const unsigned char *data, size_t len, int max_dimension,
-                         int want_channels, int strict, cxr_image *out, cxr_error *err)
+                         int want_channels, int strict, int min_width, int min_height,
+                         cxr_image *out, cxr_error *err)
 {
     cxr_image_format fmt;
     cxr_status st;
+    int w = 0, h = 0, k = 8;
 
     if (!out || (!data && len) || want_channels < 0 || want_channels > 4)
         return cxr_fail(err, CXR_ERR_INTERNAL, "image decode: bad arguments");
     memset(out, 0, sizeof(*out));
-    if ((st = precheck(data, len, max_dimension, &fmt, err)) != CXR_OK)
+    if ((st = precheck(data, len, max_dimension, &fmt, &w, &h, err)) != CXR_OK)
         return st;
-    return decode_checked(fmt, data, len, want_channels, strict, out, err);
+    if (min_width > 0 && min_height > 0)
+        k = cxr_jpeg_scale_eighths(w, h, min_width, min_height);
+    return decode_checked(fmt, data, len, want_channels, strict, k, out, err);
 }
 
 cxr_status cxr_image_decode(const unsigned char *data, size_t len, int max_dimension,
                             int want_channels, cxr_image *out, cxr_error *err)
 {
-    return decode(data, len, max_dimension, want_channels, 0, out, err);
+    return decode(data, len, max_dimension, want_channels, 0, 0, 0, out, err);
+}
+
+cxr_status cxr_image_decode_at_least(const unsigned char *data, size_t len, int max_dimension,
+                                     int want_channels, int min_width, int min_height,
+                                     cxr_image *out, cxr_error *err)
+{
+    if (min_width <= 0 || min_height <= 0)
+        return cxr_fail(err, CXR_ERR_INTERNAL, "image decode: bad arguments");
+    return decode(data, len, max_dimension, want_channels, 0, min_width, min_height, out, err);
 }
 
 cxr_status cxr_image_decode_strict(const unsigned char *data, size_t len, int max_dimension,
                                    int want_channels, cxr_image *out, cxr_error *err)
 {
-    return decode(data, len, max_dimension, want_channels, 1, out, err);
+    return decode(data, len, max_dimension, want_channels, 1, 0, 0, out, err);
 }
 
 cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimension,
@@ -301,17 +318,18 @@ cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimen
     cxr_image_format fmt;
     cxr_image img = {0};
     cxr_status st;
+    int w, h;
 
     if (!data && len)
         return cxr_fail(err, CXR_ERR_INTERNAL, "image verify: bad arguments");
-    if ((st = precheck(data, len, max_dimension, &fmt, err)) != CXR_OK)
+    if ((st = precheck(data, len, max_dimension, &fmt, &w, &h, err)) != CXR_OK)
         return st;
     if (fmt == CXR_IMG_JPEG) {
         st = cxr_jpeg_verify(data, len, err);
         if (st != CXR_ERR_UNSUPPORTED)
             return st;
     }
-    st = decode_checked(fmt, data, len, 0, 1, &img, err);
+    st = decode_checked(fmt, data, len, 0, 1, 8, &img, err);
     cxr_image_release(&img);
     return st;
 }

@@ -50,6 +50,20 @@ cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimen
 cxr_status cxr_image_decode_strict(const unsigned char *data, size_t len, int max_dimension,
                                    int want_channels, cxr_image *out, cxr_error *err);
 
+/* The fast decode of scoring (score.decode: fast): cxr_image_decode, but
+ * a JPEG of one or three components comes out of libjpeg-turbo's DCT
+ * scaling at the smallest of 1/8, 2/8 .. 8/8 of its size whose sides are
+ * both still >= min_width x min_height (full size when the image is
+ * smaller); other formats, and other JPEGs, at full size. The same checks
+ * and errors; min_width and min_height must be > 0. */
+cxr_status cxr_image_decode_at_least(const unsigned char *data, size_t len, int max_dimension,
+                                     int want_channels, int min_width, int min_height,
+                                     cxr_image *out, cxr_error *err);
+/* That scale, in eighths (1..8), for a width x height JPEG: the smallest k
+ * with ceil(width * k / 8) >= min_width and ceil(height * k / 8) >=
+ * min_height (libjpeg rounds each scaled side up), else 8. */
+int cxr_jpeg_scale_eighths(int width, int height, int min_width, int min_height);
+
 /* Frees the pixels; safe on a zeroed struct. */
 void cxr_image_release(cxr_image *img);
 

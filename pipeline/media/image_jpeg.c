@@ -6,7 +6,9 @@
  * 11.0 ms per image). libjpeg's warnings (recoverable defects) are
  * ignored by the default decode; its errors end it. Verification (strict
  * decodes, and cxr_jpeg_verify: every entropy-coded bit, but at 1/8
- * scale) also ends at the warnings that mean corrupt data. */
+ * scale) also ends at the warnings that mean corrupt data. The fast decode
+ * of scoring (score.decode: fast) asks libjpeg for a DCT-scaled output,
+ * k/8 of the size, k chosen by cxr_jpeg_scale_eighths. */
 #include "image_jpeg.h"
 
 #include <setjmp.h>
@@ -130,8 +132,22 @@ static void read_pixels(struct jpeg_decompress_struct *ci, unsigned char *px)
     }
 }
 
+/* libjpeg's output side at k/8 scale (jdiv_round_up). */
+static long scaled_side(long side, int k)
+{
+    return (side * k + 7) / 8;
+}
+
+int cxr_jpeg_scale_eighths(int width, int height, int min_width, int min_height)
+{
+    for (int k = 1; k < 8; k++)
+        if (scaled_side(width, k) >= min_width && scaled_side(height, k) >= min_height)
+            return k;
+    return 8;
+}
+
 cxr_status cxr_jpeg_decode(const unsigned char *data, size_t len, int want_channels,
-                           int strict, cxr_image *out, cxr_error *err)
+                           int strict, int scale_eighths, cxr_image *out, cxr_error *err)
 {
     struct jpeg_decompress_struct ci;
     jerr_mgr je;
@@ -164,6 +180,10 @@ cxr_status cxr_jpeg_decode(const unsigned char *data, size_t len, int want_chann
     }
     ci.out_color_space = want_channels == 1 || (want_channels == 0 && ci.num_components == 1)
                              ? JCS_GRAYSCALE : JCS_RGB;
+    if (scale_eighths >= 1 && scale_eighths < 8) { /* the IDCT's own scaling */
+        ci.scale_num = (unsigned int)scale_eighths;
+        ci.scale_denom = 8;
+    }
     jpeg_start_decompress(&ci);
     px = malloc((size_t)ci.output_width * (size_t)ci.output_components * ci.output_height);
     if (!px) {

@@ -32,4 +32,27 @@ cxr_status cxr_preprocess_bytes(const unsigned char *data, size_t len, int max_d
                                 const cxr_prep_shape *shape, float *out, int *orig_w,
                                 int *orig_h, cxr_error *err);
 
+/* How an image is decoded before the resize: EXACT is the recipe's (the
+ * full image, then the one bilinear resize); FAST lets a JPEG come out of
+ * the IDCT already scaled down, to no less than the model's input on
+ * either side (cxr_image_decode_at_least), then the same resize. */
+typedef enum cxr_decode_mode {
+    CXR_DECODE_EXACT = 0,
+    CXR_DECODE_FAST
+} cxr_decode_mode;
+
+const char *cxr_decode_mode_name(cxr_decode_mode mode); /* "exact", "fast" */
+
+/* The file's own channels (grey stays grey until the resize replicates it)
+ * decoded by 'mode' for 'shape', into 'img' (the caller releases it). */
+cxr_status cxr_preprocess_decode(const unsigned char *data, size_t len, int max_dimension,
+                                 cxr_decode_mode mode, const cxr_prep_shape *shape,
+                                 cxr_image *img, cxr_error *err);
+
+/* cxr_preprocess_bytes decoding by 'mode' (orig sizes not reported):
+ * CXR_DECODE_EXACT gives exactly cxr_preprocess_bytes' floats. */
+cxr_status cxr_preprocess_bytes_mode(const unsigned char *data, size_t len, int max_dimension,
+                                     cxr_decode_mode mode, const cxr_prep_shape *shape,
+                                     float *out, cxr_error *err);
+
 #endif

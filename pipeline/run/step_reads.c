@@ -211,9 +211,9 @@ cxr_status cxr_step_reads_list(const cxr_config *conf, const cxr_run_settings *s
         rc = push_images(out, conf, settings->common.images_url_template, err);
     if (rc == CXR_OK && step->reads_archive)
         rc = push_source(out, conf, &settings->common.kermany, "archive", err);
-    if (rc == CXR_OK && step->reads_model && settings->score_model) {
-        rc = push(out, settings->score_model, NULL, "model", err);
-        if (rc == CXR_OK && !cxr_is_file(settings->score_model))
+    for (size_t i = 0; rc == CXR_OK && step->reads_model && i < settings->nscore_models; i++) {
+        rc = push(out, settings->score_models[i], NULL, "model", err);
+        if (rc == CXR_OK && !cxr_is_file(settings->score_models[i]))
             rc = note(out, "missing", err);
     }
     if (rc == CXR_OK && step->reads_exclusions)

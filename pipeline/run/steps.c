@@ -63,7 +63,7 @@ const char *cxr_step_unmet(const cxr_step *step, const cxr_run_settings *setting
     case CXR_STEP_NEEDS_KERMANY:
         return settings->common.kermany.url ? NULL : "sources.kermany.url";
     case CXR_STEP_NEEDS_MODEL:
-        return settings->score_model ? NULL : "score.model";
+        return settings->nscore_models ? NULL : "score.model";
     case CXR_STEP_NEEDS_NOTHING:
         break;
     }
@@ -384,8 +384,8 @@ cxr_status cxr_step_inputs(const cxr_config *conf, const cxr_run_settings *setti
         rc = add_images_dir(out, fh, conf, settings->common.images_url_template, err);
     if (rc == CXR_OK && step->reads_archive)
         rc = add_source(out, fh, conf, &settings->common.kermany, err);
-    if (rc == CXR_OK && step->reads_model && settings->score_model)
-        rc = add_path(out, fh, settings->score_model, 0, err);
+    for (size_t i = 0; rc == CXR_OK && step->reads_model && i < settings->nscore_models; i++)
+        rc = add_path(out, fh, settings->score_models[i], 0, err);
     if (rc == CXR_OK && step->reads_exclusions)
         rc = add_exclusions(out, fh, conf, err);
     if (rc != CXR_OK)

@@ -25,22 +25,25 @@
 #include "settings.h"
 
 /* What the driver reads of the config (strings borrowed from it: the config
- * must outlive the settings; nothing to release). */
+ * must outlive the settings; cxr_run_settings_release frees the array). */
 typedef struct cxr_run_settings {
     cxr_common_settings common;  /* workdir, sources */
     const char *layout_root;     /* layout.root: the trees, under workdir */
-    const char *score_model;     /* score.model; NULL when not set */
+    const char **score_models;   /* owned array: score.model, or each
+                                    score.models[].path; NULL when none */
+    size_t nscore_models;
 } cxr_run_settings;
 
 cxr_status cxr_run_settings_read(const cxr_config *conf, cxr_run_settings *out,
                                  cxr_error *err);
+void cxr_run_settings_release(cxr_run_settings *s);
 
 /* The setting without which a step is skipped. */
 typedef enum cxr_step_needs {
     CXR_STEP_NEEDS_NOTHING,
     CXR_STEP_NEEDS_IMAGES,   /* sources.images.url_template */
     CXR_STEP_NEEDS_KERMANY,  /* sources.kermany.url */
-    CXR_STEP_NEEDS_MODEL     /* score.model */
+    CXR_STEP_NEEDS_MODEL     /* score.model or score.models */
 } cxr_step_needs;
 
 typedef struct cxr_step {
@@ -53,7 +56,7 @@ typedef struct cxr_step {
     int reads_metadata;          /* reads sources.metadata */
     int reads_images;            /* reads the images of sources.images (local ones) */
     int reads_archive;           /* reads sources.kermany */
-    int reads_model;             /* reads score.model */
+    int reads_model;             /* reads the model files (score.model[s]) */
     int writes_tree;             /* writes the dataset trees (layout.root) */
     cxr_step_needs needs;        /* skipped when that setting is absent */
     int reads_exclusions;        /* reads curation.exclusions (when the config names it) */

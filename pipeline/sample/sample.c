@@ -134,7 +134,8 @@ static cxr_status load_archive(sample_ctx *c, char *note, size_t note_size, cxr_
         return st;
     lim.max_entries = c->set.common.kermany_max_entries;
     lim.max_total_size = c->set.common.kermany_max_total_size;
-    if ((st = cxr_archive_list(c->archive, &lim, &c->ls, err)) != CXR_OK)
+    st = cxr_archive_list_progress(c->archive, &lim, c->progress, "sample", &c->ls, err);
+    if (st != CXR_OK)
         return st;
     return cxr_archive_choose_root(c->ls, c->set.archive_root, &c->root, note, note_size,
                                    err);
@@ -292,13 +293,15 @@ static void ctx_release(sample_ctx *c)
     cxr_sample_settings_release(&c->set);
 }
 
-cxr_status cxr_sample_run(const cxr_config *conf, cxr_sample_result *res, cxr_error *err)
+cxr_status cxr_sample_run(const cxr_config *conf, const cxr_progress_sink *progress,
+                          cxr_sample_result *res, cxr_error *err)
 {
     sample_ctx c;
     cxr_status st;
     memset(&c, 0, sizeof(c));
     memset(res, 0, sizeof(*res));
     c.conf = conf;
+    c.progress = progress;
     st = cxr_sample_settings_read(conf, &c.set, err);
     if (st == CXR_OK && c.set.exclusions)
         st = cxr_exclusions_load(c.set.exclusions, &c.exclusions, err);

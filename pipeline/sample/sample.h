@@ -46,6 +46,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "progress.h"
 #include "rng.h"
 #include "settings.h"
 
@@ -84,8 +85,11 @@ typedef struct cxr_sample_result {
     char note[1024];     /* how the dataset root was chosen, or "" */
 } cxr_sample_result;
 
-/* Runs the stage with a validated config (borrowed). */
-cxr_status cxr_sample_run(const cxr_config *conf, cxr_sample_result *res, cxr_error *err);
+/* Runs the stage with a validated config (borrowed). The archive's
+ * listing, the long part, reports the entries read to 'progress'
+ * (borrowed; NULL: nowhere). */
+cxr_status cxr_sample_run(const cxr_config *conf, const cxr_progress_sink *progress,
+                          cxr_sample_result *res, cxr_error *err);
 
 /* Algorithm R (Vitter's "reservoir", as Knuth gives it): chooses 'k' of the
  * indices 0..n-1 uniformly at random with 'r'; 'out' (k entries) receives

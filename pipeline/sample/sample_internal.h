@@ -30,6 +30,7 @@ typedef struct sample_ctx {
     sample_draw *draws;      /* owned; one per set.draws */
     size_t ndraws;
     cxr_exclusions exclusions; /* curation.exclusions; empty when none */
+    const cxr_progress_sink *progress; /* borrowed; NULL: none */
 } sample_ctx;
 
 /* sample_write.c: every draw's manifest, draws.csv, refused.csv and

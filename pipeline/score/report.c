@@ -1,7 +1,9 @@
 /* report.c: the score stage's self-contained HTML report (inline CSS and
- * SVG, no scripts, nothing fetched): provenance and the population caveat
- * first, then per-set numbers, box plots, histograms, confusion matrices
- * and ROC curves. */
+ * SVG, no scripts, nothing fetched): the models, the population caveat and
+ * the provenance first (report_provenance.c), then the models side by side
+ * (positives, sensitivity, specificity; the recipe's false positives on
+ * the Kermany test sets), per-set numbers, box plots, histograms, ROC
+ * curves and confusion matrices, per model. */
 #include "score_internal.h"
 
 #include <math.h>
@@ -102,37 +104,54 @@ static void caveat(FILE *f, const score_plan *plan)
     fputs("</ul></section>\n", f);
 }
 
+/* The model's name as the report shows it. */
+static const char *model_name(const score_plan *plan, size_t m)
+{
+    return plan->models[m].name && plan->models[m].name[0] ? plan->models[m].name : "model";
+}
+
+static void model_row(FILE *f, const score_plan *plan, size_t m)
+{
+    const score_model_info *mi = &plan->models[m];
+    fputs("<tr><td>", f);
+    esc(f, model_name(plan, m));
+    fputs("</td><td><code>", f);
+    esc(f, mi->path ? mi->path : "");
+    fprintf(f, "</code></td><td><code>%s</code></td><td>%dx%dx%d</td><td>%s%s</td>"
+               "<td>%s</td></tr>\n", mi->sha256, mi->height, mi->width, mi->channels,
+            mi->classes == 1 ? "one sigmoid output (the probability of class 1)"
+                             : "2 classes",
+            mi->softmax || mi->classes == 1 ? "" : " (softmax applied to the logits)",
+            mi->backend);
+}
+
 static void header(FILE *f, const char *config_file, const char *hash,
                    const score_plan *plan)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<title>cxrprep score report</title>\n<style>body{font-family:sans-serif;"
-          "max-width:1000px;margin:2em auto;color:#222}table{border-collapse:collapse;"
+          "max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;"
           "margin:1em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:left;"
           "font-size:13px}.caveat{border:2px solid #c0392b;background:#fdecea;padding:"
-          "0 1em}.charts{display:flex;flex-wrap:wrap;gap:12px}figure{margin:0}"
-          "figcaption{font-size:12px}code{font-size:12px}</style></head><body>\n"
+          "0 1em}.charts{display:flex;flex-wrap:wrap;gap:12px}.grid{display:grid;gap:12px;"
+          "justify-content:start}figure{margin:0}figcaption{font-size:12px}"
+          "code{font-size:12px}</style></head><body>\n"
           "<h1>cxrprep score report</h1>\n", f);
-    fputs("<p>Model <code>", f);
-    esc(f, plan->model.path ? plan->model.path : "");
-    fprintf(f, "</code> (sha256 <code>%s</code>), input %dx%dx%d, %s, score = "
-               "probability of class %d%s; POSITIVE when score &ge; %.3f. Backend %s. "
-               "Config <code>", plan->model.sha256, plan->model.height, plan->model.width,
-            plan->model.channels,
-            plan->model.classes == 1 ? "one sigmoid output (the probability of class 1)"
-                                     : "2 classes",
-            plan->model.positive_index,
-            plan->model.softmax || plan->model.classes == 1
-                ? "" : " (softmax applied to the model's logits)",
-            plan->threshold, plan->model.backend);
+    fprintf(f, "<p>Score = probability of class %d; POSITIVE when score &ge; %.3f. Config "
+               "<code>", plan->models[0].positive_index, plan->threshold);
     esc(f, config_file);
     fprintf(f, "</code>, score section hash <code>%.16s</code>, cxrprep %s.</p>\n", hash,
             CXR_VERSION);
+    fputs("<table class=\"models\"><tr><th>model</th><th>file</th><th>sha256</th>"
+          "<th>input</th><th>output</th><th>backend</th></tr>\n", f);
+    for (size_t m = 0; m < plan->nmodels; m++)
+        model_row(f, plan, m);
+    fputs("</table>\n", f);
 }
 
-static void provenance(FILE *f, const score_plan *plan, const score_stats *st)
+static void set_sources(FILE *f, const score_plan *plan, const score_stats *st)
 {
-    fputs("<h2 id=\"provenance\">Provenance</h2>\n<table><tr><th>set</th><th>truth</th>"
+    fputs("<h2 id=\"sets-read\">Sets</h2>\n<table><tr><th>set</th><th>truth</th>"
           "<th>source</th><th>read from</th><th>scored</th><th>failed</th></tr>\n", f);
     for (size_t s = 0; s < plan->nsets; s++) {
         fputs("<tr><td>", f);
@@ -141,8 +160,8 @@ static void provenance(FILE *f, const score_plan *plan, const score_stats *st)
         esc(f, plan->sets[s].source[0] ? plan->sets[s].source : "(not stated)");
         fputs("</td><td><code>", f);
         esc(f, plan->sets[s].origin ? plan->sets[s].origin : "");
-        fprintf(f, "</code></td><td>%zu</td><td>%zu</td></tr>\n", st->sets[s].n,
-                st->sets[s].failed);
+        fprintf(f, "</code></td><td>%zu</td><td>%zu</td></tr>\n", st[0].sets[s].n,
+                st[0].sets[s].failed);
     }
     fputs("</table>\n", f);
 }
@@ -157,115 +176,278 @@ static void cells(FILE *f, const double *v, size_t n)
     }
 }
 
-static void numbers(FILE *f, const score_plan *plan, const score_stats *st)
+/* The models' header cells, one per model. */
+static void model_headers(FILE *f, const score_plan *plan, const char *what)
 {
-    fputs("<h2 id=\"sets\">Scores per set</h2>\n<table><tr><th>set</th><th>n</th>"
-          "<th>predicted positive</th><th>mean</th><th>median</th><th>q1</th><th>q3</th>"
-          "<th>min</th><th>max</th><th>sensitivity</th><th>specificity</th></tr>\n", f);
+    for (size_t m = 0; m < plan->nmodels; m++) {
+        fputs("<th>", f);
+        esc(f, model_name(plan, m));
+        fprintf(f, ": %s</th>", what);
+    }
+}
+
+/* Positives, sensitivity and specificity of every set, the models side by
+ * side (the intervals are in the table of scores per set). */
+static void side_by_side(FILE *f, const score_plan *plan, const score_stats *st)
+{
+    fputs("<h2 id=\"models\">Models side by side</h2>\n<table class=\"side-by-side\"><tr>"
+          "<th>set</th><th>truth</th>", f);
+    model_headers(f, plan, "positives");
+    model_headers(f, plan, "sensitivity");
+    model_headers(f, plan, "specificity");
+    fputs("</tr>\n", f);
     for (size_t s = 0; s < plan->nsets; s++) {
-        const score_set_stats *ss = &st->sets[s];
-        double v[6] = {ss->d.mean, ss->d.median, ss->d.q1, ss->d.q3, ss->d.min, ss->d.max};
         fputs("<tr><td>", f);
         esc(f, plan->sets[s].name);
-        fprintf(f, "</td><td>%zu</td><td>%zu</td>", ss->n, ss->positives);
-        cells(f, v, 6);
-        fputs("<td>", f);
-        if (ss->has_truth)
-            fprop(f, &ss->conf.sensitivity);
-        fputs("</td><td>", f);
-        if (ss->has_truth)
-            fprop(f, &ss->conf.specificity);
-        fputs("</td></tr>\n", f);
+        fprintf(f, "</td><td>%s</td>", cxr_score_truth_name(plan->sets[s].truth));
+        for (size_t m = 0; m < plan->nmodels; m++)
+            fprintf(f, "<td>%zu of %zu</td>", st[m].sets[s].positives, st[m].sets[s].n);
+        for (int k = 0; k < 2; k++)
+            for (size_t m = 0; m < plan->nmodels; m++) {
+                const score_set_stats *ss = &st[m].sets[s];
+                int want = k == 0 ? plan->sets[s].truth == SCORE_TRUTH_POSITIVE
+                                  : plan->sets[s].truth == SCORE_TRUTH_NEGATIVE;
+                const cxr_proportion *p = k == 0 ? &ss->conf.sensitivity
+                                                 : &ss->conf.specificity;
+                if (ss->has_truth && want && p->den)
+                    fprintf(f, "<td>%.3f (%zu/%zu)</td>", p->value, p->num, p->den);
+                else
+                    fputs("<td>&ndash;</td>", f);
+            }
+        fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
 }
 
+/* A set read from the archive's test split ("archive <url>: test/<class>"). */
+static int kermany_test(const score_set *set)
+{
+    const char *colon = set->origin ? strstr(set->origin, ": test/") : NULL;
+    return set->origin && strncmp(set->origin, "archive ", 8) == 0 && colon;
+}
+
+/* The recipe's comparison: false positives on each Kermany test set. */
+static void recipe_comparison(FILE *f, const score_plan *plan, const score_stats *st)
+{
+    size_t shown = 0;
+
+    fputs("<h2 id=\"recipe\">False positives on the Kermany test sets</h2>\n<p>The recipe "
+          "compared its models by the images of the Kermany test folders (no COVID-19 "
+          "among them) that each called COVID-19.</p>\n<table class=\"recipe\"><tr>"
+          "<th>set</th>", f);
+    model_headers(f, plan, "false positives");
+    fputs("</tr>\n", f);
+    for (size_t s = 0; s < plan->nsets; s++) {
+        if (!kermany_test(&plan->sets[s]) || plan->sets[s].truth != SCORE_TRUTH_NEGATIVE)
+            continue;
+        shown++;
+        fputs("<tr><td>", f);
+        esc(f, plan->sets[s].name);
+        fputs("</td>", f);
+        for (size_t m = 0; m < plan->nmodels; m++) {
+            const score_set_stats *ss = &st[m].sets[s];
+            fprintf(f, "<td>%zu of %zu", ss->positives, ss->n);
+            if (ss->n)
+                fprintf(f, " (%.1f%%)", 100.0 * (double)ss->positives / (double)ss->n);
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</table>\n", f);
+    if (!shown)
+        fputs("<p>No set of negative truth is read from the archive's test split.</p>\n", f);
+}
+
+static void numbers(FILE *f, const score_plan *plan, const score_stats *st)
+{
+    fputs("<h2 id=\"sets\">Scores per set</h2>\n<table><tr><th>set</th><th>model</th><th>n</th>"
+          "<th>predicted positive</th><th>mean</th><th>median</th><th>q1</th><th>q3</th>"
+          "<th>min</th><th>max</th><th>sensitivity</th><th>specificity</th></tr>\n", f);
+    for (size_t s = 0; s < plan->nsets; s++)
+        for (size_t m = 0; m < plan->nmodels; m++) {
+            const score_set_stats *ss = &st[m].sets[s];
+            double v[6] = {ss->d.mean, ss->d.median, ss->d.q1, ss->d.q3, ss->d.min,
+                           ss->d.max};
+            fputs("<tr><td>", f);
+            esc(f, plan->sets[s].name);
+            fputs("</td><td>", f);
+            esc(f, model_name(plan, m));
+            fprintf(f, "</td><td>%zu</td><td>%zu</td>", ss->n, ss->positives);
+            cells(f, v, 6);
+            fputs("<td>", f);
+            if (ss->has_truth)
+                fprop(f, &ss->conf.sensitivity);
+            fputs("</td><td>", f);
+            if (ss->has_truth)
+                fprop(f, &ss->conf.specificity);
+            fputs("</td></tr>\n", f);
+        }
+    fputs("</table>\n", f);
+}
+
+/* "set" or, with several models, "set: model" (malloc'd). */
+static char *row_label(const score_plan *plan, size_t s, size_t m)
+{
+    const char *set = plan->sets[s].name, *model = model_name(plan, m);
+    size_t len = strlen(set) + strlen(model) + 4;
+    char *out = malloc(len);
+    if (out && plan->nmodels > 1)
+        snprintf(out, len, "%s: %s", set, model);
+    else if (out)
+        snprintf(out, len, "%s", set);
+    return out;
+}
+
+/* One box per set and model, the models of a set next to each other. */
+static cxr_status boxplots(FILE *f, const score_plan *plan, const score_stats *st,
+                           cxr_error *err)
+{
+    size_t n = plan->nsets * plan->nmodels, ok = 1;
+    char **labels = calloc(n + 1, sizeof(*labels));
+    cxr_describe *d = calloc(n + 1, sizeof(*d));
+    size_t *colours = calloc(n + 1, sizeof(*colours));
+
+    ok = labels && d && colours;
+    for (size_t s = 0; ok && s < plan->nsets; s++)
+        for (size_t m = 0; ok && m < plan->nmodels; m++) {
+            size_t r = s * plan->nmodels + m;
+            ok = (labels[r] = row_label(plan, s, m)) != NULL;
+            d[r] = st[m].sets[s].d;
+            colours[r] = plan->nmodels > 1 ? m : s;
+        }
+    if (ok)
+        cxr_svg_boxplots(f, (const char *const *)labels, d, colours, n, plan->threshold);
+    for (size_t r = 0; labels && r < n; r++)
+        free(labels[r]);
+    free(labels);
+    free(d);
+    free(colours);
+    return ok ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory writing the report");
+}
+
+/* Histograms in an even grid: one row per set with a column per model, or
+ * three columns for one model. */
 static cxr_status distributions(FILE *f, const score_plan *plan, const score_stats *st,
                                 cxr_error *err)
 {
-    const char **names = calloc(plan->nsets + 1, sizeof(*names));
-    cxr_describe *d = calloc(plan->nsets + 1, sizeof(*d));
+    size_t cols = plan->nmodels > 1 ? plan->nmodels : 3;
+    cxr_status rc;
 
-    if (!names || !d) {
-        free(names);
-        free(d);
-        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory writing the report");
-    }
     fputs("<h2 id=\"distributions\">Score distributions</h2>\n", f);
-    for (size_t s = 0; s < plan->nsets; s++) {
-        names[s] = plan->sets[s].name;
-        d[s] = st->sets[s].d;
-    }
-    cxr_svg_boxplots(f, names, d, plan->nsets, plan->threshold);
-    free(names);
-    free(d);
-    fputs("<div class=\"charts\">\n", f);
-    for (size_t s = 0; s < plan->nsets; s++) {
+    rc = boxplots(f, plan, st, err);
+    if (rc != CXR_OK)
+        return rc;
+    fprintf(f, "<div class=\"grid histograms\" style=\"grid-template-columns:repeat(%zu,"
+               "320px)\">\n", cols);
+    for (size_t s = 0; s < plan->nsets; s++)
+        for (size_t m = 0; m < plan->nmodels; m++) {
+            char *label = row_label(plan, s, m);
+            if (!label)
+                return cxr_fail(err, CXR_ERR_NOMEM, "out of memory writing the report");
+            fputs("<figure>", f);
+            cxr_svg_histogram(f, label, st[m].sets[s].hist, st[m].nbins, plan->threshold,
+                              plan->nmodels > 1 ? m : s);
+            fputs("<figcaption>", f);
+            esc(f, label);
+            fprintf(f, ": %zu images, %d bins; dashed line: threshold</figcaption>"
+                       "</figure>\n", st[m].sets[s].n, st[m].nbins);
+            free(label);
+        }
+    fputs("</div>\n", f);
+    return CXR_OK;
+}
+
+static void comparison_table(FILE *f, const score_plan *plan, const score_stats *st)
+{
+    fputs("<table><tr><th>model</th><th>comparison</th><th>ROC AUC (95% CI)</th>"
+          "<th>sensitivity</th><th>specificity</th></tr>\n", f);
+    for (size_t m = 0; m < plan->nmodels; m++)
+        for (size_t c = 0; c < st[m].ncmp; c++) {
+            const score_comparison *cmp = &st[m].cmp[c];
+            fputs("<tr><td>", f);
+            esc(f, model_name(plan, m));
+            fputs("</td><td>", f);
+            esc(f, cmp->label);
+            fputs("</td><td>", f);
+            fnum(f, cmp->auc);
+            fputs(" (", f);
+            fnum(f, cmp->lo);
+            fputs("&ndash;", f);
+            fnum(f, cmp->hi);
+            fputs(")</td><td>", f);
+            fprop(f, &cmp->conf.sensitivity);
+            fputs("</td><td>", f);
+            fprop(f, &cmp->conf.specificity);
+            fputs("</td></tr>\n", f);
+        }
+    fputs("</table>\n", f);
+}
+
+/* One ROC chart per model, side by side. */
+static cxr_status roc_charts(FILE *f, const score_plan *plan, const score_stats *st,
+                             cxr_error *err)
+{
+    fputs("<div class=\"charts roc-charts\">\n", f);
+    for (size_t m = 0; m < plan->nmodels; m++) {
+        cxr_svg_roc_series *series = calloc(st[m].ncmp + 1, sizeof(*series));
+        char title[256];
+        if (!series)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory writing the report");
+        for (size_t c = 0; c < st[m].ncmp; c++)
+            series[c] = (cxr_svg_roc_series){st[m].cmp[c].label, st[m].cmp[c].fpr,
+                                             st[m].cmp[c].tpr, st[m].cmp[c].npoints,
+                                             st[m].cmp[c].auc};
+        snprintf(title, sizeof(title), "ROC curves: %s", model_name(plan, m));
         fputs("<figure>", f);
-        cxr_svg_histogram(f, plan->sets[s].name, st->sets[s].hist, st->nbins,
-                          plan->threshold, s);
+        cxr_svg_roc(f, title, series, st[m].ncmp);
         fputs("<figcaption>", f);
-        esc(f, plan->sets[s].name);
-        fprintf(f, ": %zu images, %d bins; dashed line: threshold</figcaption></figure>\n",
-                st->sets[s].n, st->nbins);
+        esc(f, title);
+        fputs("</figcaption></figure>\n", f);
+        free(series);
     }
     fputs("</div>\n", f);
     return CXR_OK;
 }
 
-static cxr_status comparisons(FILE *f, const score_stats *st, cxr_error *err)
+static cxr_status comparisons(FILE *f, const score_plan *plan, const score_stats *st,
+                              cxr_error *err)
 {
-    cxr_svg_roc_series *series;
+    cxr_status rc;
 
     fputs("<h2 id=\"roc\">Positive sets against negative sets</h2>\n", f);
-    if (st->ncmp == 0) {
+    if (st[0].ncmp == 0) {
         fputs("<p>No comparison: it needs a set of positive and a set of negative truth "
               "with scored images.</p>\n", f);
         return CXR_OK;
     }
     fprintf(f, "<p>AUC intervals: percentile bootstrap, %d stratified resamples, seed %lld."
-               "</p>\n<table><tr><th>comparison</th><th>ROC AUC (95%% CI)</th>"
-               "<th>sensitivity</th><th>specificity</th></tr>\n", st->bootstrap, st->seed);
-    for (size_t c = 0; c < st->ncmp; c++) {
-        fputs("<tr><td>", f);
-        esc(f, st->cmp[c].label);
-        fputs("</td><td>", f);
-        fnum(f, st->cmp[c].auc);
-        fputs(" (", f);
-        fnum(f, st->cmp[c].lo);
-        fputs("&ndash;", f);
-        fnum(f, st->cmp[c].hi);
-        fputs(")</td><td>", f);
-        fprop(f, &st->cmp[c].conf.sensitivity);
-        fputs("</td><td>", f);
-        fprop(f, &st->cmp[c].conf.specificity);
-        fputs("</td></tr>\n", f);
-    }
-    fputs("</table>\n", f);
-    series = calloc(st->ncmp, sizeof(*series));
-    if (!series)
-        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory writing the report");
-    for (size_t c = 0; c < st->ncmp; c++)
-        series[c] = (cxr_svg_roc_series){st->cmp[c].label, st->cmp[c].fpr, st->cmp[c].tpr,
-                                         st->cmp[c].npoints, st->cmp[c].auc};
-    cxr_svg_roc(f, series, st->ncmp);
-    free(series);
+               "</p>\n", st[0].bootstrap, st[0].seed);
+    comparison_table(f, plan, st);
+    rc = roc_charts(f, plan, st, err);
+    if (rc != CXR_OK)
+        return rc;
     fputs("<h3>Confusion matrices</h3>\n<div class=\"charts\">\n", f);
-    for (size_t c = 0; c < st->ncmp; c++) {
-        fputs("<figure>", f);
-        cxr_svg_confusion(f, st->cmp[c].label, &st->cmp[c].conf);
-        fputs("<figcaption>", f);
-        esc(f, st->cmp[c].label);
-        fputs("</figcaption></figure>\n", f);
-    }
+    for (size_t m = 0; m < plan->nmodels; m++)
+        for (size_t c = 0; c < st[m].ncmp; c++) {
+            fputs("<figure>", f);
+            cxr_svg_confusion(f, st[m].cmp[c].label, &st[m].cmp[c].conf);
+            fputs("<figcaption>", f);
+            if (plan->nmodels > 1) {
+                esc(f, model_name(plan, m));
+                fputs(": ", f);
+            }
+            esc(f, st[m].cmp[c].label);
+            fputs("</figcaption></figure>\n", f);
+        }
     fputs("</div>\n", f);
     return CXR_OK;
 }
 
 cxr_status cxr_score_report_write(const char *path, const cxr_config *conf,
-                              const char *config_file, const score_plan *plan,
-                              const score_stats *st, cxr_error *err)
+                                  const cxr_score_settings *s, const score_plan *plan,
+                                  const score_stats *st, cxr_error *err)
 {
+    const char *config_file = s->common.config_file ? s->common.config_file : "";
     char hash[CXR_SHA256_HEX] = "";
     cxr_atomic_file af;
     cxr_status rc;
@@ -277,13 +459,18 @@ cxr_status cxr_score_report_write(const char *path, const cxr_config *conf,
     rc = cxr_atomic_open(&af, path, err);
     if (rc != CXR_OK)
         return rc;
-    header(af.fp, config_file ? config_file : "", hash, plan);
+    header(af.fp, config_file, hash, plan);
     caveat(af.fp, plan);
-    provenance(af.fp, plan, st);
-    numbers(af.fp, plan, st);
-    rc = distributions(af.fp, plan, st, err);
+    rc = cxr_score_report_provenance(af.fp, conf, s, plan, err);
+    if (rc == CXR_OK) {
+        set_sources(af.fp, plan, st);
+        side_by_side(af.fp, plan, st);
+        recipe_comparison(af.fp, plan, st);
+        numbers(af.fp, plan, st);
+        rc = distributions(af.fp, plan, st, err);
+    }
     if (rc == CXR_OK)
-        rc = comparisons(af.fp, st, err);
+        rc = comparisons(af.fp, plan, st, err);
     fputs("</body></html>\n", af.fp);
     if (rc == CXR_OK && ferror(af.fp))
         rc = cxr_fail(err, CXR_ERR_IO, "cannot write the report '%s'", path);

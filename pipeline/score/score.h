@@ -10,6 +10,12 @@
  *     <workdir>/manifests/score/summary.json
  *     score.report (default <workdir>/manifests/score/report.html)
  *
+ * with every model of score.models (or the one of score.model): each set's
+ * CSV holds a score_<name> and prediction_<name> column per named model,
+ * its JSON and summary.json a "models" list, and the report shows the
+ * models side by side. Each image is decoded once for all the models that
+ * take the same input shape.
+ *
  * Images are decoded and preprocessed (preprocess.h) by score.threads
  * threads while the engine runs batches, so decoding overlaps inference.
  *
@@ -25,6 +31,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "progress.h"
 #include "score_rule.h"
 #include "settings.h"
 
@@ -44,17 +51,28 @@ typedef struct cxr_score_set_settings {
     const char *source;       /* provenance ("ieee8023", ...); "" when not stated */
 } cxr_score_set_settings;
 
+/* One model of a run: score.models[i], or score.model named after its
+ * file stem ("covid.onnx" is "covid"). Strings borrowed from the config. */
+typedef struct cxr_score_model_settings {
+    const char *name;
+    const char *path;
+} cxr_score_model_settings;
+
 /* The score section (and the keys of other sections that scoring reads),
  * read once at the stage's entry point. Strings are borrowed from the
  * config; 'sets' is owned: release with cxr_score_settings_release. */
 typedef struct cxr_score_settings {
     cxr_common_settings common;  /* workdir, seed, the Kermany archive */
-    const char *model;           /* score.model; NULL when not set */
+    const char *model;           /* the first model's path; NULL when none is set */
+    cxr_score_model_settings *models; /* owned: score.models, or score.model alone */
+    size_t nmodels;
+    int named_models;            /* from score.models: outputs name every model */
     double threshold;            /* POSITIVE when cxr_score_is_positive(score, threshold) */
     int positive_index;          /* the class whose probability is the score */
     int threads;                 /* decoding threads */
     int engine_threads;          /* the engine's threads (0: its default) */
     int decode_low_priority;     /* score.decode_priority is 'low' */
+    int decode_fast;             /* score.decode is 'fast' (else 'exact') */
     int batch;                   /* images per engine call */
     int max_dimension;           /* decode cap: a larger side is refused */
     int histogram_bins, bootstrap;
@@ -66,29 +84,40 @@ typedef struct cxr_score_settings {
 } cxr_score_settings;
 
 /* Fills 'out' from a validated config (borrowed; must outlive 'out').
- * Fails only when out of memory. */
+ * Fails when out of memory, and with CXR_ERR_CONFIG when both score.model
+ * and score.models are given or a model name is empty, not a file name, or
+ * given twice. */
 cxr_status cxr_score_settings_read(const cxr_config *conf, cxr_score_settings *out,
                                    cxr_error *err);
+/* Narrows the run to one model: the configured model named 'model', or
+ * else the model file 'model' (named after its file stem; the outputs then
+ * name no model, as with score.model). NULL or "": every configured model.
+ * 'model' is borrowed. Fails only when out of memory. */
+cxr_status cxr_score_settings_pick_model(cxr_score_settings *s, const char *model,
+                                         cxr_error *err);
 /* The score keys' defaults from the schema table, for single image mode
  * without a config: no model, no sets, common settings empty. */
 void cxr_score_settings_defaults(cxr_score_settings *out);
 void cxr_score_settings_release(cxr_score_settings *s); /* safe on a zeroed struct */
 
 typedef struct cxr_score_options {
-    const char *model;   /* borrowed; overrides score.model when not NULL */
+    const char *model;   /* borrowed; when not NULL: the name of one configured model
+                            to score alone, else a model file replacing score.model(s) */
     int shard_k;         /* 1..shard_n; 0 with shard_n 0: no sharding */
     int shard_n;
+    cxr_progress_sink progress; /* per-image progress ("score", "images"); fn NULL: none */
 } cxr_score_options;
 
 /* One set's headline numbers, for the executable to print. */
 typedef struct cxr_score_set_line {
     char *name;          /* owned */
+    char *model;         /* owned: the model's name when the run names its models, else NULL */
     size_t n, failed, positives;
     double mean, median; /* NaN when n is 0 */
 } cxr_score_set_line;
 
 typedef struct cxr_score_outcome {
-    cxr_score_set_line *sets; /* owned, nsets entries */
+    cxr_score_set_line *sets; /* owned, nsets entries: per set, each model in turn */
     size_t nsets;
     size_t images, failed;    /* scored, and not decodable */
     double seconds;           /* decoding and inference (0 for a merge) */
@@ -137,7 +166,9 @@ typedef struct cxr_score_single {
 
 /* Scores one image file. 'conf' (borrowed) gives the threshold, the
  * positive index, the decode cap (score.max_dimension) and the engine
- * threads; NULL takes the schema's defaults. 'model' overrides score.model.
+ * threads; NULL takes the schema's defaults. 'model' is the name of a
+ * configured model (score.models, or score.model's file stem) or a model
+ * file; NULL: the first configured model.
  * The model is checked (the contract above) before the image is read. With
  * threshold 0.5 the label is the class of larger probability and the
  * percent its probability, the recipe's "NEGATIVE 53%". When 'copy_dir' is

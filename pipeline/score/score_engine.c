@@ -85,6 +85,15 @@ cxr_status cxr_score_model_identify(const char *path, score_model_info *info, cx
     return CXR_OK;
 }
 
+void cxr_score_model_info_release(score_model_info *info)
+{
+    if (!info)
+        return;
+    free(info->name);
+    free(info->path);
+    info->name = info->path = NULL;
+}
+
 static void fill_info(const cxrinfer_model_info *mi, int positive_index, score_model_info *info)
 {
     info->height = mi->height;

@@ -7,12 +7,14 @@
 #define CXR_SCORE_INTERNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "archive_reader.h"
 #include "config.h"
 #include "error.h"
 #include "hash.h"
 #include "preprocess.h"
+#include "progress.h"
 #include "score.h"
 #include "stats.h"
 
@@ -22,13 +24,18 @@ enum {
     SCORE_TRUTH_POSITIVE = CXR_TRUTH_POSITIVE
 };
 
+/* One model's result for one image. */
+typedef struct score_result {
+    int done;            /* scored */
+    double score;        /* canonical: the value the CSV holds (6 decimals) */
+} score_result;
+
 typedef struct score_item {
     char *name;          /* owned: the image name in the CSV */
     char *path;          /* owned: file path, or archive entry name */
     size_t set;
-    int done;            /* scored */
-    double score;        /* canonical: the value the CSV holds (6 decimals) */
-    char *error;         /* owned: why it was not scored, or NULL */
+    score_result *res;   /* owned: one per model of the plan */
+    char *error;         /* owned: why it was not scored (by some model), or NULL */
 } score_item;
 
 typedef struct score_set {
@@ -41,6 +48,7 @@ typedef struct score_set {
 } score_set;
 
 typedef struct score_model_info {
+    char *name;          /* owned: score.models[].name, or score.model's file stem */
     char *path;          /* owned */
     char sha256[CXR_SHA256_HEX];
     int height, width, channels, classes, positive_index, softmax;
@@ -53,7 +61,10 @@ typedef struct score_plan {
     score_item *items;
     size_t nitems;
     char *archive;       /* owned: the Kermany archive path, when a set needs it */
-    score_model_info model;
+    score_model_info *models; /* owned: every model scored, in config order */
+    size_t nmodels;
+    int named_models;    /* score.models: the outputs name each model */
+    int decode_fast;     /* score.decode: fast (the outputs say so) */
     double threshold;
     int shard_k, shard_n;
 } score_plan;
@@ -62,19 +73,23 @@ void cxr_score_plan_release(score_plan *plan);
 
 /* score_sets.c: lists the images of every set of 's' (sorted by name),
  * keeping only shard K of N when shard_n > 0; 'conf' only locates the
- * archive (cxr_source_local_path). */
+ * archive (cxr_source_local_path). plan->nmodels must be set first: each
+ * item gets a result per model. */
 cxr_status cxr_score_plan_build(const cxr_config *conf, const cxr_score_settings *s,
                                 int shard_k, int shard_n, score_plan *plan, cxr_error *err);
-/* Adds an item (name and path copied) to set 'set'; sets must be filled in
- * order. */
+/* Adds an item (name and path copied, plan->nmodels results) to set 'set';
+ * sets must be filled in order. */
 cxr_status cxr_score_plan_add_item(score_plan *plan, size_t set, const char *name,
                                const char *path, cxr_error *err);
 const char *cxr_score_truth_name(int truth);
 /* Parses the canonical 6-decimal text of a score; returns the value. */
 double cxr_score_canonical(double raw);
-/* The set's scored images' mean and (type 7) median; NaN when none. */
-cxr_status cxr_score_set_center(const score_plan *plan, size_t set, double *mean,
+/* The set's images scored by model m: their mean and (type 7) median; NaN
+ * when none. */
+cxr_status cxr_score_set_center(const score_plan *plan, size_t set, size_t m, double *mean,
                                 double *median, cxr_error *err);
+/* Frees the strings of 'info' (not 'info' itself). */
+void cxr_score_model_info_release(score_model_info *info);
 
 /* score_engine.c: the libcxrinfer adapter. Opening checks the model
  * contract (score.h); 'info' is filled (info->path owned by the caller). */
@@ -88,8 +103,9 @@ cxr_status cxr_score_engine_run(score_engine *e, const float *images, size_t n, 
                             cxr_error *err);
 void cxr_score_engine_free(score_engine *e);
 
-/* score_pipeline.c: decodes with 'threads' threads while 'engine' scores;
- * fills each item's score or error. */
+/* score_pipeline.c: decodes with 'threads' threads while the engines of
+ * one group of models (the same input shape) score each decoded batch in
+ * turn; fills each item's results of those models, or its error. */
 typedef struct score_timing {
     double seconds;
     size_t scored, failed;
@@ -97,11 +113,18 @@ typedef struct score_timing {
 typedef struct score_pipeline_cfg {
     int threads, batch, max_dimension;
     int low_priority;    /* decoding threads run at nice 19 */
+    cxr_decode_mode decode; /* score.decode */
     cxr_archive_limits limits;
+    const cxr_progress_sink *progress; /* may be NULL */
+    size_t progress_done, progress_total; /* images before this group, in all */
+    double progress_t0;  /* when the run started (monotonic seconds) */
 } score_pipeline_cfg;
-cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
-                              const score_pipeline_cfg *cfg, score_timing *timing,
-                              cxr_error *err);
+/* 'engines' has plan->nmodels entries; 'group' the ngroup models to run. */
+cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *const *engines,
+                                  const size_t *group, size_t ngroup,
+                                  const score_pipeline_cfg *cfg, score_timing *timing,
+                                  cxr_error *err);
+double cxr_score_now(void); /* monotonic seconds */
 
 /* score_stats.c: every set's statistics and the comparisons between the
  * sets of known truth (each positive set against each negative set, and
@@ -136,11 +159,12 @@ typedef struct score_stats {
     long long seed;
 } score_stats;
 
-cxr_status cxr_score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
-                               long long seed, score_stats *st, cxr_error *err);
+/* The statistics of model m's scores. */
+cxr_status cxr_score_stats_compute(const score_plan *plan, size_t m, int nbins, int bootstrap,
+                                   long long seed, score_stats *st, cxr_error *err);
 void cxr_score_stats_release(score_stats *st);
 
-/* score_output.c */
+/* score_output.c: 'st' holds one score_stats per model of the plan. */
 /* The unsharded outputs: per-set CSV and JSON (_sets), then summary.json
  * (_summary), written last so that it is there only when everything else
  * is. The outputs hold no run statistics (timing is the executable's log
@@ -160,16 +184,24 @@ char *cxr_score_shard_dir(const cxr_config *conf, int k, int n);
  * and, when 'model' is not NULL, with the model of that sha256. */
 typedef struct score_merge_expect {
     double threshold;
-    const score_model_info *model; /* NULL: any model (the shards agree) */
+    int decode_fast;     /* score.decode of the merge: the shards' must be the same */
+    const score_model_info *models; /* NULL: any models (the shards agree) */
+    size_t nmodels;
 } score_merge_expect;
 cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards,
                                 const score_merge_expect *expect, score_plan *plan,
                                 double *seconds, cxr_error *err);
 
 /* report.c: the self-contained HTML report; 'conf' gives the score
- * section's hash, 'config_file' the name shown. */
+ * section's hash and locates the earlier stages' manifests (provenance),
+ * 's' the config file, seed and pins; 'st' one score_stats per model. */
 cxr_status cxr_score_report_write(const char *path, const cxr_config *conf,
-                              const char *config_file, const score_plan *plan,
-                              const score_stats *st, cxr_error *err);
+                                  const cxr_score_settings *s, const score_plan *plan,
+                                  const score_stats *st, cxr_error *err);
+
+/* report_provenance.c: the provenance block of the report (a table). */
+cxr_status cxr_score_report_provenance(FILE *f, const cxr_config *conf,
+                                       const cxr_score_settings *s, const score_plan *plan,
+                                       cxr_error *err);
 
 #endif

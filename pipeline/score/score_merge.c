@@ -49,18 +49,20 @@ static cxr_status load_shard(const cxr_config *conf, int k, int n, shard_file *s
     return CXR_OK;
 }
 
-/* Shards must agree with shard 1 on the model, threshold and set list. */
+/* Shards must agree with shard 1 on the model, threshold, decode (absent:
+ * exact) and set list. */
 static cxr_status check_agree(const shard_file *first, const shard_file *sf, int k,
                               cxr_error *err)
 {
-    static const char *const keys[] = {"model", "threshold"};
+    static const char *const keys[] = {"model", "models", "threshold", "decode"};
     json_t *a = json_object_get(first->root, "sets"), *b = json_object_get(sf->root, "sets");
 
-    for (size_t i = 0; i < 2; i++)
-        if (!json_equal(json_object_get(first->root, keys[i]),
-                        json_object_get(sf->root, keys[i])))
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *x = json_object_get(first->root, keys[i]), *y = json_object_get(sf->root, keys[i]);
+        if ((x || y) && !json_equal(x, y))
             return cxr_fail(err, CXR_ERR_INPUT, "shard %d used another %s than shard 1", k,
                             keys[i]);
+    }
     if (json_array_size(a) != json_array_size(b))
         return cxr_fail(err, CXR_ERR_INPUT, "shard %d scored other sets than shard 1", k);
     for (size_t i = 0; i < json_array_size(a); i++) {
@@ -76,21 +78,52 @@ static cxr_status check_agree(const shard_file *first, const shard_file *sf, int
 /* Shard 1 (and so every shard) against the merge's own threshold and
  * model: a merge must not report numbers at a threshold it did not score
  * at, nor under another model's name. */
+/* The shards' model i: "models"[i] of named models, else "model". */
+static json_t *shard_model(const shard_file *sf, size_t i)
+{
+    json_t *list = json_object_get(sf->root, "models");
+    return list ? json_array_get(list, i) : i == 0 ? json_object_get(sf->root, "model") : NULL;
+}
+
+static size_t shard_nmodels(const shard_file *sf)
+{
+    json_t *list = json_object_get(sf->root, "models");
+    return list ? json_array_size(list) : 1;
+}
+
+/* shard.json says "decode": "fast" when the shard decoded so. */
+static int shard_decode_fast(const shard_file *sf)
+{
+    const char *d = json_string_value(json_object_get(sf->root, "decode"));
+    return d && strcmp(d, "fast") == 0;
+}
+
 static cxr_status check_expected(const shard_file *sf, int nshards,
                                  const score_merge_expect *expect, cxr_error *err)
 {
     json_t *thr = json_object_get(sf->root, "threshold");
-    const char *sha = json_string_value(json_object_get(json_object_get(sf->root, "model"),
-                                                        "sha256"));
 
     if (!json_is_number(thr) || json_number_value(thr) != expect->threshold)
         return cxr_fail(err, CXR_ERR_INPUT, "the %d shards were scored at threshold %g, "
                         "this merge's threshold is %g (score.threshold)", nshards,
                         json_number_value(thr), expect->threshold);
-    if (expect->model && (!sha || strcmp(sha, expect->model->sha256) != 0))
-        return cxr_fail(err, CXR_ERR_INPUT, "the %d shards were scored with the model of "
-                        "sha256 %s; this merge's model '%s' has sha256 %s", nshards,
-                        sha ? sha : "(none)", expect->model->path, expect->model->sha256);
+    if (shard_decode_fast(sf) != expect->decode_fast)
+        return cxr_fail(err, CXR_ERR_INPUT, "the %d shards were scored with decode '%s', "
+                        "this merge's is '%s' (score.decode)", nshards,
+                        shard_decode_fast(sf) ? "fast" : "exact",
+                        expect->decode_fast ? "fast" : "exact");
+    if (expect->models && shard_nmodels(sf) != expect->nmodels)
+        return cxr_fail(err, CXR_ERR_INPUT, "the %d shards were scored with %zu model%s; "
+                        "this merge has %zu", nshards, shard_nmodels(sf),
+                        shard_nmodels(sf) == 1 ? "" : "s", expect->nmodels);
+    for (size_t m = 0; expect->models && m < expect->nmodels; m++) {
+        const score_model_info *want = &expect->models[m];
+        const char *sha = json_string_value(json_object_get(shard_model(sf, m), "sha256"));
+        if (!sha || strcmp(sha, want->sha256) != 0)
+            return cxr_fail(err, CXR_ERR_INPUT, "the %d shards were scored with the model of "
+                            "sha256 %s; this merge's model '%s' has sha256 %s", nshards,
+                            sha ? sha : "(none)", want->path, want->sha256);
+    }
     return CXR_OK;
 }
 
@@ -107,11 +140,62 @@ static char *member_dup(json_t *obj, const char *key)
     return strdup(v ? v : "");
 }
 
-static cxr_status plan_from_shard1(const shard_file *sf, score_plan *plan, cxr_error *err)
+static const char *str_or_empty(json_t *obj, const char *key)
 {
-    json_t *sets = json_object_get(sf->root, "sets"), *m = json_object_get(sf->root, "model");
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : "";
+}
+
+/* The plan's model i from its JSON (model_body in score_output.c). */
+static cxr_status model_from_json(json_t *m, score_model_info *info, cxr_error *err)
+{
     json_t *hwc = json_object_get(m, "input_hwc");
 
+    if (!(info->path = member_dup(m, "path")) || !(info->name = member_dup(m, "name")))
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    snprintf(info->sha256, sizeof(info->sha256), "%s", str_or_empty(m, "sha256"));
+    snprintf(info->backend, sizeof(info->backend), "%s", str_or_empty(m, "backend"));
+    info->height = (int)json_integer_value(json_array_get(hwc, 0));
+    info->width = (int)json_integer_value(json_array_get(hwc, 1));
+    info->channels = (int)json_integer_value(json_array_get(hwc, 2));
+    info->classes = (int)json_integer_value(json_object_get(m, "classes"));
+    info->positive_index = (int)json_integer_value(json_object_get(m, "positive_index"));
+    info->softmax = json_is_true(json_object_get(m, "softmax_output"));
+    return CXR_OK;
+}
+
+/* The models of shard 1 (the shards agree), named after the merge's own
+ * when the shards' models do not carry names (score.model). */
+static cxr_status models_from_shard1(const shard_file *sf, const score_merge_expect *expect,
+                                     score_plan *plan, cxr_error *err)
+{
+    cxr_status st = CXR_OK;
+
+    plan->nmodels = shard_nmodels(sf);
+    plan->named_models = json_object_get(sf->root, "models") != NULL;
+    plan->models = calloc(plan->nmodels + 1, sizeof(*plan->models));
+    if (!plan->models)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (size_t m = 0; st == CXR_OK && m < plan->nmodels; m++)
+        st = model_from_json(shard_model(sf, m), &plan->models[m], err);
+    if (st == CXR_OK && !plan->named_models && expect->models) {
+        char *name = strdup(expect->models[0].name);
+        if (!name)
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+        free(plan->models[0].name);
+        plan->models[0].name = name;
+    }
+    return st;
+}
+
+static cxr_status plan_from_shard1(const shard_file *sf, const score_merge_expect *expect,
+                                   score_plan *plan, cxr_error *err)
+{
+    json_t *sets = json_object_get(sf->root, "sets");
+    cxr_status st = models_from_shard1(sf, expect, plan, err);
+
+    if (st != CXR_OK)
+        return st;
     plan->nsets = json_array_size(sets);
     plan->sets = calloc(plan->nsets + 1, sizeof(*plan->sets));
     if (!plan->sets)
@@ -130,31 +214,50 @@ static cxr_status plan_from_shard1(const shard_file *sf, score_plan *plan, cxr_e
         plan->sets[i].total = (size_t)json_integer_value(json_object_get(s, "total"));
     }
     plan->threshold = json_real_value(json_object_get(sf->root, "threshold"));
-    if (!(plan->model.path = member_dup(m, "path")))
-        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    snprintf(plan->model.sha256, sizeof(plan->model.sha256), "%s",
-             json_string_value(json_object_get(m, "sha256")) ?
-             json_string_value(json_object_get(m, "sha256")) : "");
-    snprintf(plan->model.backend, sizeof(plan->model.backend), "%s",
-             json_string_value(json_object_get(m, "backend")) ?
-             json_string_value(json_object_get(m, "backend")) : "");
-    plan->model.height = (int)json_integer_value(json_array_get(hwc, 0));
-    plan->model.width = (int)json_integer_value(json_array_get(hwc, 1));
-    plan->model.channels = (int)json_integer_value(json_array_get(hwc, 2));
-    plan->model.classes = (int)json_integer_value(json_object_get(m, "classes"));
-    plan->model.positive_index = (int)json_integer_value(json_object_get(m, "positive_index"));
-    plan->model.softmax = json_is_true(json_object_get(m, "softmax_output"));
+    plan->decode_fast = shard_decode_fast(sf);
     return CXR_OK;
 }
 
 /* Appends one shard's rows of set s to the plan's items. */
+/* One score cell of a shard's CSV into 'r' ("" leaves it not done). */
+static cxr_status read_score(const shard_file *sf, const char *csv, size_t row,
+                             const char *score, score_result *r, cxr_error *err)
+{
+    char *end;
+
+    if (!*score)
+        return CXR_OK;
+    errno = 0;
+    r->score = strtod(score, &end);
+    r->done = 1;
+    if (*end || errno || !(r->score >= 0 && r->score <= 1))
+        return cxr_fail(err, CXR_ERR_INPUT, "'%s/%s' row %zu: bad score '%s'", sf->dir, csv,
+                        row + 2, score);
+    return CXR_OK;
+}
+
+/* The score column of each model: score_<name> for named models. */
+static cxr_status score_columns(const shard_file *sf, const char *csv, const score_plan *plan,
+                                cxr_manifest *m, int *cols, cxr_error *err)
+{
+    char col[192];
+
+    cols[0] = cxr_manifest_column(m, "score");
+    for (size_t i = 0; plan->named_models && i < plan->nmodels; i++) {
+        snprintf(col, sizeof(col), "score_%s", plan->models[i].name);
+        if ((cols[i] = cxr_manifest_column(m, col)) < 0)
+            return cxr_fail(err, CXR_ERR_INPUT, "'%s/%s': no column '%s'", sf->dir, csv, col);
+    }
+    return CXR_OK;
+}
+
 static cxr_status read_rows(const shard_file *sf, score_plan *plan, size_t s, cxr_error *err)
 {
     static const char *const req[] = {"image", "score", "error", NULL};
     char name[512], *path;
     cxr_manifest *m;
     cxr_status st;
-    int ci, cs, ce;
+    int ci, ce, *cs;
 
     snprintf(name, sizeof(name), "%s.csv", plan->sets[s].name);
     path = cxr_path_join(sf->dir, name);
@@ -165,30 +268,24 @@ static cxr_status read_rows(const shard_file *sf, score_plan *plan, size_t s, cx
     if (st != CXR_OK)
         return st;
     ci = cxr_manifest_column(m, "image");
-    cs = cxr_manifest_column(m, "score");
     ce = cxr_manifest_column(m, "error");
+    cs = calloc(plan->nmodels + 1, sizeof(*cs));
+    st = cs ? score_columns(sf, name, plan, m, cs, err)
+            : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     for (size_t r = 0; st == CXR_OK && r < cxr_manifest_nrows(m); r++) {
-        const char *score = cxr_manifest_get(m, r, cs);
+        const char *error = cxr_manifest_get(m, r, ce);
         score_item *it;
         st = cxr_score_plan_add_item(plan, s, cxr_manifest_get(m, r, ci), "", err);
         if (st != CXR_OK)
             break;
         it = &plan->items[plan->nitems - 1];
-        if (*score) {
-            char *end;
-            errno = 0;
-            it->score = strtod(score, &end);
-            if (*end || errno || !(it->score >= 0 && it->score <= 1))
-                st = cxr_fail(err, CXR_ERR_INPUT, "'%s/%s' row %zu: bad score '%s'", sf->dir,
-                              name, r + 2, score);
-            it->done = 1;
-        } else {
-            it->error = strdup(*cxr_manifest_get(m, r, ce) ? cxr_manifest_get(m, r, ce)
-                                                            : "not scored");
-            if (!it->error)
-                st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-        }
+        for (size_t k = 0; st == CXR_OK && k < plan->nmodels; k++)
+            st = read_score(sf, name, r, cxr_manifest_get(m, r, cs[k]), &it->res[k], err);
+        if (st == CXR_OK && (*error || !it->res[0].done) &&
+            !(it->error = strdup(*error ? error : "not scored")))
+            st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     }
+    free(cs);
     cxr_manifest_free(m);
     return st;
 }
@@ -235,7 +332,7 @@ cxr_status cxr_score_merge_load(const cxr_config *conf, int nshards,
     if (st == CXR_OK)
         st = check_expected(&sf[0], nshards, expect, err);
     if (st == CXR_OK)
-        st = plan_from_shard1(&sf[0], plan, err);
+        st = plan_from_shard1(&sf[0], expect, plan, err);
     for (size_t s = 0; st == CXR_OK && s < plan->nsets; s++) {
         plan->sets[s].first = plan->nitems;
         for (int k = 0; st == CXR_OK && k < nshards; k++)

@@ -1,8 +1,11 @@
 /* score_output.c: what the score stage writes: per set a CSV (image,
- * score, truth, prediction, error) and a JSON summary, summary.json over
- * all sets with the comparisons, and for a shard run its CSVs and
- * shard.json. Scores are written with six decimals, the same text a merge
- * reads back, so sharded and unsharded runs give the same summaries. */
+ * score, truth, prediction, error; with score.models also score_<name> and
+ * prediction_<name> per model) and a JSON summary, summary.json over all
+ * sets with the comparisons, and for a shard run its CSVs and shard.json;
+ * the JSONs say "decode": "fast" when score.decode was fast.
+ * Scores are written with six decimals, the same text a merge reads back,
+ * so sharded and unsharded runs give the same summaries. A run of
+ * score.model writes exactly what it wrote before models had names. */
 #include "contract.h"
 #include "score_internal.h"
 
@@ -16,34 +19,89 @@
 #include "summary.h"
 #include "workdir.h"
 
-static const char *const csv_columns[] = {"image", "score", "truth", "prediction", "error"};
+/* The CSV's columns: the first model's score and prediction under the
+ * plain names (what readers of one-model CSVs find), then with named
+ * models score_<name> and prediction_<name> for each. 'names' holds
+ * 2 * nmodels strings of up to 'size' bytes; the array is malloc'd. */
+static const char **csv_columns(const score_plan *plan, char *names, size_t size,
+                                size_t *ncols)
+{
+    size_t extra = plan->named_models ? 2 * plan->nmodels : 0;
+    const char **cols = malloc((5 + extra) * sizeof(*cols));
+
+    if (!cols)
+        return NULL;
+    cols[0] = "image", cols[1] = "score", cols[2] = "truth", cols[3] = "prediction";
+    cols[4] = "error";
+    for (size_t m = 0; m < extra / 2; m++) {
+        char *sc = names + 2 * m * size, *pr = sc + size;
+        snprintf(sc, size, "score_%s", plan->models[m].name);
+        snprintf(pr, size, "prediction_%s", plan->models[m].name);
+        cols[5 + 2 * m] = sc;
+        cols[6 + 2 * m] = pr;
+    }
+    *ncols = 5 + extra;
+    return cols;
+}
+
+/* Model m's score text and prediction of one item ("" when not scored). */
+static const char *result_text(const score_plan *plan, const score_result *r, char *buf,
+                               size_t size, const char **prediction)
+{
+    buf[0] = '\0';
+    *prediction = "";
+    if (!r->done)
+        return buf;
+    snprintf(buf, size, "%.6f", r->score);
+    *prediction = cxr_score_is_positive(r->score, plan->threshold) ? "positive" : "negative";
+    return buf;
+}
+
+#define NAME_MAX_COL 96 /* "prediction_" + a model name (at most 64 bytes) */
+
+static cxr_status write_rows(cxr_manifest_writer *w, const score_plan *plan, size_t s,
+                             size_t ncols, const char **v, char (*text)[32], cxr_error *err)
+{
+    const score_set *set = &plan->sets[s];
+    cxr_status st = CXR_OK;
+
+    for (size_t i = set->first; st == CXR_OK && i < set->first + set->count; i++) {
+        const score_item *it = &plan->items[i];
+        v[0] = it->name;
+        v[1] = result_text(plan, &it->res[0], text[0], sizeof(text[0]), &v[3]);
+        v[2] = set->truth == SCORE_TRUTH_UNKNOWN ? "" : cxr_score_truth_name(set->truth);
+        v[4] = it->error ? it->error : "";
+        for (size_t c = 5, m = 0; c < ncols; c += 2, m++)
+            v[c] = result_text(plan, &it->res[m], text[m + 1], sizeof(text[0]), &v[c + 1]);
+        st = cxr_manifest_add(w, v, err);
+    }
+    return st;
+}
 
 static cxr_status write_csv(const char *path, const score_plan *plan, size_t s,
                             cxr_error *err)
 {
-    const score_set *set = &plan->sets[s];
-    cxr_manifest_writer *w;
-    cxr_status st = cxr_manifest_create(path, csv_columns, 5, &w, err);
+    char *names = malloc(2 * (plan->nmodels + 1) * NAME_MAX_COL);
+    char (*text)[32] = malloc((plan->nmodels + 1) * sizeof(*text));
+    size_t ncols = 0;
+    const char **cols = names ? csv_columns(plan, names, NAME_MAX_COL, &ncols) : NULL;
+    const char **v = malloc((ncols + 1) * sizeof(*v));
+    cxr_manifest_writer *w = NULL;
+    cxr_status st = cols && text && v ? CXR_OK : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
 
-    for (size_t i = set->first; st == CXR_OK && i < set->first + set->count; i++) {
-        const score_item *it = &plan->items[i];
-        char score[32] = "";
-        const char *v[5];
-        if (it->done)
-            snprintf(score, sizeof(score), "%.6f", it->score);
-        v[0] = it->name;
-        v[1] = score;
-        v[2] = set->truth == SCORE_TRUTH_UNKNOWN ? "" : cxr_score_truth_name(set->truth);
-        v[3] = !it->done ? ""
-               : cxr_score_is_positive(it->score, plan->threshold) ? "positive" : "negative";
-        v[4] = it->error ? it->error : "";
-        st = cxr_manifest_add(w, v, err);
-    }
-    if (st != CXR_OK) {
+    if (st == CXR_OK)
+        st = cxr_manifest_create(path, cols, ncols, &w, err);
+    if (st == CXR_OK)
+        st = write_rows(w, plan, s, ncols, v, text, err);
+    if (st == CXR_OK)
+        st = cxr_manifest_commit(w, err);
+    else if (w)
         cxr_manifest_abort(w);
-        return st;
-    }
-    return cxr_manifest_commit(w, err);
+    free(names);
+    free(text);
+    free((void *)cols);
+    free((void *)v);
+    return st;
 }
 
 /* JSON is built so that an allocation failure anywhere gives NULL for the
@@ -140,13 +198,39 @@ static json_t *set_body(const score_plan *plan, const score_stats *st, size_t s)
     return with(body, "roc_auc", aucs);
 }
 
-static json_t *model_body(const score_plan *plan)
+/* Model i: with named models its name comes first. */
+static json_t *model_body(const score_plan *plan, size_t i)
 {
-    const score_model_info *m = &plan->model;
-    return json_pack("{s:s,s:s,s:[i,i,i],s:i,s:i,s:b,s:s}", "path", m->path ? m->path : "",
-                     "sha256", m->sha256, "input_hwc", m->height, m->width, m->channels,
-                     "classes", m->classes, "positive_index", m->positive_index,
-                     "softmax_output", m->softmax, "backend", m->backend);
+    const score_model_info *m = &plan->models[i];
+    json_t *body = json_pack("{s:s,s:s,s:[i,i,i],s:i,s:i,s:b,s:s}", "path",
+                             m->path ? m->path : "", "sha256", m->sha256, "input_hwc",
+                             m->height, m->width, m->channels, "classes", m->classes,
+                             "positive_index", m->positive_index, "softmax_output",
+                             m->softmax, "backend", m->backend);
+    return plan->named_models ? with(body, "name", json_string(m->name)) : body;
+}
+
+/* "models": [model_body...] (named models). */
+static json_t *model_list(const score_plan *plan)
+{
+    json_t *list = json_array();
+    for (size_t m = 0; m < plan->nmodels; m++)
+        list = append(list, model_body(plan, m));
+    return list;
+}
+
+/* One model's part of a JSON: its name and model first. */
+static json_t *named(const score_plan *plan, size_t m, json_t *body)
+{
+    body = with(body, "model", model_body(plan, m));
+    return with(body, "name", json_string(plan->models[m].name));
+}
+
+/* "decode": "fast" when the images were decoded fast; an exact run writes
+ * what it wrote before score.decode existed. */
+static json_t *with_decode(const score_plan *plan, json_t *body)
+{
+    return plan->decode_fast ? with(body, "decode", json_string("fast")) : body;
 }
 
 static cxr_status write_set(const cxr_config *conf, const score_plan *plan,
@@ -165,7 +249,18 @@ static cxr_status write_set(const cxr_config *conf, const score_plan *plan,
         return rc;
     snprintf(name, sizeof(name), "%s.json", plan->sets[s].name);
     path = cxr_stage_path(conf, CXR_STAGE_SCORE, name);
-    body = with(set_body(plan, st, s), "model", model_body(plan));
+    if (!plan->named_models) {
+        body = with(set_body(plan, &st[0], s), "model", model_body(plan, 0));
+    } else {
+        const score_set *set = &plan->sets[s];
+        json_t *models = json_array();
+        for (size_t m = 0; m < plan->nmodels; m++)
+            models = append(models, named(plan, m, set_body(plan, &st[m], s)));
+        body = json_pack("{s:s,s:s,s:s,s:s,s:o}", "set", set->name, "source", set->source,
+                         "origin", set->origin ? set->origin : "", "truth",
+                         cxr_score_truth_name(set->truth), "models", models);
+    }
+    body = with_decode(plan, body);
     rc = path ? cxr_summary_write(path, "score", conf, "score", body, err)
               : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
     json_decref(body);
@@ -182,13 +277,11 @@ cxr_status cxr_score_output_write_sets(const cxr_config *conf, const score_plan 
     return rc;
 }
 
-cxr_status cxr_score_output_write_summary(const cxr_config *conf, const score_plan *plan,
-                                          const score_stats *st, cxr_error *err)
+/* One model's sets, comparisons and counts. */
+static json_t *model_summary(const score_plan *plan, const score_stats *st)
 {
-    json_t *body, *sets = json_array(), *cmps = json_array();
+    json_t *sets = json_array(), *cmps = json_array();
     size_t scored = 0, failed = 0;
-    char *path;
-    cxr_status rc;
 
     for (size_t s = 0; s < plan->nsets; s++) {
         sets = append(sets, set_body(plan, st, s));
@@ -197,12 +290,30 @@ cxr_status cxr_score_output_write_summary(const cxr_config *conf, const score_pl
     }
     for (size_t c = 0; c < st->ncmp; c++)
         cmps = append(cmps, comparison(plan, st, &st->cmp[c]));
+    return json_pack("{s:o,s:o,s:I,s:I}", "sets", sets, "comparisons", cmps, "images",
+                     (json_int_t)scored, "failed", (json_int_t)failed);
+}
+
+cxr_status cxr_score_output_write_summary(const cxr_config *conf, const score_plan *plan,
+                                          const score_stats *st, cxr_error *err)
+{
+    json_t *body;
+    char *path;
+    cxr_status rc;
+
     /* timing (seconds, images/s, threads) is the run's, not the inputs': it
      * goes to the log line only, so summary.json is the same on every run */
-    body = json_pack("{s:o,s:o,s:o,s:f,s:I,s:I,s:i}", "model", model_body(plan), "sets", sets,
-                     "comparisons", cmps, "threshold", plan->threshold, "images",
-                     (json_int_t)scored, "failed", (json_int_t)failed, "histogram_bins",
-                     st->nbins);
+    if (!plan->named_models) {
+        body = with(model_summary(plan, &st[0]), "model", model_body(plan, 0));
+    } else {
+        json_t *models = json_array();
+        for (size_t m = 0; m < plan->nmodels; m++)
+            models = append(models, named(plan, m, model_summary(plan, &st[m])));
+        body = json_pack("{s:o}", "models", models);
+    }
+    body = with(body, "threshold", json_real(plan->threshold));
+    body = with(body, "histogram_bins", json_integer(st[0].nbins));
+    body = with_decode(plan, body);
     path = cxr_stage_path(conf, CXR_STAGE_SCORE, CXR_SUMMARY_JSON);
     rc = path ? cxr_summary_write(path, "score", conf, "score", body, err)
               : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
@@ -240,8 +351,10 @@ cxr_status cxr_score_output_write_shard(const cxr_config *conf, const score_plan
                                       (json_int_t)set->total, "count", (json_int_t)set->count));
     }
     body = json_pack("{s:i,s:i,s:o,s:o,s:f,s:f}", "shard", plan->shard_k, "shards",
-                     plan->shard_n, "model", model_body(plan), "sets", sets, "threshold",
-                     plan->threshold, "seconds", timing->seconds);
+                     plan->shard_n, plan->named_models ? "models" : "model",
+                     plan->named_models ? model_list(plan) : model_body(plan, 0), "sets",
+                     sets, "threshold", plan->threshold, "seconds", timing->seconds);
+    body = with_decode(plan, body);
     path = dir ? cxr_path_join(dir, "shard.json") : NULL;
     if (rc == CXR_OK && !path)
         rc = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");

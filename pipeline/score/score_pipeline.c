@@ -2,9 +2,10 @@
  * out the images (file paths, or bytes read from the archive in one pass),
  * 'threads' workers decode and preprocess them (at low priority by default,
  * so that they never slow the engine's threads), and the calling thread
- * runs the engine on batches of ready images. Two bounded queues keep memory
- * flat; every result lands in its own item, so the output order never
- * depends on thread timing. */
+ * runs the engines of a group of models (one input shape) on batches of
+ * ready images, each decoded image once for all of them. Two bounded queues
+ * keep memory flat; every result lands in its own item, so the output
+ * order never depends on thread timing. */
 #include "score_internal.h"
 
 #include <math.h>
@@ -88,6 +89,10 @@ typedef struct wanted {
 typedef struct shared {
     score_plan *plan;
     const score_pipeline_cfg *cfg;
+    score_engine *const *engines; /* per model of the plan */
+    const size_t *group;  /* the models this pass runs */
+    size_t ngroup;
+    size_t progress_done; /* images through the engines (calling thread only) */
     cxr_prep_shape shape;
     queue todo, ready;
     pthread_mutex_t mu;   /* guards the fields below */
@@ -222,6 +227,9 @@ static void *producer(void *arg)
  * skipped). */
 static void fail_item(shared *sh, score_item *it, const cxr_error *err)
 {
+    if (it->error && err->status != CXR_ERR_NOMEM)
+        return; /* failed in an earlier group's pass: the first reason stands */
+    free(it->error);
     it->error = strdup(err->msg[0] ? err->msg : cxr_strerror(err->status));
     if (!it->error || err->status == CXR_ERR_NOMEM) {
         cxr_error oom;
@@ -244,8 +252,8 @@ static job *prepare(shared *sh, job *j)
     if (st == CXR_OK && !(j->input = malloc(nfloat * sizeof(float))))
         st = cxr_fail(&err, CXR_ERR_NOMEM, "out of memory");
     if (st == CXR_OK)
-        st = cxr_preprocess_bytes(j->data, j->len, sh->cfg->max_dimension, &sh->shape,
-                                  j->input, NULL, NULL, &err);
+        st = cxr_preprocess_bytes_mode(j->data, j->len, sh->cfg->max_dimension,
+                                       sh->cfg->decode, &sh->shape, j->input, &err);
     free(j->data);
     j->data = NULL;
     if (st == CXR_OK)
@@ -283,34 +291,70 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Runs one batch through the engine and stores the scores. */
-static cxr_status run_batch(shared *sh, score_engine *engine, job **batch, size_t n,
-                            float *images, double *scores, cxr_error *err)
+/* Stores model m's scores of a batch; NaN is the image's error. */
+static cxr_status store_scores(shared *sh, size_t m, job **batch, size_t n,
+                               const double *scores, cxr_error *err)
+{
+    char msg[192];
+
+    for (size_t i = 0; i < n; i++) {
+        score_item *it = &sh->plan->items[batch[i]->item];
+        if (!isnan(scores[i])) {
+            it->res[m].score = cxr_score_canonical(scores[i]);
+            it->res[m].done = 1;
+            continue;
+        }
+        if (it->error)
+            continue;
+        if (sh->plan->named_models)
+            snprintf(msg, sizeof(msg), "model '%s' returned NaN", sh->plan->models[m].name);
+        else
+            snprintf(msg, sizeof(msg), "the model returned NaN");
+        if (!(it->error = strdup(msg)))
+            return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    }
+    return CXR_OK;
+}
+
+/* Runs one batch through every engine of the group and stores the scores. */
+static cxr_status run_batch(shared *sh, job **batch, size_t n, float *images, double *scores,
+                            cxr_error *err)
 {
     size_t nfloat = (size_t)sh->shape.width * sh->shape.height * sh->shape.channels;
-    cxr_status st;
+    cxr_status st = CXR_OK;
 
     for (size_t i = 0; i < n; i++)
         memcpy(images + i * nfloat, batch[i]->input, nfloat * sizeof(float));
-    st = cxr_score_engine_run(engine, images, n, scores, err);
+    for (size_t g = 0; st == CXR_OK && g < sh->ngroup; g++) {
+        size_t m = sh->group[g];
+        st = cxr_score_engine_run(sh->engines[m], images, n, scores, err);
+        if (st == CXR_OK)
+            st = store_scores(sh, m, batch, n, scores, err);
+    }
     for (size_t i = 0; i < n; i++) {
-        score_item *it = &sh->plan->items[batch[i]->item];
-        if (st == CXR_OK && isnan(scores[i])) {
-            if (!(it->error = strdup("the model returned NaN")))
-                st = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-        } else if (st == CXR_OK) {
-            it->score = cxr_score_canonical(scores[i]);
-            it->done = 1;
-        }
         free(batch[i]->input);
         free(batch[i]);
     }
     return st;
 }
 
+/* "score: 120/556 images, ..." after each batch (calling thread). */
+static void report_progress(shared *sh, size_t n)
+{
+    const score_pipeline_cfg *c = sh->cfg;
+    cxr_progress_event ev = {.stage = "score", .unit = "images", .total = c->progress_total};
+
+    sh->progress_done += n;
+    if (!c->progress || !c->progress->fn)
+        return;
+    ev.done = c->progress_done + sh->progress_done;
+    ev.elapsed_s = cxr_score_now() - c->progress_t0;
+    cxr_progress_emit(c->progress, &ev);
+}
+
 /* The calling thread: batches ready images through the engine until every
  * worker has finished. After an engine error it keeps draining. */
-static cxr_status infer_loop(shared *sh, score_engine *engine, cxr_error *err)
+static cxr_status infer_loop(shared *sh, cxr_error *err)
 {
     size_t nfloat = (size_t)sh->shape.width * sh->shape.height * sh->shape.channels;
     size_t cap = (size_t)sh->cfg->batch;
@@ -338,8 +382,10 @@ static cxr_status infer_loop(shared *sh, score_engine *engine, cxr_error *err)
                 break;
         }
         done = j == NULL;
-        if (n && st == CXR_OK && (st = run_batch(sh, engine, batch, n, images, scores, err)))
+        if (n && st == CXR_OK && (st = run_batch(sh, batch, n, images, scores, err)))
             set_stop(sh, NULL);
+        if (n && st == CXR_OK)
+            report_progress(sh, n);
     }
     free(batch);
     free(images);
@@ -347,7 +393,7 @@ static cxr_status infer_loop(shared *sh, score_engine *engine, cxr_error *err)
     return st;
 }
 
-static double now_seconds(void)
+double cxr_score_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -383,13 +429,15 @@ static int start_threads(shared *sh, pthread_t *workers, pthread_t *prod, int *h
     return started;
 }
 
-cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
-                              const score_pipeline_cfg *cfg, score_timing *timing,
-                              cxr_error *err)
+cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *const *engines,
+                                  const size_t *group, size_t ngroup,
+                                  const score_pipeline_cfg *cfg, score_timing *timing,
+                                  cxr_error *err)
 {
+    const score_model_info *first = &plan->models[group[0]];
     shared sh;
     pthread_t prod, *workers;
-    double t0 = now_seconds();
+    double t0 = cxr_score_now();
     cxr_status st;
     int started, have_producer;
 
@@ -397,7 +445,10 @@ cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
     memset(timing, 0, sizeof(*timing));
     sh.plan = plan;
     sh.cfg = cfg;
-    sh.shape = (cxr_prep_shape){plan->model.width, plan->model.height, plan->model.channels};
+    sh.engines = engines;
+    sh.group = group;
+    sh.ngroup = ngroup;
+    sh.shape = (cxr_prep_shape){first->width, first->height, first->channels};
     workers = calloc((size_t)cfg->threads, sizeof(*workers));
     if (!workers || !queue_init(&sh.todo, (size_t)cfg->threads * 2) ||
         !queue_init(&sh.ready, (size_t)cfg->batch + (size_t)cfg->threads)) {
@@ -406,7 +457,7 @@ cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
     }
     pthread_mutex_init(&sh.mu, NULL);
     started = start_threads(&sh, workers, &prod, &have_producer);
-    st = infer_loop(&sh, engine, err);
+    st = infer_loop(&sh, err);
     if (have_producer)
         pthread_join(prod, NULL);
     for (int t = 0; t < started; t++)
@@ -415,9 +466,9 @@ cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *engine,
         *err = sh.err;
         st = sh.err.status;
     }
-    timing->seconds = now_seconds() - t0;
+    timing->seconds = cxr_score_now() - t0;
     for (size_t i = 0; i < plan->nitems; i++) {
-        timing->scored += plan->items[i].done;
+        timing->scored += plan->items[i].res[group[0]].done;
         timing->failed += plan->items[i].error != NULL;
     }
     queue_destroy(&sh.todo);

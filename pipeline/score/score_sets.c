@@ -40,12 +40,15 @@ void cxr_score_plan_release(score_plan *plan)
     for (size_t i = 0; i < plan->nitems; i++) {
         free(plan->items[i].name);
         free(plan->items[i].path);
+        free(plan->items[i].res);
         free(plan->items[i].error);
     }
+    for (size_t m = 0; m < plan->nmodels; m++)
+        cxr_score_model_info_release(&plan->models[m]);
     free(plan->sets);
     free(plan->items);
     free(plan->archive);
-    free(plan->model.path);
+    free(plan->models);
     memset(plan, 0, sizeof(*plan));
 }
 
@@ -63,10 +66,11 @@ cxr_status cxr_score_plan_add_item(score_plan *plan, size_t set, const char *nam
     memset(it, 0, sizeof(*it));
     it->name = strdup(name);
     it->path = strdup(path);
+    it->res = calloc(plan->nmodels + 1, sizeof(*it->res));
     it->set = set;
     plan->nitems++; /* released with the plan, even half filled */
     plan->sets[set].count++;
-    if (!it->name || !it->path)
+    if (!it->name || !it->path || !it->res)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory listing images");
     return CXR_OK;
 }
@@ -275,7 +279,6 @@ cxr_status cxr_score_plan_build(const cxr_config *conf, const cxr_score_settings
     const char *root = NULL;
     cxr_status st = CXR_OK;
 
-    memset(plan, 0, sizeof(*plan));
     plan->shard_k = shard_k;
     plan->shard_n = shard_n;
     plan->threshold = s->threshold;

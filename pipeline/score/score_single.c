@@ -1,7 +1,8 @@
 /* score_single.c: single image mode (cxrprep-score --image, cxrprep
  * serve): the recipe's answer for one image, the winning class and its
  * probability, through the same model contract, decode cap, preprocessing,
- * engine and decision rule as a set run; and the recipe's labelled copy.
+ * engine and decision rule as a set run (score.decode included); and the
+ * recipe's labelled copy.
  * The predictor opens the model once for many images, from memory, shared
  * by threads; a file is scored through it too. */
 #include "score.h"
@@ -68,7 +69,7 @@ void cxr_score_predictor_close(cxr_score_predictor *p)
     if (!p)
         return;
     cxr_score_engine_free(p->engine);
-    free(p->info.path);
+    cxr_score_model_info_release(&p->info);
     pthread_mutex_destroy(&p->engine_lock);
     cxr_score_settings_release(&p->s);
     free(p);
@@ -91,7 +92,9 @@ cxr_status cxr_score_predictor_open(const cxr_config *conf, const char *model,
         rc = cxr_score_settings_read(conf, &p->s, err);
     else
         cxr_score_settings_defaults(&p->s);
-    model = model ? model : p->s.model;
+    if (rc == CXR_OK)
+        rc = cxr_score_settings_pick_model(&p->s, model, err);
+    model = p->s.model;
     if (rc == CXR_OK && (!model || !*model))
         rc = cxr_fail(err, CXR_ERR_USAGE, "--image needs --model FILE (or score.model)");
     /* the model contract first: a wrong model is refused before any image is read */
@@ -121,8 +124,10 @@ static cxr_status predict_bytes(cxr_score_predictor *p, const unsigned char *dat
     float *input;
     cxr_status rc;
 
-    /* the file's own channels, as a set run decodes it */
-    rc = cxr_image_decode(data, len, p->s.max_dimension, 0, img, err);
+    /* the file's own channels, decoded as a set run decodes it (score.decode) */
+    rc = cxr_preprocess_decode(data, len, p->s.max_dimension,
+                               p->s.decode_fast ? CXR_DECODE_FAST : CXR_DECODE_EXACT, &shape,
+                               img, err);
     if (rc != CXR_OK)
         return rc;
     input = malloc((size_t)info->width * info->height * info->channels * sizeof(float));
@@ -135,6 +140,24 @@ static cxr_status predict_bytes(cxr_score_predictor *p, const unsigned char *dat
         pthread_mutex_unlock(&p->engine_lock);
     }
     free(input);
+    return rc;
+}
+
+/* The labelled copy is the image at its own size: a fast decode may have
+ * scaled it down, then it is decoded again in full for the copy. */
+static cxr_status write_copy(const cxr_score_predictor *p, const unsigned char *data,
+                             size_t len, const cxr_image *scored, const char *path,
+                             cxr_error *err)
+{
+    cxr_image full = {0};
+    cxr_status rc;
+
+    if (!p->s.decode_fast)
+        return cxr_image_write_png(scored, path, err);
+    rc = cxr_image_decode(data, len, p->s.max_dimension, 0, &full, err);
+    if (rc == CXR_OK)
+        rc = cxr_image_write_png(&full, path, err);
+    cxr_image_release(&full);
     return rc;
 }
 
@@ -157,7 +180,7 @@ cxr_status cxr_score_predict_buffer(cxr_score_predictor *p, const unsigned char 
         if (copy_dir && !(out->copy_path = labelled_name(copy_dir, name, out)))
             rc = cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
         if (rc == CXR_OK && copy_dir)
-            rc = cxr_image_write_png(&img, out->copy_path, err);
+            rc = write_copy(p, data, len, &img, out->copy_path, err);
     }
     cxr_image_release(&img);
     return rc;

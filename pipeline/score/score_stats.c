@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cxr_status set_stats(const score_plan *plan, size_t s, int nbins,
+static cxr_status set_stats(const score_plan *plan, size_t s, size_t m, int nbins,
                             score_set_stats *out, cxr_error *err)
 {
     const score_set *set = &plan->sets[s];
@@ -22,14 +22,14 @@ static cxr_status set_stats(const score_plan *plan, size_t s, int nbins,
     if (!out->scores || !out->truth || !out->hist)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory for statistics");
     for (size_t i = set->first; i < set->first + set->count; i++) {
-        const score_item *it = &plan->items[i];
-        if (!it->done) {
+        const score_result *r = &plan->items[i].res[m];
+        if (!r->done) {
             out->failed++;
             continue;
         }
         out->truth[out->n] = set->truth == SCORE_TRUTH_POSITIVE;
-        out->scores[out->n++] = it->score;
-        out->positives += cxr_score_is_positive(it->score, plan->threshold);
+        out->scores[out->n++] = r->score;
+        out->positives += cxr_score_is_positive(r->score, plan->threshold);
     }
     st = cxr_stats_describe(out->scores, out->n, &out->d, err);
     if (st == CXR_OK)
@@ -118,7 +118,7 @@ static cxr_status add_comparisons(const score_plan *plan, score_stats *st, cxr_e
     return rc;
 }
 
-cxr_status cxr_score_set_center(const score_plan *plan, size_t set, double *mean,
+cxr_status cxr_score_set_center(const score_plan *plan, size_t set, size_t m, double *mean,
                                 double *median, cxr_error *err)
 {
     const score_set *s = &plan->sets[set];
@@ -130,8 +130,8 @@ cxr_status cxr_score_set_center(const score_plan *plan, size_t set, double *mean
     if (!x)
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory for statistics");
     for (size_t i = s->first; i < s->first + s->count; i++)
-        if (plan->items[i].done)
-            x[n++] = plan->items[i].score;
+        if (plan->items[i].res[m].done)
+            x[n++] = plan->items[i].res[m].score;
     st = cxr_stats_describe(x, n, &d, err);
     free(x);
     *mean = st == CXR_OK ? d.mean : NAN;
@@ -139,8 +139,8 @@ cxr_status cxr_score_set_center(const score_plan *plan, size_t set, double *mean
     return st;
 }
 
-cxr_status cxr_score_stats_compute(const score_plan *plan, int nbins, int bootstrap,
-                               long long seed, score_stats *st, cxr_error *err)
+cxr_status cxr_score_stats_compute(const score_plan *plan, size_t m, int nbins, int bootstrap,
+                                   long long seed, score_stats *st, cxr_error *err)
 {
     cxr_status rc = CXR_OK;
 
@@ -153,7 +153,7 @@ cxr_status cxr_score_stats_compute(const score_plan *plan, int nbins, int bootst
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory for statistics");
     st->nsets = plan->nsets;
     for (size_t s = 0; rc == CXR_OK && s < plan->nsets; s++)
-        rc = set_stats(plan, s, nbins, &st->sets[s], err);
+        rc = set_stats(plan, s, m, nbins, &st->sets[s], err);
     if (rc == CXR_OK)
         rc = add_comparisons(plan, st, err);
     if (rc != CXR_OK)

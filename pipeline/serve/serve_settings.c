@@ -24,12 +24,29 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
+static cxr_status copy_score_models(cxr_serve_settings *out, cxr_error *err)
+{
+    if (out->score.nmodels == 0)
+        return CXR_OK;
+    out->models = calloc(out->score.nmodels, sizeof(*out->models));
+    if (!out->models)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < out->score.nmodels; i++)
+        out->models[i] = (cxr_serve_model){out->score.models[i].name, out->score.models[i].path};
+    out->nmodels = out->score.nmodels;
+    return CXR_OK;
+}
+
+/* --model FILE, else serve.models, else score.models, else score.model
+ * (named after its file name). */
 static cxr_status read_models(const cxr_config *conf, const char *model, cxr_serve_settings *out,
                               cxr_error *err)
 {
     size_t n = cxr_config_len(conf, "serve.models");
     char key[96];
 
+    if (!model && n == 0 && out->score.named_models) /* score.models */
+        return copy_score_models(out, err);
     if (model || n == 0) {
         model = model ? model : out->score.model;
         if (!model)

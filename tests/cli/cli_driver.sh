@@ -109,6 +109,15 @@ check "no lock file message" sh -c "! grep -q 'cxrprep: cannot' '$T/stderr'"
 echo '{"steps": 3}' > "$T/work/cxrprep-run.lock"
 expect_exit 4 "lock file without steps" "$D" status "$T/c.yaml"
 check "lock file without steps: message" stderr_has "not a cxrprep lock file (no \"steps\" object)"
+# a lock file that is not JSON (cut off mid-write): status and run refuse it
+# with exit 4, naming the file and line, and leave it for the user to delete
+printf '{\n  "steps": {\n    "select": {"inputs": {\n' > "$T/work/cxrprep-run.lock"
+cp "$T/work/cxrprep-run.lock" "$T/cut.lock"
+expect_exit 4 "lock file not JSON: status" "$D" status "$T/c.yaml"
+check "lock file not JSON: names file and line" stderr_has "'$T/work/cxrprep-run.lock' line 4: not a cxrprep lock file ("
+check "lock file not JSON: says what to do" stderr_has "delete it to rebuild everything"
+expect_exit 4 "lock file not JSON: run" run_select
+check "lock file not JSON: run leaves it" cmp -s "$T/work/cxrprep-run.lock" "$T/cut.lock"
 rm "$T/work/cxrprep-run.lock"
 # git-style dispatch
 expect_exit 0 "stage help" "$D" select --help

@@ -6,11 +6,13 @@
 # errors after retries (a name that does not resolve, a refused connection:
 # exit 6 with curl's reason), and TLS verification (an unknown certificate
 # fails; fetch.ca_file trusts it) and no https to http downgrade on a
-# redirect.
+# redirect; local sources (in place; wrong size, absent, a relative file
+# URL, an unknown scheme).
 set -u
 bin="${CXR_BIN_DIR:?}/cxrprep-fetch"
 src="${CXR_SOURCE_DIR:?}"
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not found"; exit 77; }
+command -v python3 >/dev/null 2>&1 ||
+  { echo "FAIL: 'python3' not found (Debian package python3; sh scripts/install-deps.sh installs it)"; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/cxr-fetch-cli-XXXXXX")
 fails=0
 server=""
@@ -113,6 +115,36 @@ config wrong "$base/wrong/meta.csv"
 "$bin" --config "$tmp/wrong.yaml" > /dev/null 2>&1
 rc=$?
 [ $rc -eq 7 ] || fail "wrong bytes exit code $rc, want 7"
+
+# --- local sources: verified in place, each error with its exit code ---
+# (a fresh work dir for each; "local NAME URL [--set ...]" runs fetch on it)
+local_fetch() {
+  name=$1 url=$2; shift 2
+  config "$name" "$url"
+  "$bin" --config "$tmp/$name.yaml" "$@" > "$tmp/$name.out" 2> "$tmp/$name.err"
+}
+local_fetch local "$tmp/srv/meta.csv" || fail "a local file: exit $?: $(cat "$tmp/local.err")"
+grep -q "local metadata/meta.csv (5000 bytes)" "$tmp/local.out" || fail "a local file not listed: $(cat "$tmp/local.out")"
+local_fetch localsize "$tmp/srv/meta.csv" --set sources.metadata.size=4999
+rc=$?
+[ $rc -eq 7 ] || fail "a local file of the wrong size: exit $rc, want 7"
+grep -q "failed metadata/meta.csv: size 5000 bytes, pinned 4999 in the config" "$tmp/localsize.err" ||
+  fail "the wrong size is not named: $(cat "$tmp/localsize.err")"
+local_fetch localnone "$tmp/srv/none.csv"
+rc=$?
+[ $rc -eq 8 ] || fail "an absent local file: exit $rc, want 8"
+grep -q "missing metadata/none.csv: no such file '$tmp/srv/none.csv'" "$tmp/localnone.err" ||
+  fail "the absent local file is not named: $(cat "$tmp/localnone.err")"
+local_fetch localrel "file://srv/meta.csv"
+rc=$?
+[ $rc -eq 3 ] || fail "a relative file URL: exit $rc, want 3"
+grep -q "file URL 'file://srv/meta.csv' must be absolute" "$tmp/localrel.err" ||
+  fail "the relative file URL is not named: $(cat "$tmp/localrel.err")"
+local_fetch scheme "gopher://127.0.0.1/meta.csv"
+rc=$?
+[ $rc -eq 3 ] || fail "an unknown URL scheme: exit $rc, want 3"
+grep -q "source 'metadata': unsupported scheme 'gopher'" "$tmp/scheme.err" ||
+  fail "the unknown scheme is not named: $(cat "$tmp/scheme.err")"
 
 # --- network errors with retries left: exit 6 and curl's reason, fast ---
 # (the retry used to reuse a failed transfer's handle: exit 70, "A libcurl

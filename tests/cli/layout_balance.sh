@@ -9,7 +9,7 @@
 # the same inputs give the same bytes.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
 BUILD=${CXR_BUILD_DIR:?run through ctest}
-command -v python3 >/dev/null 2>&1 || { echo "skip: python3 not found"; exit 77; }
+need python3 python3
 [ -f "$BUILD/demo/mirror/.complete" ] || { bad "the build did not write the demo mirror"; finish; exit 1; }
 mkdir "$T/run"
 ln -s "$BUILD" "$T/run/build"

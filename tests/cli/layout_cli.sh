@@ -1,27 +1,42 @@
 #!/bin/sh
 # layout_cli.sh: cxrprep-layout end to end: trees from hand-written select
-# manifests (real ieee8023 images in a local directory, plus broken ones) and
-# a Kermany zip built here with junk and hostile entries; verification and
+# manifests (COVID-19 images in a local directory, plus broken ones) and a
+# Kermany zip built here with junk and hostile entries; verification and
 # quarantine (each file once; a Kermany image gives way to the next of its
 # draw's order), manifests and digest, hard links or copies, PNG output,
 # reruns that change nothing, staging leftovers, and bad inputs.
+# It runs on the demo mirror the build writes (images/ and kermany-sample/,
+# tools/mkdemo.h); layout_cli_real.sh runs it on the real images in ../shared
+# through the CXR_TEST_* variables below.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
-shared_or_skip
-K=$SHARED/data/kermany-sample
-I=$SHARED/data/ieee8023/images
+need python3 python3
+MIRROR=$CXR_BUILD_DIR/demo/mirror
+K=${CXR_TEST_KERMANY:-$MIRROR/kermany-sample}
+I=${CXR_TEST_IMAGES:-$MIRROR/images}
+# four good COVID-19 images: a .jpeg, a .jpg (both JPEG), then two PNGs
+good=${CXR_TEST_GOOD:-demo-covid-p9.jpeg demo-covid-p2.jpg demo-covid-p3.png demo-covid-p4.png}
+holdout=${CXR_TEST_HOLDOUT:-demo-covid-p13.jpeg demo-covid-p14.jpg}
+# a layout.max_dimension that IM-0177-0001.jpeg (and a few more NORMAL
+# images) is over, and one that every image of the sample is over
+some_over=${CXR_TEST_MAX_DIM_SOME:-600}
+all_over=${CXR_TEST_MAX_DIM_ALL:-200}
+[ -f "$K/chest_xray/train/NORMAL/IM-0177-0001.jpeg" ] ||
+  { echo "FAIL: no Kermany sample in '$K' (the build writes it: target demo_mirror)"; exit 1; }
+set -- $good
+jpeg=$1 jpg=$2 png=$4
+pngbase=${png%.*}
 python3 "$SRC/tests/lib/archive_make.py" "$T/k.zip" --src "$K" --junk --hostile --duplicate || exit 1
 python3 "$SRC/tests/lib/archive_make.py" "$T/flat.zip" --src "$K" --root "" || exit 1
 
 mkdir -p "$T/img" "$T/work/manifests/select"
-good="01E392EE-69F9-4E33-BFCE-E5C968654078.jpeg 1-s2.0-S0140673620303706-fx1_lrg.jpg 1-s2.0-S1684118220300682-main.pdf-002-a1.png 16654_1_1.png"
-for f in $good 03BF7561-A9BA-4C3C-B8A0-D3E585F73F3C.jpeg 1312A392-67A3-4EBF-9319-810CF6DA5EF6.jpeg; do
+for f in $good $holdout; do
   cp "$I/$f" "$T/img/" || exit 1
 done
-head -c 3000 "$I/01E392EE-69F9-4E33-BFCE-E5C968654078.jpeg" > "$T/img/truncated.jpeg"
+head -c 3000 "$I/$jpeg" > "$T/img/truncated.jpeg"
 head -c 4096 /dev/urandom > "$T/img/corrupt.png"
 # damage inside the entropy-coded data (structure intact): 16 stuffed 0xFF
 # bytes, all one-bits, never a Huffman code; found by verification's decode
-python3 - "$I/01E392EE-69F9-4E33-BFCE-E5C968654078.jpeg" "$T/img/damaged.jpeg" <<'PY' || exit 1
+python3 - "$I/$jpeg" "$T/img/damaged.jpeg" <<'PY' || exit 1
 import sys
 d = bytearray(open(sys.argv[1], "rb").read())
 lo = d.index(b"\xff\xda") + 2
@@ -33,12 +48,13 @@ d[mid:mid + 32] = b"\xff\x00" * 16
 open(sys.argv[2], "wb").write(d)
 PY
 # format by magic bytes; its own bytes (a byte after the end marker)
-{ cat "$I/1-s2.0-S0140673620303706-fx1_lrg.jpg"; printf x; } > "$T/img/jpeg-named.png"
+{ cat "$I/$jpg"; printf x; } > "$T/img/jpeg-named.png"
 { echo "patientid,filename"; n=0
   for f in $good truncated.jpeg corrupt.png damaged.jpeg jpeg-named.png; do n=$((n + 1)); echo "$n,$f"; done
 } > "$T/work/manifests/select/covid_train.csv"
-printf 'patientid,filename\n20,03BF7561-A9BA-4C3C-B8A0-D3E585F73F3C.jpeg\n21,1312A392-67A3-4EBF-9319-810CF6DA5EF6.jpeg\n' \
-  > "$T/work/manifests/select/holdout.csv"
+{ echo "patientid,filename"; n=19
+  for f in $holdout; do n=$((n + 1)); echo "$n,$f"; done
+} > "$T/work/manifests/select/holdout.csv"
 
 cat > "$T/c.yaml" <<YAML
 version: 1
@@ -73,7 +89,7 @@ same_bytes_as_sources() {
   for f in $good; do cmp -s "$I/$f" "$D/10_dataset/covid/$f" || return 1; done
   for f in $(ls "$D/10_dataset/normal"); do cmp -s "$K/chest_xray/train/NORMAL/$f" "$D/10_dataset/normal/$f" || return 1; done
 }
-links() { stat -c %h "$D/10_dataset/covid/16654_1_1.png"; }
+links() { stat -c %h "$D/10_dataset/covid/$png"; }
 
 expect_exit 0 "sample" sample
 expect_exit 0 "first layout" layout
@@ -100,7 +116,7 @@ check "one row per file" [ "$(rows "$L/layout.csv")" = "$(nfiles "$D")" ]
 check "rows match files" rows_match_files
 check "tree digest is the manifest's sha256" [ "$(digest)" = "$(sha256sum < "$L/layout.csv" | cut -d' ' -f1)" ]
 check "classes are folder names" [ "$(tail -n +2 "$L/layout.csv" | cut -d, -f4 | sort -u | tr '\n' ' ')" = "covid covid_validation non_covid_pneumonia_validation normal normal_validation pneumo " ]
-check "local covid images copied, never hard-linked (auto; layout_safety.sh tests links to cache objects)" [ "$(links)" = 1 ]
+check "local covid images never linked to the user's files (auto links the store's copy; layout_link.sh tests the store)" [ ! "$D/10_dataset/covid/$png" -ef "$I/$png" ]
 check "no staging left" [ -z "$(ls -A "$W" | grep staging)" ]
 check "first run decoded everything" grep -q ", 0 images verified by an earlier run" "$T/stdout"
 check "verified markers: one per good image" [ "$(ls "$W/cache/verified" | wc -l)" = 25 ]
@@ -148,8 +164,8 @@ check "png: other digest" [ "$(digest)" != "$first" ]
 check "png: damaged scan quarantined" grep -q '^10_dataset/covid/damaged.png,.*bad Huffman code' "$L/quarantine.csv"
 # an oversized image of a nominal draw gives way to the next of the draw's
 # order: the counts hold, the draws stay disjoint
-expect_exit 0 "oversized" layout --set layout.max_dimension=2000
-check "oversized: quarantined" grep -q 'IM-0177-0001.jpeg,normal_train,quarantined: .*2000' "$L/quarantine.csv"
+expect_exit 0 "oversized" layout --set layout.max_dimension=$some_over
+check "oversized: quarantined" grep -q "IM-0177-0001.jpeg,normal_train,quarantined: .*$some_over" "$L/quarantine.csv"
 check "oversized: replaced, 10_dataset/normal still 6" [ "$(nfiles "$D/10_dataset/normal")" = 6 ]
 check "oversized: normal_validation still 3" [ "$(nfiles "$D/dataset_validation/normal_validation")" = 3 ]
 check "oversized: replacements counted" grep -q '"replacements": [1-9]' "$L/summary.json"
@@ -157,7 +173,7 @@ check "oversized: the draws stay disjoint" [ -z "$(ls "$D/10_dataset/normal" "$D
 check "oversized: not in the tree" [ ! -e "$D/10_dataset/normal/IM-0177-0001.jpeg" ]
 oversized=$(digest)
 # too few candidates once the oversized ones are out: an error naming the draw
-expect_exit 4 "too few usable candidates" layout --set layout.max_dimension=1000
+expect_exit 4 "too few usable candidates" layout --set layout.max_dimension=$all_over
 check "too few: names the draw and the shortfall" stderr_has "draw 'normal_train' needs 6 images but only 0 of its 20 candidates can be laid out (20 failed verification"
 check "too few: tree unchanged" [ "$(digest)" = "$oversized" ]
 expect_exit 0 "seed 7" sample --set seed=7
@@ -168,12 +184,12 @@ expect_exit 0 "seed 42 layout" layout
 check "seed 42 again: first digest" [ "$(digest)" = "$first" ]
 
 # bad inputs; a failed run leaves the tree as it was
-rm "$T/img/16654_1_1.png"
+rm "$T/img/$png"
 expect_exit 8 "missing covid image" layout
-check "missing: message" stderr_has "image '16654_1_1.png' is missing"
+check "missing: message" stderr_has "image '$png' is missing"
 expect_exit 0 "missing allowed" layout --set sources.images.allow_missing=true
-check "missing: quarantined" grep -q '16654_1_1.png,covid_train,missing' "$L/quarantine.csv"
-cp "$I/16654_1_1.png" "$T/img/"
+check "missing: quarantined" grep -q "$png,covid_train,missing" "$L/quarantine.csv"
+cp "$I/$png" "$T/img/"
 expect_exit 0 "restored" layout
 expect_exit 8 "archive without the sampled entries" layout --set "sources.kermany.url=$T/flat.zip"
 check "entry missing: message" stderr_has "is not in archive"
@@ -189,15 +205,15 @@ expect_exit 8 "sample manifest missing" layout
 check "sample manifest missing: message" stderr_has "run 'cxrprep sample' first"
 expect_exit 0 "sample again" sample
 # a.jpg and a.png both become a.png
-cp "$I/16654_1_1.png" "$T/img/16654_1_1.jpg"
-printf 'patientid,filename\n1,16654_1_1.png\n2,16654_1_1.jpg\n' > "$W/manifests/select/holdout.csv"
+cp "$I/$png" "$T/img/$pngbase.jpg"
+printf 'patientid,filename\n1,%s\n2,%s.jpg\n' "$png" "$pngbase" > "$W/manifests/select/holdout.csv"
 expect_exit 4 "two images on one path" layout --set layout.images=png
-check "two images on one path: message" stderr_has "two images would be laid out as 'dataset_validation/covid_validation/16654_1_1.png'"
+check "two images on one path: message" stderr_has "two images would be laid out as 'dataset_validation/covid_validation/$png'"
 # an unsafe file name in a select manifest is quarantined, never read
-printf 'patientid,filename\n1,../img/16654_1_1.png\n' > "$W/manifests/select/holdout.csv"
+printf 'patientid,filename\n1,../img/%s\n' "$png" > "$W/manifests/select/holdout.csv"
 expect_exit 0 "unsafe name" layout
-check "unsafe name: quarantined" grep -q '^dataset_validation/covid_validation/../img/16654_1_1.png,.*,covid_holdout,' "$L/quarantine.csv"
-expect_exit 3 "bad link mode" layout --set layout.link=symlink
+check "unsafe name: quarantined" grep -q "^dataset_validation/covid_validation/../img/$png,.*,covid_holdout," "$L/quarantine.csv"
+expect_exit 3 "bad link mode" layout --set layout.link=softlink
 # a zip bomb whose headers declare 100 bytes for 50 MB: refused while reading
 python3 "$SRC/tests/lib/archive_make.py" "$T/bomb.zip" --src "$K" --bomb || exit 1
 before=$(digest)

@@ -1,12 +1,16 @@
 #!/bin/sh
 # sample_cli.sh: cxrprep-sample on zip and tar.gz archives built here from the
-# real Kermany sample, with mirror junk, a nested root and hostile entries:
-# refusals, draws (the seeded order of every candidate, the nominal draw
-# first), draws.csv, disjointness by file and patient, determinism, limits
-# and every bad input.
+# demo mirror's Kermany sample (kermany-sample/, the real sample's 40 file
+# names on synthetic pictures, tools/mkdemo_sample.c), with mirror junk, a
+# nested root and hostile entries: refusals, draws (the seeded order of every
+# candidate, the nominal draw first), draws.csv, disjointness by file and
+# patient, determinism, limits and every bad input. Sampling reads names and
+# sizes only, never pixels, so the real sample would test nothing more.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
-shared_or_skip
-K=$SHARED/data/kermany-sample
+need python3 python3
+K=$CXR_BUILD_DIR/demo/mirror/kermany-sample
+[ -f "$K/chest_xray/train/PNEUMONIA/person890_bacteria_2814.jpeg" ] ||
+  { echo "FAIL: no Kermany sample in '$K' (the build writes it: target demo_mirror)"; exit 1; }
 MK="python3 $SRC/tests/lib/archive_make.py"
 $MK "$T/k.zip" --src "$K" --junk --hostile --duplicate || exit 1
 $MK "$T/k.tgz" --format tgz --src "$K" --junk --hostile --root chest_xray \
@@ -134,7 +138,9 @@ expect_exit 4 "no test split in the sample" run --set 'sample.draws=[{name: n, s
 check "no test split: message" stderr_has "only 0 candidates remain (0 in test/NORMAL"
 expect_exit 4 "entry cap" run --set sources.kermany.max_entries=10
 check "entry cap: message" stderr_has "more than 10 entries (sources.kermany.max_entries)"
-expect_exit 4 "size cap" run --set sources.kermany.max_total_size=1MiB
+# a cap of half the images' bytes: the archive holds them all (and more)
+half=$(( $(cat "$K"/chest_xray/train/*/* | wc -c) / 2048 ))KiB
+expect_exit 4 "size cap" run --set sources.kermany.max_total_size=$half
 check "size cap: message" stderr_has "sources.kermany.max_total_size"
 expect_exit 4 "not an archive" run --set "sources.kermany.url=$T/bad.zip"
 check "not an archive: message" stderr_has "cannot read archive"
@@ -158,6 +164,20 @@ check "truncated archive: names the entry" stderr_has "archive '$T/trunc.zip' is
 check "truncated archive: manifests untouched" cmp -s "$M/normal_train.csv" "$T/before.csv"
 check "truncated archive: no temporary files" [ -z "$(find "$T/work" -name '*.tmp.*')" ]
 expect_exit 8 "absent archive" run --set "sources.kermany.url=$T/absent.zip"
+# the archive's URL: file URLs (localhost, %XX) name the same file; other
+# schemes are refused; an http(s) archive is read from the fetch cache only
+mkdir -p "$T/a dir"; cp "$T/k.zip" "$T/a dir/k.zip"
+expect_exit 0 "file URL" run --set "sources.kermany.url=file://localhost$T/a%20dir/k.zip"
+check "file URL: the same draws as the path" same_draws "$T/first"
+expect_exit 3 "relative file URL" run --set "sources.kermany.url=file://k.zip"
+check "relative file URL: message" stderr_has "file URL 'file://k.zip' must be absolute (file:///path)"
+expect_exit 9 "unsupported scheme" run --set "sources.kermany.url=ftp://example.org/k.zip"
+check "unsupported scheme: message" stderr_has "unsupported URL scheme in 'ftp://example.org/k.zip' (http, https and file only)"
+expect_exit 8 "http archive not fetched" run --set "sources.kermany.url=http://127.0.0.1:9/k.zip"
+check "not fetched: says run fetch" stderr_has "'http://127.0.0.1:9/k.zip' is not in the cache: run 'cxrprep fetch' first"
+expect_exit 8 "pinned http archive not fetched" run --set "sources.kermany.url=https://127.0.0.1:9/k.zip" \
+  --set "sources.kermany.sha256=$(sha256sum < "$T/k.zip" | cut -d' ' -f1)"
+check "pinned, not fetched: says run fetch" stderr_has "'https://127.0.0.1:9/k.zip' is not in the cache: run 'cxrprep fetch' first"
 expect_exit 3 "bad class" run --set 'sample.draws=[{name: n, split: train, class: COVID, count: 1}]'
 expect_exit 3 "bad count" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: many}]'
 expect_exit 3 "unknown disjoint_from" run --set 'sample.draws=[{name: n, split: train, class: NORMAL, count: 1, disjoint_from: [later]}]'

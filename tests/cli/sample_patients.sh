@@ -3,9 +3,13 @@
 # names carry the patient as IM-<P>-..., NORMAL2-IM-<P>-... (sample.h): a
 # validation draw never holds a patient of the training draw; and a known
 # answer of a whole seed-42 draw.
+# The archive's bytes come from the demo mirror's Kermany sample; only the
+# names archive_make.py gives them matter here.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
-shared_or_skip
-K=$SHARED/data/kermany-sample
+need python3 python3
+K=$CXR_BUILD_DIR/demo/mirror/kermany-sample
+[ -d "$K/chest_xray/train/NORMAL" ] ||
+  { echo "FAIL: no Kermany sample in '$K' (the build writes it: target demo_mirror)"; exit 1; }
 # 12 NORMAL images of 6 patients, two each, in the three name forms
 python3 "$SRC/tests/lib/archive_make.py" "$T/n.zip" --src "$K" --root "" --counts 12,0,0,0 \
   --normal-patients || exit 1

@@ -8,7 +8,7 @@
 # percent, the decode cap, a 30000x30000 PNG refused), shards + merge
 # against the unsharded outputs (and a merge refusing another threshold or
 # model), and the errors a user meets. No ../shared: the real images and
-# models are in score_cli_real.sh.
+# models are in score_cli_real.sh; several named models: score_models.sh.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
 PY=""
 for p in python3 /usr/bin/python3; do
@@ -150,6 +150,12 @@ for m in model_cifar10 model_mnist10; do
   expect_exit 4 "$m: single image mode" "$SCORE" --model $m.onnx --image no-such-image.png
   check "$m: single image mode says what is expected" stderr_has "one output [N,2] (two classes)"
 done
+# every model of score.models is held to the contract, before any image is read
+expect_exit 4 "score.models with a ten-class model" "$SCORE" --config c.yaml --set score.model= \
+  --set 'score.models=[{name: good, path: model.onnx}, {name: c10, path: model_cifar10.onnx}]' \
+  --set workdir=nowhere
+check "score.models: the ten-class model named" stderr_has "model 'model_cifar10.onnx' is not a two-class image classifier"
+check "score.models: no output written" test ! -d nowhere/manifests/score
 check "a 32x32x3 ten-class model: the shapes found" sh -c \
   "'$SCORE' --model model_cifar10.onnx --image x.png 2>&1 | grep -qF \"found input 'input:0' [N,32,32,3] (NHWC) and output 'probs:0' [N,10]\""
 check "an MNIST-like model: the shapes found" sh -c \

@@ -185,26 +185,21 @@ static void test_only(void)
 
 static void test_progress(void)
 {
-    cxr_fetch_event ev;
-    cxr_fetch_meter m;
+    cxr_progress_event ev = {"fetch", "files", 12, 150, 4800000, 60000000, 0};
+    cxr_progress_meter m;
     char line[256];
-    memset(&ev, 0, sizeof(ev));
     memset(&m, 0, sizeof(m));
-    ev.files_done = 12;
-    ev.files_total = 150;
-    ev.bytes_done = 4800000;
-    ev.bytes_total = 60000000;
-    cxr_fetch_progress_format(&ev, 2300000.0, line, sizeof(line));
+    cxr_progress_format(&ev, 2300000.0, line, sizeof(line));
     CHECK_STR(line, "fetch: 12/150 files, 4.8 MB of 60.0 MB, 2.3 MB/s, ETA 0:24");
-    cxr_fetch_progress_format(&ev, -1, line, sizeof(line));
+    cxr_progress_format(&ev, -1, line, sizeof(line));
     CHECK(test_contains(line, "ETA --:--"));
-    CHECK_INT(cxr_fetch_meter_update(&m, 0.0, 0) < 0, 1);
-    CHECK(cxr_fetch_meter_update(&m, 1.0, 1000) == 1000.0);
+    CHECK_INT(cxr_progress_meter_update(&m, 0.0, 0) < 0, 1);
+    CHECK(cxr_progress_meter_update(&m, 1.0, 1000) == 1000.0);
     for (int i = 2; i <= 40; i++)
-        cxr_fetch_meter_update(&m, i * 0.1 + 1.0, (uint64_t)(1000 + 5000 * i * 0.1));
+        cxr_progress_meter_update(&m, i * 0.1 + 1.0, 1000 + 5000 * i * 0.1);
     /* the window forgets the slow first second: about 5000 B/s now */
     {
-        double r = cxr_fetch_meter_update(&m, 5.1, 1000 + 5000 * 4.1);
+        double r = cxr_progress_meter_update(&m, 5.1, 1000 + 5000 * 4.1);
         CHECK(r > 4900 && r < 5100);
     }
 }

@@ -5,7 +5,8 @@
  * and that handles used in parallel threads (one each) agree. Models the
  * test writes itself check the engine's memory: buffers reused between
  * runs and layers, weights held once (the peak RSS of a load), weights
- * given back to a new plan after oneDNN took them. */
+ * given back to a new plan after oneDNN took them; and models with
+ * impossible Reshape and Squeeze shapes are refused, naming the node. */
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -481,6 +482,79 @@ static void generated_models(void)
     free(dir);
 }
 
+/* An int64 initializer (a Reshape shape, Squeeze axes). */
+static void add_ints(pbw *graph, const char *name, int count, const int64_t *values)
+{
+    pbw t = {0};
+    pb_int(&t, 1, (uint64_t)count);
+    pb_int(&t, 2, 7);
+    pb_str(&t, 8, name);
+    pb_bytes(&t, 9, values, (size_t)count * sizeof(int64_t));
+    pb_msg(graph, 5, &t);
+}
+
+/* x [1,8] -> OP(x, k) with k the int64 initializer 'values' -> y [out]. */
+static int write_shape_op(const char *path, const char *op, int count, const int64_t *values,
+                          int out_rank, const int64_t *out)
+{
+    pbw g = {0};
+    int64_t x[2] = {1, 8};
+    add_node(&g, op, "x k", "y", NULL);
+    pb_str(&g, 2, "shape_op");
+    add_ints(&g, "k", count, values);
+    add_io(&g, 11, "x", 2, x);
+    add_io(&g, 12, "y", out_rank, out);
+    return write_model(&g, path);
+}
+
+/* A model the engine must refuse at load: 'want' and a message that names
+ * the node and says what is wrong, never a crash or a plan. */
+static void refused(const char *dir, const char *op, int count, const int64_t *values,
+                    cxrinfer_status want, const char *says)
+{
+    char path[4096], err[512] = "";
+    int64_t out[2] = {1, 8};
+    cxrinfer_model *m = NULL;
+    snprintf(path, sizeof path, "%s/bad.onnx", dir);
+    CHECK(write_shape_op(path, op, count, values, 2, out));
+    CHECK_INT(cxrinfer_model_load(path, NULL, &m, err, sizeof err), want);
+    CHECK(m == NULL);
+    if (!test_contains(err, says) || !test_contains(err, op))
+        fprintf(stderr, "model %s: message '%s', want '%s'\n", op, err, says);
+    CHECK(test_contains(err, says) && test_contains(err, op));
+    cxrinfer_model_free(m);
+    unlink(path);
+}
+
+/* Reshape and Squeeze with impossible shapes: refused with the reason. */
+static void bad_shape_models(void)
+{
+    char *dir = test_tmpdir("infer-bad");
+    int64_t two_unknown[2] = {-1, -1}, indivisible[3] = {1, -1, 3}, fewer[2] = {1, 3};
+    int64_t negative[2] = {1, -5}, wide[1] = {1}, far[1] = {5};
+    int64_t fine[3] = {1, 2, 4};
+    char path[4096], err[512] = "";
+    int64_t out3[3] = {1, 2, 4};
+    cxrinfer_model *m = NULL;
+    refused(dir, "Reshape", 2, two_unknown, CXRINFER_ERR_SHAPE, "the shape has two -1 values");
+    refused(dir, "Reshape", 3, indivisible, CXRINFER_ERR_SHAPE,
+            "cannot infer -1: 8 values do not divide into 3");
+    refused(dir, "Reshape", 2, fewer, CXRINFER_ERR_SHAPE, "(8 values) into 3 values");
+    refused(dir, "Reshape", 2, negative, CXRINFER_ERR_SHAPE, "the shape holds -5");
+    refused(dir, "Squeeze", 1, wide, CXRINFER_ERR_SHAPE, "cannot squeeze axis 1 of size 8");
+    refused(dir, "Squeeze", 1, far, CXRINFER_ERR_SHAPE, "axis 5 is out of range or repeated");
+    /* and the same model with a possible shape loads and runs */
+    snprintf(path, sizeof path, "%s/good.onnx", dir);
+    CHECK(write_shape_op(path, "Reshape", 3, fine, 3, out3));
+    CHECK_INT(cxrinfer_model_load(path, NULL, &m, err, sizeof err), CXRINFER_OK);
+    if (!m)
+        fprintf(stderr, "good reshape model: %s\n", err);
+    cxrinfer_model_free(m);
+    unlink(path);
+    rmdir(dir);
+    free(dir);
+}
+
 typedef struct job {
     const char *path;
     float out[4 * 4];
@@ -532,6 +606,7 @@ int main(void)
 {
     basics();
     generated_models();
+    bad_shape_models();
     const char *dir = test_shared_dir();
     if (!dir) {
         fprintf(stderr, "skip: model tests need the shared models\n");

@@ -2,8 +2,11 @@
  * whole and well formed: metadata.csv parses with 28 columns and the real
  * header, its rows give the counts tools/mkdemo.h promises, every image it
  * names decodes (the '.png' that is a JPEG sniffs as JPEG), the zip has the
- * Kermany layout, names, counts and junk, and model.onnx is a ModelProto
- * that libcxrinfer loads and whose scores vary from image to image. */
+ * Kermany layout, names, counts and junk, kermany-sample/ holds the real
+ * sample's names at the sides mkdemo.h promises, and model.onnx is a
+ * ModelProto that libcxrinfer loads and whose scores vary from image to
+ * image. */
+#include <dirent.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -247,6 +250,75 @@ static void check_archive(const char *dir)
     CHECK(z.train_normal >= MKDEMO_COVID_TRAIN + 6);
 }
 
+/* kermany-sample/: the counts and sides mkdemo.h promises, every image
+ * decodes, Kermany names; with ../shared, the real sample's names. */
+typedef struct sample_counts {
+    size_t files, large, in_range, undecodable, bad_names, real_names;
+} sample_counts;
+
+static void check_sample_image(sample_counts *c, const char *path, const char *name,
+                               const char *klass, const char *shared)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    cxr_image img = {0};
+    char real[2048];
+    c->files++;
+    if (!kermany_name(name, klass))
+        c->bad_names++;
+    if (cxr_read_file(path, &data, &len, NULL) != CXR_OK ||
+        cxr_image_decode(data, len, 0, 0, &img, NULL) != CXR_OK)
+        c->undecodable++;
+    else if (img.width == MKDEMO_SAMPLE_LARGE_SIDE)
+        c->large++;
+    else if (img.width >= MKDEMO_SAMPLE_SIDE_MIN && img.width <= MKDEMO_SAMPLE_SIDE_MAX &&
+             img.height >= MKDEMO_SAMPLE_SIDE_MIN && img.height <= MKDEMO_SAMPLE_SIDE_MAX)
+        c->in_range++;
+    snprintf(real, sizeof(real), "%s/data/kermany-sample/chest_xray/train/%s/%s",
+             shared ? shared : "", klass, name);
+    c->real_names += shared && cxr_is_file(real);
+    cxr_image_release(&img);
+    free(data);
+}
+
+static void check_sample_class(const char *dir, const char *klass, size_t want,
+                               size_t want_large, const char *shared)
+{
+    sample_counts c = {0};
+    char path[1024], file[1400];
+    struct dirent *d;
+    DIR *dp;
+    snprintf(path, sizeof(path), "%s/kermany-sample/chest_xray/train/%s", dir, klass);
+    dp = opendir(path);
+    CHECK(dp != NULL);
+    while (dp && (d = readdir(dp)) != NULL) {
+        if (d->d_name[0] == '.')
+            continue;
+        snprintf(file, sizeof(file), "%s/%s", path, d->d_name);
+        check_sample_image(&c, file, d->d_name, klass, shared);
+    }
+    if (dp)
+        closedir(dp);
+    CHECK_INT(c.files, want);
+    CHECK_INT(c.large, want_large);
+    CHECK_INT(c.in_range, want - want_large);
+    CHECK_INT(c.undecodable, 0);
+    CHECK_INT(c.bad_names, 0);
+    if (shared)
+        CHECK_INT(c.real_names, want);
+}
+
+static void check_kermany_sample(const char *dir)
+{
+    const char *shared = getenv("CXR_SHARED_DIR");
+    char probe[1024];
+    snprintf(probe, sizeof(probe), "%s/data/kermany-sample/README.md", shared ? shared : "");
+    if (!shared || !cxr_is_file(probe))
+        shared = NULL;   /* the names are compared when ../shared is there */
+    check_sample_class(dir, "NORMAL", MKDEMO_SAMPLE_NORMAL, MKDEMO_SAMPLE_LARGE, shared);
+    check_sample_class(dir, "PNEUMONIA", MKDEMO_SAMPLE_PNEUMONIA, 0, shared);
+}
+
 /* Walks one protobuf message, bounded; returns the fields seen as a bit
  * mask (fields 1..31) or 0 when malformed. */
 static uint32_t pb_fields(const unsigned char *p, size_t len)
@@ -383,6 +455,7 @@ int main(void)
     if (cxr_is_file(complete)) {
         check_metadata(dir);
         check_archive(dir);
+        check_kermany_sample(dir);
         check_model(dir);
     }
     return test_finish();
