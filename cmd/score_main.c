@@ -1,13 +1,12 @@
 /* score_main.c: cxrprep-score, scoring the image sets (or one image) with
  * a trained ONNX model and writing the per-set results and the report. */
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "openmp_passive.h"
 #include "progress_line.h"
 #include "score.h"
 
@@ -163,28 +162,6 @@ static cxr_status dispatch(score_args *a, cxr_cli *cli, cxr_error *err)
     return st;
 }
 
-/* The engine's OpenMP threads spin while they wait by default, taking the
- * cores from the decoding threads: on a small model (many short engine
- * calls) that halved the end-to-end rate here (25.6 against 49.6 images/s
- * passive); on the recipe's VGG16, pinned to two cores, passive gave 0.905
- * to 0.965 of the engine-alone rate, spinning 0.908. libgomp reads its wait
- * policy once, when loaded, so unless the user chose one, run again with
- * PASSIVE set. */
-static void passive_openmp(char **argv)
-{
-    char self[PATH_MAX];
-    ssize_t n;
-    if (getenv("OMP_WAIT_POLICY") || setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0)
-        return;
-    /* the link's target, not the link: under valgrind --trace-children=yes,
-     * exec of /proc/self/exe starts valgrind's own tool, which fails */
-    n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (n <= 0)
-        return;
-    self[n] = '\0';
-    execv(self, argv); /* on failure, go on as we are */
-}
-
 int main(int argc, char **argv)
 {
     cxr_error err = {0};
@@ -192,7 +169,7 @@ int main(int argc, char **argv)
     score_args args = {0};
     cxr_status st;
 
-    passive_openmp(argv);
+    cxr_openmp_passive(argv);
     st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &args, &err);
 
     if (st == CXR_OK && !cli.exit_now)

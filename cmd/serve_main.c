@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "openmp_passive.h"
 #include "serve.h"
 
 enum { OPT_BIND = 1, OPT_MODEL, OPT_PORT };
@@ -94,6 +95,7 @@ int main(int argc, char **argv)
     cxr_cli cli;
     cxr_status st;
 
+    cxr_openmp_passive(argv);
     return_memory();
     st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &opt, &err);
 
