@@ -17,7 +17,8 @@ I=${CXR_TEST_IMAGES:-$MIRROR/images}
 good=${CXR_TEST_GOOD:-demo-covid-p9.jpeg demo-covid-p2.jpg demo-covid-p3.png demo-covid-p4.png}
 holdout=${CXR_TEST_HOLDOUT:-demo-covid-p13.jpeg demo-covid-p14.jpg}
 # a layout.max_dimension that IM-0177-0001.jpeg (and a few more NORMAL
-# images) is over, and one that every image of the sample is over
+# images) is over, and one that every image of the sample is over (the demo
+# sample's sides: MKDEMO_SAMPLE_LARGE_SIDE, MKDEMO_SAMPLE_SIDE_* in tools/mkdemo.h)
 some_over=${CXR_TEST_MAX_DIM_SOME:-600}
 all_over=${CXR_TEST_MAX_DIM_ALL:-200}
 [ -f "$K/chest_xray/train/NORMAL/IM-0177-0001.jpeg" ] ||
@@ -164,7 +165,7 @@ check "png: other digest" [ "$(digest)" != "$first" ]
 check "png: damaged scan quarantined" grep -q '^10_dataset/covid/damaged.png,.*bad Huffman code' "$L/quarantine.csv"
 # an oversized image of a nominal draw gives way to the next of the draw's
 # order: the counts hold, the draws stay disjoint
-expect_exit 0 "oversized" layout --set layout.max_dimension=$some_over
+expect_exit 0 "oversized" layout --set "layout.max_dimension=$some_over"
 check "oversized: quarantined" grep -q "IM-0177-0001.jpeg,normal_train,quarantined: .*$some_over" "$L/quarantine.csv"
 check "oversized: replaced, 10_dataset/normal still 6" [ "$(nfiles "$D/10_dataset/normal")" = 6 ]
 check "oversized: normal_validation still 3" [ "$(nfiles "$D/dataset_validation/normal_validation")" = 3 ]
@@ -173,7 +174,7 @@ check "oversized: the draws stay disjoint" [ -z "$(ls "$D/10_dataset/normal" "$D
 check "oversized: not in the tree" [ ! -e "$D/10_dataset/normal/IM-0177-0001.jpeg" ]
 oversized=$(digest)
 # too few candidates once the oversized ones are out: an error naming the draw
-expect_exit 4 "too few usable candidates" layout --set layout.max_dimension=$all_over
+expect_exit 4 "too few usable candidates" layout --set "layout.max_dimension=$all_over"
 check "too few: names the draw and the shortfall" stderr_has "draw 'normal_train' needs 6 images but only 0 of its 20 candidates can be laid out (20 failed verification"
 check "too few: tree unchanged" [ "$(digest)" = "$oversized" ]
 expect_exit 0 "seed 7" sample --set seed=7

@@ -125,8 +125,7 @@ static int counted_main(int argc, char **argv, char **envp)
     shim.own_only = getenv("CXR_FAIL_ALLOC_OWN") != NULL;
     if (dladdr((void *)real_main, &info))
         shim.exe_base = info.dli_fbase;
-    if (shim.count_file)
-        atexit(write_count);
+    atexit(write_count); /* disarms: exit handlers (libgcov's dump) are not main's */
     shim.armed = 1;
     return real_main(argc, argv, envp);
 }
