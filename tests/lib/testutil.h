@@ -99,4 +99,18 @@ static inline char *test_tmpdir(const char *tag)
     return path;
 }
 
+/* Ends a test that made 'dir' with test_tmpdir: removes it when every check
+ * passed (kept to look at otherwise), frees it, and returns test_finish(). */
+static inline int test_done_in(char *dir)
+{
+    char cmd[1200];
+    if (!test_failures) {
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot remove '%s'\n", dir);
+    }
+    free(dir);
+    return test_finish();
+}
+
 #endif

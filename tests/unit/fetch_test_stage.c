@@ -574,12 +574,5 @@ int main(void)
     test_chaos();
     test_verify_cache();
     test_server_stop(&srv);
-    if (!test_failures) {
-        char cmd[1200];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "cannot remove '%s'\n", dir);
-    }
-    free(dir);
-    return test_finish();
+    return test_done_in(dir);
 }

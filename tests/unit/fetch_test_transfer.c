@@ -513,12 +513,5 @@ int main(void)
     test_connection_reuse();
     test_busy_partial();
     test_server_stop(&srv);
-    if (!test_failures) {
-        char cmd[1200];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "cannot remove '%s'\n", dir);
-    }
-    free(dir);
-    return test_finish();
+    return test_done_in(dir);
 }
