@@ -567,16 +567,17 @@ int main(void)
 {
     const char *shared = test_shared_dir(); /* test_image_real */
 
-    test_png_16bit();
-    test_png_grey_alpha();
-    test_png_bad();
-    test_unknown();
-    test_resize();
-    test_write_png();
-    return test_finish();
-}
     if (shared) {
         test_real_images(shared);
         test_corrupt_jpeg(shared);
         return test_finish();
     }
+    test_png_16bit();
+    test_png_grey_alpha();
+    test_png_bad();
+    test_png_verify();
+    test_unknown();
+    test_resize();
+    test_write_png();
+    return test_finish();
+}
