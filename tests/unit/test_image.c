@@ -575,7 +575,6 @@ int main(void)
     test_png_16bit();
     test_png_grey_alpha();
     test_png_bad();
-    test_png_verify();
     test_unknown();
     test_resize();
     test_write_png();
