@@ -6,7 +6,9 @@
 # the recipe's model shape (bench/infer_vgg_model.py, the engine benchmark's
 # generator: VGG16 base, 224x224, 15,304,898 random parameters). Engine and
 # end-to-end runs alternate, so a load change on the machine hits both;
-# medians and their ratio are printed (target: end-to-end >= 85% of the engine alone). The engine alone
+# medians and their ratio are printed (targets: end to end >= 0.85 of the
+# engine alone with the default exact decode, >= 0.95 with score.decode:
+# fast, a row of its own). The engine alone
 # runs with both OpenMP wait policies and the faster one is the baseline;
 # cxrprep-score sets OMP_WAIT_POLICY=PASSIVE itself unless the user set it.
 #
@@ -50,7 +52,7 @@ score:
 YAML
 rate() { sed -n 's/.*: \([0-9.]*\) images\/s.*/\1/p' | head -1; }
 median() { sort -n | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-for f in engine engine_passive e2e e2e_normal; do : > "$W/$f"; done
+for f in engine engine_passive e2e e2e_normal e2e_fast; do : > "$W/$f"; done
 echo "cxrprep-score benchmark: $(nproc) cores, engine threads $ET, decode threads $DT, batch $BATCH, $REPS reps"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ER="$BUILD/bin/score_engine_rate"
@@ -60,12 +62,14 @@ for r in $(seq "$REPS"); do
   s=$(env -u OMP_WAIT_POLICY "$BUILD/bin/cxrprep-score" --config "$W/bench.yaml" | rate)
   n=$(env -u OMP_WAIT_POLICY "$BUILD/bin/cxrprep-score" --config "$W/bench.yaml" \
         --set score.decode_priority=normal | rate)
+  f=$(env -u OMP_WAIT_POLICY "$BUILD/bin/cxrprep-score" --config "$W/bench.yaml" \
+        --set score.decode=fast | rate)
   echo "$e" >> "$W/engine"; echo "$p" >> "$W/engine_passive"
-  echo "$s" >> "$W/e2e"; echo "$n" >> "$W/e2e_normal"
-  echo "rep $r: engine alone $e (OpenMP default) $p (passive); end to end $s (defaults) $n (decode priority normal) images/s"
+  echo "$s" >> "$W/e2e"; echo "$n" >> "$W/e2e_normal"; echo "$f" >> "$W/e2e_fast"
+  echo "rep $r: engine alone $e (OpenMP default) $p (passive); end to end $s (defaults) $n (decode priority normal) $f (decode fast) images/s"
 done
 E=$(median < "$W/engine"); P=$(median < "$W/engine_passive")
-S=$(median < "$W/e2e"); N=$(median < "$W/e2e_normal")
+S=$(median < "$W/e2e"); N=$(median < "$W/e2e_normal"); F=$(median < "$W/e2e_fast")
 BEST=$(echo "$E $P" | awk '{print ($1 > $2) ? $1 : $2}')
 ratio() { echo "$1 $BEST" | awk '{printf "%.2f", $1/$2}'; }
 echo
@@ -74,5 +78,6 @@ printf '%-52s %10.2f %8s\n' "engine alone, OpenMP wait policy default" "$E" "$(r
 printf '%-52s %10.2f %8s\n' "engine alone, OMP_WAIT_POLICY=passive" "$P" "$(ratio "$P")"
 printf '%-52s %10.2f %8s\n' "cxrprep-score end to end (decode low, OpenMP passive)" "$S" "$(ratio "$S")"
 printf '%-52s %10.2f %8s\n' "cxrprep-score end to end, decode priority normal" "$N" "$(ratio "$N")"
-echo "ratios against the faster engine-alone median; target: end to end >= 0.85"
+printf '%-52s %10.2f %8s\n' "cxrprep-score end to end, score.decode: fast" "$F" "$(ratio "$F")"
+echo "ratios against the faster engine-alone median; targets: end to end >= 0.85 (exact), >= 0.95 (fast)"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

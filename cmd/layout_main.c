@@ -1,6 +1,7 @@
 /* layout_main.c: cxrprep-layout, the stage that builds the training and
  * validation trees (pipeline/layout.h). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "layout.h"
@@ -57,7 +58,12 @@ int main(int argc, char **argv)
     cxr_progress_printer line;
     cxr_progress_sink progress;
     int force = 0;
-    cxr_status st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &force, &err);
+    cxr_status st;
+    /* libarchive gives each zip entry's DOS time to mktime(); with TZ unset,
+     * glibc stats /etc/localtime on every call (4 per entry). The same zone,
+     * named, is read once. */
+    setenv("TZ", ":/etc/localtime", 0);
+    st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &force, &err);
     if (st == CXR_OK && !cli.exit_now)
         st = cxr_cli_load_config(&cli, &conf, &err);
     if (st == CXR_OK && !cli.exit_now) {

@@ -1,6 +1,7 @@
 /* sample_main.c: cxrprep-sample, the stage that draws the Kermany images
  * of every draw the config declares (pipeline/sample.h). */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 #include "progress_line.h"
@@ -31,7 +32,12 @@ int main(int argc, char **argv)
     cxr_sample_result res;
     cxr_progress_printer line;
     cxr_progress_sink progress;
-    cxr_status st = cxr_cli_parse(&spec, argc, argv, &cli, NULL, NULL, &err);
+    cxr_status st;
+    /* libarchive gives each zip entry's DOS time to mktime(); with TZ unset,
+     * glibc stats /etc/localtime on every call (4 per entry). The same zone,
+     * named, is read once. */
+    setenv("TZ", ":/etc/localtime", 0);
+    st = cxr_cli_parse(&spec, argc, argv, &cli, NULL, NULL, &err);
     if (st == CXR_OK && !cli.exit_now)
         st = cxr_cli_load_config(&cli, &conf, &err);
     if (st == CXR_OK && !cli.exit_now) {

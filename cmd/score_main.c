@@ -31,6 +31,7 @@ static const cxr_cli_spec spec = {
     "  cxrprep-score --model covid.onnx --image xray.jpeg    # NEGATIVE 53%\n"
     "  cxrprep-score --model covid.onnx --image xray.jpeg --labelled-copy out/\n"
     "  cxrprep-score --config c.yaml --model model2 --image xray.jpeg  # a score.models name\n"
+    "  cxrprep-score --config c.yaml --set score.decode=fast  # JPEGs DCT-scaled (opt-in)\n"
     "  cxrprep-score --config c.yaml --shard 2/8      # one task of a job array\n"
     "  cxrprep-score --config c.yaml --merge 8        # after all 8 shards\n",
     options, 0, NULL,

@@ -176,9 +176,10 @@ const cxr_schema_key cxr_config_schema[] = {
      "threads of the inference engine (0: all cores)"},
     {"score.decode_priority", CXR_T_ENUM, OPT, "low", "low|normal", 0, 0,
      "low: decoding threads yield the cores to the engine (nice 19) and use what it leaves"},
-    {"score.decode", CXR_T_ENUM, OPT, "exact", "exact|fast", 0, 0,
-     "exact: the recipe's full decode, then the bilinear resize; fast: JPEGs come out of the "
-     "IDCT scaled to the smallest k/8 still >= the model's input, then the same resize"},
+    {"score.decode", CXR_T_ENUM, OPT, NULL, "exact|fast", 0, 0,
+     "exact (when absent, so that the score section's hash stays what it was): the recipe's "
+     "full decode, then the bilinear resize; fast: JPEGs come out of the IDCT scaled to the "
+     "smallest k/8 still >= the model's input, then the same resize"},
     {"score.batch", CXR_T_INT, OPT, "4", NULL, 1, 1024, "images per engine call"},
     {"score.max_dimension", CXR_T_INT, OPT, "16384", NULL, 1, 65535,
      "images with a wider or taller side are reported as failed"},

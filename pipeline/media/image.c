@@ -21,6 +21,7 @@
 
 #include "fsutil.h"
 #include "image_jpeg.h"
+#include "image_png.h"
 
 cxr_image_format cxr_image_sniff(const unsigned char *d, size_t len)
 {
@@ -329,6 +330,8 @@ cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimen
         if (st != CXR_ERR_UNSUPPORTED)
             return st;
     }
+    if (fmt == CXR_IMG_PNG && cxr_png_verify(data, len, err) == CXR_OK)
+        return CXR_OK;
     st = decode_checked(fmt, data, len, 0, 1, 8, &img, err);
     cxr_image_release(&img);
     return st;

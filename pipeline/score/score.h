@@ -17,7 +17,10 @@
  * take the same input shape.
  *
  * Images are decoded and preprocessed (preprocess.h) by score.threads
- * threads while the engine runs batches, so decoding overlaps inference.
+ * threads while the engine runs batches, so decoding overlaps inference;
+ * score.decode: fast (opt-in) lets a JPEG come out of the IDCT already
+ * scaled down to no less than the model's input, and the JSONs, shard.json
+ * and the report then say so (an exact run writes what it always wrote).
  *
  * Large sets: a run with shard K of N scores every N-th image of each set
  * (by sorted name, starting at the K-th) into

@@ -4,8 +4,11 @@
  * so that they never slow the engine's threads), and the calling thread
  * runs the engines of a group of models (one input shape) on batches of
  * ready images, each decoded image once for all of them. Two bounded queues
- * keep memory flat; every result lands in its own item, so the output
- * order never depends on thread timing. */
+ * keep memory flat: the ready one holds two engine batches (and one image
+ * per worker), so the workers decode the next batch in full while the
+ * engine runs this one; every result lands in its own item, so the output
+ * order never depends on thread timing. score.decode (cfg->decode) picks
+ * the exact or the fast decode. */
 #include "score_internal.h"
 
 #include <math.h>
@@ -451,7 +454,7 @@ cxr_status cxr_score_pipeline_run(score_plan *plan, score_engine *const *engines
     sh.shape = (cxr_prep_shape){first->width, first->height, first->channels};
     workers = calloc((size_t)cfg->threads, sizeof(*workers));
     if (!workers || !queue_init(&sh.todo, (size_t)cfg->threads * 2) ||
-        !queue_init(&sh.ready, (size_t)cfg->batch + (size_t)cfg->threads)) {
+        !queue_init(&sh.ready, 2 * (size_t)cfg->batch + (size_t)cfg->threads)) {
         free(workers), free(sh.todo.slot), free(sh.ready.slot);
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory starting the pipeline");
     }

@@ -102,7 +102,7 @@ static cxr_status read_models(const cxr_config *conf, cxr_score_settings *out, c
 cxr_status cxr_score_settings_read(const cxr_config *conf, cxr_score_settings *out,
                                    cxr_error *err)
 {
-    const char *report = cxr_config_str(conf, "score.report");
+    const char *report = cxr_config_str(conf, "score.report"), *decode;
     cxr_status st;
 
     memset(out, 0, sizeof(*out));
@@ -117,7 +117,8 @@ cxr_status cxr_score_settings_read(const cxr_config *conf, cxr_score_settings *o
     out->threads = (int)cxr_config_int(conf, "score.threads");
     out->engine_threads = (int)cxr_config_int(conf, "score.engine_threads");
     out->decode_low_priority = strcmp(cxr_config_str(conf, "score.decode_priority"), "low") == 0;
-    out->decode_fast = strcmp(cxr_config_str(conf, "score.decode"), "fast") == 0;
+    decode = cxr_config_str(conf, "score.decode"); /* absent: exact */
+    out->decode_fast = decode && strcmp(decode, "fast") == 0;
     out->batch = (int)cxr_config_int(conf, "score.batch");
     out->max_dimension = (int)cxr_config_int(conf, "score.max_dimension");
     out->histogram_bins = (int)cxr_config_int(conf, "score.histogram_bins");

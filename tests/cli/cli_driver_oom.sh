@@ -3,7 +3,7 @@
 # tests/e2e/oom_sweep.sh does it for the stages: `cxrprep status`, `cxrprep
 # run` with nothing to do, `run --dry-run` and `run --force` (which starts
 # cxrprep-select, whose allocation N fails as well) run with the Nth
-# allocation failing (tests/lib/failmalloc.c), for every N up to 120 and a
+# allocation failing (tests/lib/failmalloc.c), for every N up to DENSE (60) and a
 # sample of the rest. Each run exits as a clean run does, or exits 10 with
 # "out of memory" on stderr; the lock file stays the one before or becomes
 # a whole new one (never cut off); never an abort, a crash or another code.
@@ -11,7 +11,9 @@
 need python3 python3
 SHIM=$CXR_BUILD_DIR/tests/libfailmalloc.so
 [ -f "$SHIM" ] || { echo "FAIL: $SHIM not built"; exit 1; }
-POINTS=${CXR_OOM_POINTS:-160}
+# every allocation up to DENSE, then POINTS in all, per sweep
+DENSE=${CXR_OOM_DENSE:-60}
+POINTS=${CXR_OOM_POINTS:-110}
 hdr='patientid,offset,sex,age,finding,survival,intubated,intubation_present,went_icu,needed_supplemental_O2,extubated,temperature,pO2_saturation,leukocyte_count,neutrophil_count,lymphocyte_count,view,modality,date,location,folder,filename,doi,url,license,clinical_notes,other_notes,'
 row() { echo "$1,0,M,50,COVID-19,,,,,,,,,,,,PA,X-ray,$2,x,images,$3,d,u,,n,,"; }
 { echo "$hdr"; row 1 '"March 4, 2020"' a.jpg; row 2 2020 b.jpg; } > "$T/m.csv"
@@ -37,7 +39,7 @@ sweep() {
   rc=$?
   [ "$rc" = "$want" ] || { bad "$name: clean run exit $rc, want $want: $(head -c 300 "$T/ref.err")"; return; }
   total=$(cat "$T/count")
-  step=$(( total > 120 ? (total - 120) / (POINTS - 120) + 1 : 1 ))
+  step=$(( total > DENSE ? (total - DENSE) / (POINTS - DENSE) + 1 : 1 ))
   n=1 runs=0 nomem=0
   while [ "$n" -le "$total" ]; do
     rm -rf "$T/work"; cp -a "$T/base" "$T/work"
@@ -52,7 +54,7 @@ sweep() {
     esac
     cmp -s "$T/work/cxrprep-run.lock" "$T/base/cxrprep-run.lock" ||
       whole_lock "$T/work/cxrprep-run.lock" || bad "$name: allocation $n: lock file cut off"
-    if [ "$n" -lt 120 ]; then n=$((n + 1)); else n=$((n + step)); fi
+    if [ "$n" -lt "$DENSE" ]; then n=$((n + 1)); else n=$((n + step)); fi
   done
   echo "$name: $total allocations, $runs runs, $nomem out of memory"
   check "$name: some runs ran out of memory" [ "$nomem" -gt 0 ]

@@ -2,7 +2,7 @@
 # oom_sweep.sh STAGE: out of memory, the way sqlite tests it. Runs one stage
 # (select, sample, layout or score) on the demo with the Nth allocation of
 # its main() failing (tests/lib/failmalloc.c, LD_PRELOAD), for every N up to
-# 150 and then a dense sample of the rest, and checks each run: exit 0 with
+# DENSE (100) and then a sample of the rest, and checks each run: exit 0 with
 # the same outputs as a clean run, or exit 10 with "out of memory" on stderr
 # and the stage's outputs not in place (never abort, a crash, another exit
 # code or a misleading message).
@@ -17,7 +17,10 @@
 STAGE=${1:?stage}
 SHIM=$CXR_BUILD_DIR/tests/libfailmalloc.so
 [ -f "$SHIM" ] || { echo "FAIL: $SHIM not built"; exit 1; }
-POINTS=${CXR_OOM_POINTS:-250}
+# the suite's budget: every allocation up to DENSE, then POINTS in all
+# (CXR_OOM_DENSE=400 CXR_OOM_POINTS=2000 for a thorough sweep)
+DENSE=${CXR_OOM_DENSE:-100}
+POINTS=${CXR_OOM_POINTS:-180}
 [ "$STAGE" = select ] || export CXR_FAIL_ALLOC_OWN=1
 cd "$SRC"
 MIRROR=$CXR_BUILD_DIR/demo/mirror
@@ -45,7 +48,7 @@ CXR_COUNT_ALLOC=$T/count LD_PRELOAD=$SHIM "$BIN/cxrprep-$STAGE" $(stage_args "$T
   >/dev/null 2>"$T/ref.err" || { cat "$T/ref.err"; bad "reference run"; finish; exit 1; }
 total=$(cat "$T/count")
 echo "$STAGE: $total allocations"
-step=$(( total > 150 ? (total - 150) / (POINTS - 150) + 1 : 1 ))
+step=$(( total > DENSE ? (total - DENSE) / (POINTS - DENSE) + 1 : 1 ))
 
 n=1; runs=0; nomem=0
 while [ "$n" -le "$total" ]; do
@@ -66,7 +69,7 @@ while [ "$n" -le "$total" ]; do
         done ;;
     *) bad "allocation $n: exit $rc, want 0 or 10: $(head -c 300 "$T/err")" ;;
   esac
-  if [ "$n" -lt 150 ]; then n=$((n + 1)); else n=$((n + step)); fi
+  if [ "$n" -lt "$DENSE" ]; then n=$((n + 1)); else n=$((n + step)); fi
 done
 echo "$STAGE: $runs runs, $nomem out of memory, $((runs - nomem)) succeeded"
 check "some runs hit an allocation failure" [ "$nomem" -gt 0 ]

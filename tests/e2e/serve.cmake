@@ -9,3 +9,6 @@ foreach(t serve_api serve_load serve_curation serve_browser)
 endforeach()
 set_tests_properties(serve_api serve_load serve_curation PROPERTIES TIMEOUT 300)
 set_tests_properties(serve_browser PROPERTIES TIMEOUT 900)
+# the load test and the browser run the same server code as serve_api and
+# serve_curation, which the sanitizer build runs
+set_tests_properties(serve_load serve_browser PROPERTIES LABELS nosan)

@@ -4,7 +4,7 @@
 # CXR_FUZZ_SECONDS. Label 'fuzz'; also 'nosan': the targets carry their own
 # ASan and UBSan, so the suite's ASan pass (ctest -LE nosan) does not rerun
 # them. Longer runs: sh scripts/fuzz.sh SECONDS.
-set(CXR_FUZZ_SECONDS 15 CACHE STRING "seconds each fuzz target runs in ctest")
+set(CXR_FUZZ_SECONDS 10 CACHE STRING "seconds each fuzz target runs in ctest")
 set(CXR_FUZZ_TARGETS csv select config onnx image zip)
 set(CXR_FUZZ_BUILD ${PROJECT_BINARY_DIR}/fuzz)
 

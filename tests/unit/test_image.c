@@ -12,6 +12,7 @@
 
 #include "fsutil.h"
 #include "image.h"
+#include "image_png.h"
 #include "testutil.h"
 
 typedef struct buf {
@@ -171,6 +172,37 @@ static void test_png_bad(void)
     /* with no cap, the data is far too short for the header: an error, no crash */
     CHECK(cxr_image_decode(b.d, b.len, 0, 3, &img, &err) != CXR_OK);
     CHECK(img.pixels == NULL);
+    free(b.d);
+}
+
+/* cxr_png_verify (zlib, no pixel decode) vouches only for PNGs stb_image
+ * decodes; everything else goes to stb_image, whose verdict stands. */
+static void test_png_verify(void)
+{
+    unsigned char raw[6] = {1, 2, 7, 4, 5, 6};
+    cxr_error err = {0};
+    buf b = make_png(2, 2, 8, 0, raw, 2, 2);
+    CHECK_INT(cxr_png_verify(b.d, b.len, &err), CXR_OK);
+    CHECK_INT(cxr_image_verify(b.d, b.len, 0, &err), CXR_OK);
+    free(b.d);
+    b = make_png(2, 3, 8, 0, raw, 2, 2); /* one row short */
+    CHECK_INT(cxr_png_verify(b.d, b.len, &err), CXR_ERR_UNSUPPORTED);
+    CHECK_INT(cxr_image_verify(b.d, b.len, 0, &err), CXR_ERR_INPUT);
+    free(b.d);
+    b = make_png(2, 1, 8, 0, raw, 2, 2); /* a row more than the header says */
+    CHECK_INT(cxr_png_verify(b.d, b.len, &err), CXR_ERR_UNSUPPORTED);
+    CHECK_INT(cxr_image_verify(b.d, b.len, 0, &err), CXR_OK); /* stb_image takes it */
+    free(b.d);
+    b = make_png(1, 3, 8, 0, raw, 2, 2); /* rows 0 1 | 2 0 | 7 4: filter type 7 */
+    CHECK_INT(cxr_png_verify(b.d, b.len, &err), CXR_ERR_UNSUPPORTED);
+    CHECK_INT(cxr_image_verify(b.d, b.len, 0, &err), CXR_ERR_INPUT);
+    free(b.d);
+    b = make_png(2, 2, 3, 0, raw, 2, 2); /* bit depth 3 */
+    CHECK_INT(cxr_png_verify(b.d, b.len, &err), CXR_ERR_UNSUPPORTED);
+    free(b.d);
+    b = make_png(2, 2, 8, 3, raw, 2, 2); /* palette colour without PLTE */
+    CHECK_INT(cxr_png_verify(b.d, b.len, &err), CXR_ERR_UNSUPPORTED);
+    CHECK_INT(cxr_image_verify(b.d, b.len, 0, &err), CXR_ERR_INPUT);
     free(b.d);
 }
 
@@ -575,6 +607,7 @@ int main(void)
     test_png_16bit();
     test_png_grey_alpha();
     test_png_bad();
+    test_png_verify();
     test_unknown();
     test_resize();
     test_write_png();
