@@ -72,6 +72,9 @@ int main(int argc, char **argv)
         cxr_progress_printer_clear(&line);
         if (st == CXR_OK && !cli.quiet)
             report(&res);
+        if (st == CXR_OK && res.state_unsaved[0]) /* a warning, even with --quiet */
+            fprintf(stderr, "%s: warning: cache/layout.state not saved (%s): the next run "
+                    "rebuilds the trees\n", spec.prog, res.state_unsaved);
     }
     cxr_config_free(conf);
     cxr_cli_release(&cli);

@@ -10,6 +10,7 @@
 
 #include <csv.h>
 
+#include "fsutil.h"
 #include "utf8.h"
 
 typedef struct reader {
@@ -171,8 +172,7 @@ cxr_status cxr_csv_read(const char *path, const char *display_name,
     r.err = err;
     f = fopen(path, "rb");
     if (!f)
-        return cxr_fail(err, errno == ENOENT ? CXR_ERR_MISSING : CXR_ERR_IO,
-                        "cannot open '%s': %s", r.name, strerror(errno));
+        return cxr_fail_open(err, r.name, errno);
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
         fclose(f);
         return cxr_fail(err, CXR_ERR_NOMEM, "out of memory reading '%s'", r.name);

@@ -6,6 +6,7 @@
  * clean" entries, a file modified less than RACY_NS before it was hashed is
  * not remembered, so it is hashed again next time. */
 #include "filehash.h"
+#include "jsontext.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -114,7 +115,7 @@ cxr_status cxr_filehash_get(cxr_filehash *fh, const char *path, char hex[CXR_SHA
 
 char *cxr_filehash_save(const cxr_filehash *fh)
 {
-    return json_dumps(fh->now, JSON_COMPACT | JSON_SORT_KEYS);
+    return cxr_json_text(fh->now, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
 unsigned long cxr_filehash_hashed(const cxr_filehash *fh)

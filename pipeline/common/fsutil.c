@@ -29,11 +29,22 @@ char *cxr_path_join(const char *a, const char *b)
     return out;
 }
 
+cxr_status cxr_fail_open(cxr_error *err, const char *path, int e)
+{
+    if (e == ENOMEM)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory opening '%s'", path);
+    return cxr_fail(err, e == ENOENT ? CXR_ERR_MISSING : CXR_ERR_IO, "cannot open '%s': %s",
+                    path, strerror(e));
+}
+
 cxr_status cxr_mkdirs(const char *path, cxr_error *err)
 {
     char *buf = cxr_strdup(path);
-    size_t len = strlen(buf);
+    size_t len;
 
+    if (!buf)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    len = strlen(buf);
     for (size_t i = 1; i <= len; i++) {
         if (buf[i] != '/' && buf[i] != '\0')
             continue;
@@ -54,9 +65,12 @@ cxr_status cxr_mkdirs(const char *path, cxr_error *err)
 cxr_status cxr_mkdirs_parent(const char *path, cxr_error *err)
 {
     char *dir = cxr_strdup(path);
-    char *slash = strrchr(dir, '/');
+    char *slash;
     cxr_status st = CXR_OK;
 
+    if (!dir)
+        return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+    slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
         st = cxr_mkdirs(dir, err);
@@ -70,9 +84,11 @@ cxr_status cxr_atomic_open(cxr_atomic_file *af, const char *path, cxr_error *err
     size_t n = strlen(path) + 32;
     int fd;
 
+    cxr_status st;
+
     memset(af, 0, sizeof(*af));
-    if (cxr_mkdirs_parent(path, err) != CXR_OK)
-        return CXR_ERR_IO;
+    if ((st = cxr_mkdirs_parent(path, err)) != CXR_OK)
+        return st;
     af->path = cxr_strdup(path);
     af->tmp_path = malloc(n);
     if (!af->path || !af->tmp_path) {
@@ -85,13 +101,17 @@ cxr_status cxr_atomic_open(cxr_atomic_file *af, const char *path, cxr_error *err
     fd = mkstemp(af->tmp_path);
     if (fd < 0 || !(af->fp = fdopen(fd, "wb"))) {
         int e = errno;
-        if (fd >= 0)
+        if (fd >= 0) { /* fdopen failed: the file exists, remove it */
             close(fd);
-        cxr_fail(err, CXR_ERR_IO, "cannot create '%s': %s", af->tmp_path, strerror(e));
+            unlink(af->tmp_path);
+        }
+        st = e == ENOMEM ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory")
+                         : cxr_fail(err, CXR_ERR_IO, "cannot create '%s': %s", af->tmp_path,
+                                    strerror(e));
         free(af->tmp_path);
-        af->tmp_path = NULL; /* nothing to remove */
+        af->tmp_path = NULL; /* nothing left to remove */
         cxr_atomic_abort(af);
-        return CXR_ERR_IO;
+        return st;
     }
     fchmod(fd, 0644);
     return CXR_OK;
@@ -115,9 +135,11 @@ cxr_status cxr_atomic_commit(cxr_atomic_file *af, cxr_error *err)
         e = errno;
     }
     if (failed) {
-        cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s", af->path, strerror(e));
+        cxr_status st = e == ENOMEM ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory")
+                                    : cxr_fail(err, CXR_ERR_IO, "cannot write '%s': %s",
+                                               af->path, strerror(e));
         cxr_atomic_abort(af);
-        return CXR_ERR_IO;
+        return st;
     }
     free(af->tmp_path);
     af->tmp_path = NULL;
@@ -148,8 +170,7 @@ cxr_status cxr_read_file(const char *path, unsigned char **data, size_t *len,
     *data = NULL;
     *len = 0;
     if (!f)
-        return cxr_fail(err, errno == ENOENT ? CXR_ERR_MISSING : CXR_ERR_IO,
-                        "cannot open '%s': %s", path, strerror(errno));
+        return cxr_fail_open(err, path, errno);
     for (;;) {
         if (used + 1 >= cap) {
             size_t ncap = cap ? cap * 2 : 65536;

@@ -42,6 +42,10 @@ cxr_status cxr_read_file(const char *path, unsigned char **data, size_t *len,
 /* Returns 1 if 'path' exists as a regular file, 0 otherwise. */
 int cxr_is_file(const char *path);
 
+/* The error for a failed open of 'path' with errno 'e': out of memory
+ * (ENOMEM: fopen allocates), missing (ENOENT), else an I/O error. */
+cxr_status cxr_fail_open(cxr_error *err, const char *path, int e);
+
 /* strdup of 's' (NULL copies ""); NULL when out of memory, which the
  * caller reports as CXR_ERR_NOMEM. Caller frees. */
 char *cxr_strdup(const char *s);

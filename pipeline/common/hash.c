@@ -9,6 +9,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "fsutil.h"
+
 struct cxr_sha256 {
     EVP_MD_CTX *ctx;
 };
@@ -98,8 +100,7 @@ cxr_status cxr_sha256_file(const char *path, char hex[CXR_SHA256_HEX],
     size_t got;
 
     if (!f)
-        return cxr_fail(err, errno == ENOENT ? CXR_ERR_MISSING : CXR_ERR_IO,
-                        "cannot open '%s': %s", path, strerror(errno));
+        return cxr_fail_open(err, path, errno);
     h = cxr_sha256_new();
     if (!h) {
         fclose(f);

@@ -10,6 +10,7 @@
 
 #include "config_tree.h"
 #include "fsutil.h"
+#include "jsontext.h"
 
 /* --- loading and overrides --- */
 
@@ -296,7 +297,7 @@ cxr_status cxr_config_hash(const cxr_config *conf, const char *section,
 {
     const cfg_node *node = section ? lookup(conf, section) : conf->root;
     json_t *json = node ? to_json(node) : json_null();
-    char *text = json ? json_dumps(json, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *text = json ? cxr_json_text(json, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 
     if (!text) {
         json_decref(json);
@@ -327,7 +328,7 @@ static void dump_scalar(const char *s, FILE *out)
         return;
     }
     json_t *str = json_string(s);
-    char *text = json_dumps(str, JSON_ENCODE_ANY);
+    char *text = cxr_json_text(str, JSON_ENCODE_ANY);
     fputs(text ? text : "\"\"", out);
     free(text);
     json_decref(str);

@@ -26,6 +26,7 @@ cxr_status cxr_summary_write(const char *path, const char *stage,
     if ((st = cxr_atomic_open(&af, path, err)) != CXR_OK)
         return st;
     /* 12 significant digits: 0.1, not 0.10000000000000001 */
+    errno = 0;
     if (json_dumpf(body, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12)) != 0 ||
         fputc('\n', af.fp) == EOF) {
         int saved = errno;

@@ -248,8 +248,14 @@ static cxr_status build(layout_ctx *c, const char *fingerprint, cxr_layout_resul
         st = cxr_stagedir_commit(&manifests, err);
     else
         cxr_stagedir_abort(&manifests);
-    if (st == CXR_OK)
-        st = cxr_layout_write_state(c, fingerprint, res, err);
+    if (st == CXR_OK) {
+        /* the trees and manifests are in place and whole: the state is a
+         * cache of "up to date", so failing to write it (out of memory, a
+         * full disk) is not the stage failing, only a rebuild next time */
+        cxr_error state_err = {0};
+        if (cxr_layout_write_state(c, fingerprint, res, &state_err) != CXR_OK)
+            snprintf(res->state_unsaved, sizeof(res->state_unsaved), "%s", state_err.msg);
+    }
     if (st != CXR_OK && c->staging)
         (void)cxr_remove_tree(c->staging, NULL);
     free(mdir);

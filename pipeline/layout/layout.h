@@ -106,6 +106,9 @@ typedef struct cxr_layout_result {
     size_t nverified_before;        /* images not decoded again: verified by an
                                        earlier run (cache/verified) */
     char tree_digest[CXR_SHA256_HEX];
+    char state_unsaved[200];        /* why cache/layout.state could not be written
+                                       after the trees were committed ("" when it
+                                       was): the next run then rebuilds them */
 } cxr_layout_result;
 
 /* Runs the stage with a validated config (borrowed). With 'force', the

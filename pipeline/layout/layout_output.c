@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "fsutil.h"
+#include "jsontext.h"
 #include "manifest.h"
 #include "summary.h"
 #include "workdir.h"
@@ -104,7 +105,7 @@ cxr_status cxr_layout_write_state(const layout_ctx *c, const char *fingerprint,
     json_t *j = json_pack("{s:s, s:s, s:I}", "inputs_fingerprint", fingerprint,
                           "tree_sha256", res->tree_digest, "hard_links",
                           (json_int_t)res->nlinked);
-    char *text = j ? json_dumps(j, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
+    char *text = j ? cxr_json_text(j, JSON_SORT_KEYS | JSON_INDENT(2)) : NULL;
     cxr_atomic_file af;
     cxr_status st = text && path ? cxr_atomic_open(&af, path, err) : nomem(err);
     if (st == CXR_OK && fprintf(af.fp, "%s\n", text) < 0) {

@@ -1,12 +1,14 @@
 /* runstate.c: reading and writing the driver's lock file with jansson. */
 #include "runstate.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "fsutil.h"
+#include "jsontext.h"
 
 struct cxr_runstate {
     json_t *root; /* {"version": 1, "steps": {name: {"inputs": {}, "outputs": {}}},
@@ -67,7 +69,7 @@ cxr_status cxr_runstate_load(const char *path, cxr_runstate **out, cxr_error *er
     rc = parse(state, path, err);
     if (rc == CXR_OK) {
         /* NULL (none saved, or no memory to copy it) only costs rehashing */
-        char *saved = json_dumps(json_object_get(state->root, "file_hashes"), JSON_ENCODE_ANY);
+        char *saved = cxr_json_text(json_object_get(state->root, "file_hashes"), JSON_ENCODE_ANY);
         state->files = cxr_filehash_new(saved);
         free(saved);
         rc = state->files ? CXR_OK : nomem(err);
@@ -160,11 +162,15 @@ cxr_status cxr_runstate_save(const cxr_runstate *state, const char *path, cxr_er
         return nomem(err);
     if ((st = cxr_atomic_open(&af, path, err)) != CXR_OK)
         return st;
-    if (json_dumpf(state->root, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
+    errno = 0;
+    if (json_dumpf(state->root, af.fp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+        fputc('\n', af.fp) == EOF) {
+        int saved = errno;
         cxr_atomic_abort(&af);
+        if (saved == ENOMEM)
+            return nomem(err);
         return cxr_fail(err, CXR_ERR_IO, "cannot write '%s'", path);
     }
-    fputc('\n', af.fp);
     return cxr_atomic_commit(&af, err);
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsontext.h"
 #include "utf8.h"
 
 #define REASON_MAX 500
@@ -27,7 +28,7 @@ int serve_http_status(cxr_status st)
 /* Writes 'json' (taken) as the reply with 'status'. */
 static void json_reply(serve_reply *rp, int status, json_t *json)
 {
-    char *text = json ? json_dumps(json, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
+    char *text = json ? cxr_json_text(json, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) : NULL;
 
     json_decref(json);
     serve_buf_release(&rp->body);
