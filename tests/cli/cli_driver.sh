@@ -3,17 +3,7 @@
 # reruns what changed, reports status, and passes a failing stage's exit
 # code through. Uses the select step, which needs no network.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
-hdr='patientid,offset,sex,age,finding,survival,intubated,intubation_present,went_icu,needed_supplemental_O2,extubated,temperature,pO2_saturation,leukocyte_count,neutrophil_count,lymphocyte_count,view,modality,date,location,folder,filename,doi,url,license,clinical_notes,other_notes,'
-row() { echo "$1,0,M,50,COVID-19,,,,,,,,,,,,PA,X-ray,$2,x,images,$3,d,u,,n,,"; }
-{ echo "$hdr"; row 1 '"March 4, 2020"' a.jpg; row 2 2020 b.jpg; } > "$T/m.csv"
-cat > "$T/c.yaml" <<YAML
-version: 1
-workdir: $T/work
-sources: {metadata: {url: $T/m.csv}}
-select:
-  filters: {finding: [COVID-19]}
-  holdout: {mode: dates, date_from: 2020-03-01, date_to: 2020-03-31}
-YAML
+two_row_select_config
 D="$BIN/cxrprep"
 run_select() { "$D" run "$T/c.yaml" --from select --to select "$@"; }
 

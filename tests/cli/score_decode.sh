@@ -21,11 +21,7 @@
 # 2/8 scale); 0.02 is the demo's with a wide margin, and an order of
 # magnitude under the spread of the demo's scores.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
-MIRROR=${CXR_BUILD_DIR:?run through ctest}/demo/mirror
-[ -f "$MIRROR/.complete" ] || { bad "the build did not write the demo mirror"; finish; exit 1; }
-need python3 python3
-SCORE="$BIN/cxrprep-score"
-[ -x "$SCORE" ] || { echo "skip: cxrprep-score not built (libcxrinfer absent)"; exit 77; }
+demo_score_setup
 BOUND=0.02
 
 cd "$T" || exit 1

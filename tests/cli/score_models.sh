@@ -13,11 +13,7 @@
 # with \r under script(1), no \r when stderr is a file, none with --quiet.
 # Needs no ../shared and no python onnx.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
-MIRROR=${CXR_BUILD_DIR:?run through ctest}/demo/mirror
-[ -f "$MIRROR/.complete" ] || { bad "the build did not write the demo mirror"; finish; exit 1; }
-need python3 python3
-SCORE="$BIN/cxrprep-score"
-[ -x "$SCORE" ] || { echo "skip: cxrprep-score not built (libcxrinfer absent)"; exit 77; }
+demo_score_setup
 
 cd "$T" || exit 1
 W=$T/work

@@ -47,6 +47,31 @@ need_python() {
     exit 1
   done
 }
+# two_row_select_config: $T/m.csv (two COVID-19 PA X-ray rows of the
+# recipe's metadata format, one dated March 2020) and $T/c.yaml selecting
+# them into $T/work: the select step, no network, no images.
+two_row_select_config() {
+  hdr='patientid,offset,sex,age,finding,survival,intubated,intubation_present,went_icu,needed_supplemental_O2,extubated,temperature,pO2_saturation,leukocyte_count,neutrophil_count,lymphocyte_count,view,modality,date,location,folder,filename,doi,url,license,clinical_notes,other_notes,'
+  row() { echo "$1,0,M,50,COVID-19,,,,,,,,,,,,PA,X-ray,$2,x,images,$3,d,u,,n,,"; }
+  { echo "$hdr"; row 1 '"March 4, 2020"' a.jpg; row 2 2020 b.jpg; } > "$T/m.csv"
+  cat > "$T/c.yaml" <<YAML
+version: 1
+workdir: $T/work
+sources: {metadata: {url: $T/m.csv}}
+select:
+  filters: {finding: [COVID-19]}
+  holdout: {mode: dates, date_from: 2020-03-01, date_to: 2020-03-31}
+YAML
+}
+# demo_score_setup: MIRROR (the build's demo mirror) and SCORE
+# (cxrprep-score), or a failure saying which is missing.
+demo_score_setup() {
+  MIRROR=${CXR_BUILD_DIR:?run through ctest}/demo/mirror
+  [ -f "$MIRROR/.complete" ] || { bad "the build did not write the demo mirror"; finish; exit 1; }
+  need python3 python3
+  SCORE="$BIN/cxrprep-score"
+  [ -x "$SCORE" ] || { echo "skip: cxrprep-score not built (libcxrinfer absent)"; exit 77; }
+}
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
