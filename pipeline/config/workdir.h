@@ -4,6 +4,9 @@
  *     <workdir>/cache/urls/<sha256 of url>    url -> content sha256 (fetch)
  *     <workdir>/cache/partial/                 downloads in progress (fetch)
  *     <workdir>/cache/verified/                images already decoded (layout)
+ *     <workdir>/cache/store/<aa>/<sha256>      laid-out images, once each (layout)
+ *     <workdir>/cache/store/index.tsv          source -> sha256 of the store (layout)
+ *     <workdir>/cache/layout.state             what the trees were built from (layout)
  *     <workdir>/manifests/<stage>/...         manifests and summary.json
  *     <workdir>/<layout.root>/...             the dataset trees (layout)
  *
