@@ -41,15 +41,6 @@ static cxr_status unplace_unchosen(layout_ctx *c, cxr_error *err)
     return CXR_OK;
 }
 
-static int item_cmp(const void *pa, const void *pb)
-{
-    const layout_item *a = pa, *b = pb;
-    int d = strcmp(a->entry, b->entry);
-    if (d)
-        return d;
-    return a->folder < b->folder ? -1 : a->folder > b->folder;
-}
-
 static void free_items(layout_item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -97,7 +88,7 @@ static cxr_status pass_items(const layout_ctx *c, layout_item **out, size_t *nou
             return nomem(err);
     }
     if (n)
-        qsort(items, n, sizeof(*items), item_cmp);
+        qsort(items, n, sizeof(*items), cxr_layout_item_cmp);
     *out = items;
     *nout = n;
     return CXR_OK;

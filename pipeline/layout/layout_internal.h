@@ -42,6 +42,9 @@ typedef struct layout_item {
                                 "quarantined: ..."), on the group's first item */
 } layout_item;
 
+/* qsort order of layout_items: by archive entry, then folder (layout_plan.c). */
+int cxr_layout_item_cmp(const void *a, const void *b);
+
 /* Where a candidate stands in the last choice (cxr_layout_choose). */
 typedef enum layout_skip {
     SKIP_NONE,               /* chosen, or not reached */

@@ -196,7 +196,8 @@ static cxr_status check_collisions(const layout_ctx *c, cxr_error *err)
     return st;
 }
 
-static int item_cmp(const void *pa, const void *pb)
+/* Items by archive entry, then folder: the order the archive is read in. */
+int cxr_layout_item_cmp(const void *pa, const void *pb)
 {
     const layout_item *a = pa, *b = pb;
     int d = strcmp(a->entry, b->entry);
@@ -259,7 +260,7 @@ cxr_status cxr_layout_plan(layout_ctx *c, cxr_error *err)
         if ((st = plan_folder(c, i, &cap, err)) != CXR_OK)
             return st;
     if (c->nitems)
-        qsort(c->items, c->nitems, sizeof(*c->items), item_cmp);
+        qsort(c->items, c->nitems, sizeof(*c->items), cxr_layout_item_cmp);
     if ((st = check_collisions(c, err)) != CXR_OK ||
         (st = cxr_layout_load_draws(c, err)) != CXR_OK)
         return st;

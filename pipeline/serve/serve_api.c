@@ -71,14 +71,10 @@ void serve_api_images(cxr_server *srv, serve_reply *rp)
     cxr_exclusions x = {0};
     cxr_error err = {0};
     json_t *list;
-    cxr_status st = serve_catalog_get(srv, &c, &err);
+    cxr_status st = serve_catalog_and_exclusions(srv, &c, &x, &err);
 
-    if (st == CXR_OK)
-        st = serve_exclusions_read(srv, &x, &err);
     if (st != CXR_OK) {
         serve_json_error(rp, serve_http_status(st), err.msg);
-        if (c)
-            serve_catalog_put(srv, c);
         return;
     }
     list = json_array();

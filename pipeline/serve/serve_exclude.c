@@ -21,6 +21,18 @@ cxr_status serve_exclusions_read(cxr_server *srv, cxr_exclusions *out, cxr_error
     return st;
 }
 
+cxr_status serve_catalog_and_exclusions(cxr_server *srv, serve_catalog **c, cxr_exclusions *x,
+                                        cxr_error *err)
+{
+    cxr_status st = serve_catalog_get(srv, c, err);
+
+    if (st == CXR_OK && (st = serve_exclusions_read(srv, x, err)) != CXR_OK) {
+        serve_catalog_put(srv, *c);
+        *c = NULL;
+    }
+    return st;
+}
+
 const cxr_exclusion *serve_excluded(const cxr_exclusions *x, const serve_image *im)
 {
     for (size_t i = 0; i < x->n; i++) {

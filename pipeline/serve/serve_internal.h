@@ -175,6 +175,10 @@ void serve_catalog_put(cxr_server *srv, serve_catalog *c);
 
 /* serve_exclude.c: curation.exclusions, under the server's lock. */
 cxr_status serve_exclusions_read(cxr_server *srv, cxr_exclusions *out, cxr_error *err);
+/* The catalog (to give back with serve_catalog_put) and the exclusions (to
+ * release) a page or answer shows; on failure, neither is held. */
+cxr_status serve_catalog_and_exclusions(cxr_server *srv, serve_catalog **c, cxr_exclusions *x,
+                                        cxr_error *err);
 /* The row that excludes 'im', or NULL. */
 const cxr_exclusion *serve_excluded(const cxr_exclusions *x, const serve_image *im);
 /* Adds a row for 'im' unless excluded already (*added 0). CXR_ERR_MISSING

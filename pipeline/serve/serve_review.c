@@ -156,13 +156,9 @@ void serve_page_review(cxr_server *srv, const serve_request *rq, serve_reply *rp
     cxr_exclusions x = {0};
     cxr_error err = {0};
     serve_buf *b = &rp->body;
-    cxr_status st = serve_catalog_get(srv, &c, &err);
+    cxr_status st = serve_catalog_and_exclusions(srv, &c, &x, &err);
 
-    if (st == CXR_OK)
-        st = serve_exclusions_read(srv, &x, &err);
     if (st != CXR_OK) {
-        if (c)
-            serve_catalog_put(srv, c);
         serve_page_error(rp, serve_http_status(st), err.msg);
         return;
     }
@@ -255,13 +251,9 @@ void serve_page_detail(cxr_server *srv, const char *id, serve_reply *rp)
     cxr_error err = {0};
     const serve_image *im;
     serve_buf *b = &rp->body;
-    cxr_status st = serve_catalog_get(srv, &c, &err);
+    cxr_status st = serve_catalog_and_exclusions(srv, &c, &x, &err);
 
-    if (st == CXR_OK)
-        st = serve_exclusions_read(srv, &x, &err);
     if (st != CXR_OK) {
-        if (c)
-            serve_catalog_put(srv, c);
         serve_page_error(rp, serve_http_status(st), err.msg);
         return;
     }
