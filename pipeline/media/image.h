@@ -36,12 +36,14 @@ cxr_status cxr_image_decode(const unsigned char *data, size_t len,
                             int max_dimension, int want_channels,
                             cxr_image *out, cxr_error *err);
 /* Verification only, no pixels kept: the same checks as cxr_image_decode
- * and the same errors, but JPEGs of one or three components are decoded
- * at 1/8 scale (every entropy-coded bit is still decoded, so damaged data
- * is still found; the IDCT and colour conversion are far cheaper), and
- * there libjpeg's corrupt-data warnings (bad Huffman code, premature end
- * of a scan, ...), which cxr_image_decode passes over, are CXR_ERR_INPUT.
- * Other formats are decoded fully. */
+ * and the same errors, but every Huffman code of a sequential JPEG is
+ * decoded without transforming anything (our own scan; what it cannot
+ * vouch for, libjpeg decodes at 1/8 scale: every entropy-coded bit is
+ * still decoded, so damaged data is still found), and there libjpeg's
+ * corrupt-data warnings (bad Huffman code, premature end of a scan, ...),
+ * which cxr_image_decode passes over, are CXR_ERR_INPUT. A PNG's pixel
+ * data is inflated by zlib without unfiltering; other formats are decoded
+ * fully. */
 cxr_status cxr_image_verify(const unsigned char *data, size_t len, int max_dimension,
                             cxr_error *err);
 /* cxr_image_decode that refuses what cxr_image_verify refuses (libjpeg's

@@ -2,13 +2,16 @@
  * (pipeline/media/image.h, preprocess.h): sniffing, the container walk, the
  * decoders (libjpeg-turbo, stb_image), the dimension cap, resizing and the
  * model's preprocessing. Any bytes decode or fail with a message; what
- * layout verifies, score decodes strictly (the two must agree). */
+ * layout verifies, score decodes strictly (the two must agree); what the
+ * JPEG scan vouches for, libjpeg's strict verification passes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_util.h"
 #include "image.h"
+#include "image_jpeg.h"
+#include "image_jpeg_scan.h"
 #include "preprocess.h"
 
 #define MAX_DIMENSION 1024 /* keeps one run fast; the cap itself is fuzzed */
@@ -76,5 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK((verified == CXR_OK) == (strict_st == CXR_OK));
     /* strict refuses more than plain decoding, never less */
     FUZZ_CHECK(strict_st != CXR_OK || decoded == CXR_OK);
+    /* the scan of verification only ever vouches */
+    if (cxr_jpeg_scan(data, size) == CXR_OK)
+        FUZZ_CHECK(cxr_jpeg_verify(data, size, &err) == CXR_OK);
     return 0;
 }

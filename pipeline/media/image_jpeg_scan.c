@@ -1,0 +1,518 @@
+/* image_jpeg_scan.c: JPEG verification without libjpeg, for the common
+ * case: a sequential Huffman JPEG of 8-bit samples in one scan. It walks
+ * the marker segments, builds the Huffman tables as libjpeg does (and
+ * refuses the tables libjpeg refuses), then decodes every Huffman code of
+ * every block, skipping the coefficient bits without dequantising or
+ * transforming anything, and checks each restart marker and the end of
+ * image where libjpeg expects them. libjpeg's strict verification
+ * (image_jpeg.c) must keep every MCU on its slow Huffman path to see bad
+ * codes, which made it most of a cold layout's time; this scan reads
+ * eight bytes at a time and a 9-bit lookahead table.
+ *
+ * It only ever vouches: anything it does not recognise as whole, damaged
+ * or just unusual, is CXR_ERR_UNSUPPORTED and goes to libjpeg, so a damaged
+ * JPEG keeps libjpeg's verdict and message. Its bit consumption matches
+ * libjpeg's exactly, which is what makes a "whole" here a "whole" there:
+ * tests/unit/test_jpeg_scan.c checks that on thousands of damaged files. */
+#include "image_jpeg_scan.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define NOT_VOUCHED CXR_ERR_UNSUPPORTED
+#define LOOKAHEAD 9             /* bits of the first-level Huffman table */
+#define MAX_COMPONENTS 3
+#define MAX_DIMENSION 65500     /* libjpeg's JPEG_MAX_DIMENSION */
+#define MAX_BLOCKS_IN_MCU 10    /* libjpeg's D_MAX_BLOCKS_IN_MCU */
+#define MAX_DC_PREDICTOR 65536  /* far past any 8-bit image's DC value */
+
+typedef struct huff_table {
+    int defined;
+    int nsymbols;
+    uint16_t fast[1 << LOOKAHEAD]; /* (code length << 8) | symbol; 0: longer */
+    uint16_t ac_step[1 << LOOKAHEAD]; /* AC: code and its bits in one; 0: none */
+    int32_t maxcode[17];           /* largest code of each length; -1: none */
+    int32_t valoffset[17];         /* symbol index = code + valoffset[length] */
+    uint8_t symbols[256];
+} huff_table;
+
+/* An AC table's ac_step entry, for a code whose coefficient bits also fit
+ * in the lookahead: the bits to take, how far the coefficient index moves
+ * (run + 1; 16 for a run of 16 zeros; 64 at the end of block), and
+ * whether it is a coefficient (whose index must stay <= 63). */
+#define STEP_LENGTH(e) ((int)((e) & 15))
+#define STEP_ADVANCE(e) ((int)(((e) >> 4) & 127))
+#define STEP_COEFFICIENT 0x8000u
+
+typedef struct frame_component {
+    int id, h, v, quant;
+} frame_component;
+
+typedef struct jpeg_walk {
+    const unsigned char *data;
+    size_t len;
+    int quant_defined[4];
+    huff_table dc[4], ac[4];
+    int have_frame, width, height, ncomponents, hmax, vmax;
+    frame_component comp[MAX_COMPONENTS];
+    unsigned restart_interval;
+} jpeg_walk;
+
+/* One component of a scan: its frame entry and tables. */
+typedef struct scan_component {
+    const frame_component *fc;
+    const huff_table *dc, *ac;
+} scan_component;
+
+static unsigned be16(const unsigned char *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
+/* Fills ac_step from fast: each lookahead whose code and coefficient bits
+ * both fit. */
+static void ac_steps(huff_table *t)
+{
+    for (unsigned x = 0; x < (1u << LOOKAHEAD); x++) {
+        unsigned e = t->fast[x], length = e >> 8, r = (e >> 4) & 15, s = e & 15;
+        if (!e || length + s > LOOKAHEAD || s > 10)
+            continue;
+        if (s)
+            t->ac_step[x] = (uint16_t)(STEP_COEFFICIENT | (r + 1) << 4 | (length + s));
+        else
+            t->ac_step[x] = (uint16_t)((r == 15 ? 16 : 64) << 4 | length);
+    }
+}
+
+/* libjpeg's jpeg_make_d_derived_tbl: canonical codes, refusing a table
+ * with a code of all ones or DC symbols over 15 (both are libjpeg
+ * errors). 0: not vouched. */
+static int huff_build(huff_table *t, const unsigned char counts[16],
+                      const unsigned char *symbols, int nsymbols, int is_dc)
+{
+    uint32_t codes[256];
+    uint32_t code = 0;
+    int p = 0;
+
+    memset(t, 0, sizeof(*t));
+    for (int length = 1; length <= 16; length++) {
+        for (int i = 0; i < counts[length - 1]; i++)
+            codes[p++] = code++;
+        if (counts[length - 1] && code >= (1u << length))
+            return 0; /* the last code would be all ones */
+        code <<= 1;
+    }
+    p = 0;
+    for (int length = 1; length <= 16; length++) {
+        int n = counts[length - 1];
+        t->maxcode[length] = -1;
+        if (!n)
+            continue;
+        t->valoffset[length] = p - (int32_t)codes[p];
+        for (int i = 0; i < n; i++, p++) {
+            if (length > LOOKAHEAD)
+                continue;
+            int shift = LOOKAHEAD - length;
+            uint32_t first = codes[p] << shift;
+            for (uint32_t x = 0; x < (1u << shift); x++)
+                t->fast[first + x] = (uint16_t)(length << 8 | symbols[p]);
+        }
+        t->maxcode[length] = (int32_t)codes[p - 1];
+    }
+    for (int i = 0; i < nsymbols; i++)
+        if (is_dc && symbols[i] > 15)
+            return 0;
+    if (!is_dc)
+        ac_steps(t);
+    memcpy(t->symbols, symbols, (size_t)nsymbols);
+    t->nsymbols = nsymbols;
+    t->defined = 1;
+    return 1;
+}
+
+/* The entropy-coded bits of one restart interval. acc holds the next bits
+ * from its top; below the real ones it is all zeros, which is what libjpeg
+ * reads after a marker too (and warns: a vouched scan never reads them). */
+typedef struct bit_reader {
+    const unsigned char *data;
+    size_t pos, end;
+    uint64_t acc;
+    int nbits;     /* real bits in acc; negative once zeros were read */
+    int stopped;   /* pos is at a 0xFF that is no stuffed byte, or the end */
+} bit_reader;
+
+static uint64_t load_be64(const unsigned char *p)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return __builtin_bswap64(w);
+#else
+    uint64_t w = 0;
+    for (int i = 0; i < 8; i++)
+        w = w << 8 | p[i];
+    return w;
+#endif
+}
+
+/* Nonzero when one of the eight bytes is 0xFF. */
+static int has_ff_byte(uint64_t w)
+{
+    uint64_t v = ~w;
+    return ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0;
+}
+
+static inline void refill(bit_reader *b)
+{
+    while (b->nbits <= 56 && !b->stopped) {
+        if (b->end - b->pos >= 8) {
+            uint64_t w = load_be64(b->data + b->pos);
+            if (!has_ff_byte(w)) {
+                int take = (64 - b->nbits) >> 3; /* whole bytes that fit */
+                if (take < 8)
+                    w &= ~(~0ull >> (8 * take));
+                b->acc |= w >> b->nbits;
+                b->pos += (size_t)take;
+                b->nbits += 8 * take;
+                continue;
+            }
+        }
+        if (b->pos >= b->end) {
+            b->stopped = 1;
+            break;
+        }
+        unsigned c = b->data[b->pos];
+        if (c == 0xFF) {
+            if (b->pos + 1 >= b->end || b->data[b->pos + 1] != 0x00) {
+                b->stopped = 1;
+                break;
+            }
+            b->pos += 2;
+        } else {
+            b->pos++;
+        }
+        b->acc |= (uint64_t)c << (56 - b->nbits);
+        b->nbits += 8;
+    }
+}
+
+/* The next Huffman symbol, or -1 for a code the table does not have. */
+static inline int huff_decode(bit_reader *b, const huff_table *t)
+{
+    unsigned e = t->fast[b->acc >> (64 - LOOKAHEAD)];
+    int length, symbol;
+
+    if (e) {
+        length = (int)(e >> 8);
+        symbol = (int)(e & 0xFF);
+    } else {
+        int32_t code = 0, index;
+        for (length = LOOKAHEAD + 1; length <= 16; length++) {
+            code = (int32_t)(b->acc >> (64 - length));
+            if (code <= t->maxcode[length])
+                break;
+        }
+        if (length > 16)
+            return -1;
+        index = code + t->valoffset[length];
+        if (index < 0 || index >= t->nsymbols)
+            return -1;
+        symbol = t->symbols[index];
+    }
+    b->acc <<= length;
+    b->nbits -= length;
+    return symbol;
+}
+
+/* Takes the next s (1..16) bits. */
+static inline uint32_t take_bits(bit_reader *b, int s)
+{
+    uint32_t v = (uint32_t)(b->acc >> (64 - s));
+    b->acc <<= s;
+    b->nbits -= s;
+    return v;
+}
+
+/* One 8x8 block's codes: a DC difference, then AC run/size codes up to
+ * the end of block or coefficient 63, as libjpeg's decode_mcu_slow. Its
+ * DC predictor is kept, as libjpeg refuses one that overflows. */
+static int block(bit_reader *reader, const scan_component *sc, int32_t *dc_predictor)
+{
+    bit_reader local = *reader, *b = &local; /* in registers */
+    int s;
+
+    if (b->nbits < 32)
+        refill(b);
+    if ((s = huff_decode(b, sc->dc)) < 0 || s > 11)
+        return 0;
+    if (s) {
+        int32_t v = (int32_t)take_bits(b, s);
+        if (v < (1 << (s - 1)))
+            v -= (1 << s) - 1;
+        *dc_predictor += v;
+        if (*dc_predictor > MAX_DC_PREDICTOR || *dc_predictor < -MAX_DC_PREDICTOR)
+            return 0;
+    }
+    for (int k = 1; k < 64; k++) {
+        int rs, r;
+        unsigned step;
+        if (b->nbits < 32)
+            refill(b);
+        if ((step = sc->ac->ac_step[b->acc >> (64 - LOOKAHEAD)]) != 0) {
+            b->acc <<= STEP_LENGTH(step);
+            b->nbits -= STEP_LENGTH(step);
+            k += STEP_ADVANCE(step) - 1;
+            if ((step & STEP_COEFFICIENT) && k > 63)
+                return 0; /* as below: libjpeg goes on past 63 */
+            continue;
+        }
+        if ((rs = huff_decode(b, sc->ac)) < 0)
+            return 0;
+        r = rs >> 4;
+        s = rs & 15;
+        if (s) {
+            k += r;
+            if (k > 63 || s > 10) /* libjpeg goes on past 63: not ours to vouch */
+                return 0;
+            take_bits(b, s);
+        } else {
+            if (r != 15)
+                break;
+            k += 15;
+        }
+    }
+    *reader = local;
+    return b->nbits >= 0;
+}
+
+/* After the last MCU of an interval or of the scan: fewer than 8 bits
+ * left (libjpeg counts a whole byte as extraneous data), then 0xFF and
+ * the marker 'want' at once (fill bytes of 0xFF allowed). Returns the
+ * position after the marker, or 0. */
+static size_t segment_end(const bit_reader *b, unsigned want)
+{
+    size_t pos = b->pos;
+
+    if (b->nbits < 0 || b->nbits >= 8 || pos >= b->end || b->data[pos] != 0xFF)
+        return 0;
+    while (pos < b->end && b->data[pos] == 0xFF)
+        pos++;
+    if (pos >= b->end || b->data[pos] != want)
+        return 0;
+    return pos + 1;
+}
+
+static void bits_start(bit_reader *b, const unsigned char *data, size_t pos, size_t end)
+{
+    b->data = data;
+    b->pos = pos;
+    b->end = end;
+    b->acc = 0;
+    b->nbits = 0;
+    b->stopped = 0;
+}
+
+/* The blocks of one MCU: h x v per component when the scan interleaves,
+ * one when it has a single component. */
+static int mcu(bit_reader *b, const scan_component *sc, int ns, int32_t *predictors)
+{
+    if (ns == 1)
+        return block(b, &sc[0], &predictors[0]);
+    for (int c = 0; c < ns; c++)
+        for (int n = sc[c].fc->h * sc[c].fc->v; n > 0; n--)
+            if (!block(b, &sc[c], &predictors[c]))
+                return 0;
+    return 1;
+}
+
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/* The entropy-coded data from 'pos' to the end-of-image marker. Returns
+ * the position after EOI, or 0. */
+static size_t scan_data(const jpeg_walk *j, const scan_component *sc, int ns, size_t pos)
+{
+    uint64_t mcus;
+    int32_t predictors[MAX_COMPONENTS] = {0};
+    unsigned left = j->restart_interval, next_rst = 0;
+    bit_reader b;
+
+    if (ns == 1) {
+        const frame_component *fc = sc[0].fc;
+        uint64_t w = ceil_div((uint64_t)j->width * (uint64_t)fc->h, (uint64_t)j->hmax);
+        uint64_t h = ceil_div((uint64_t)j->height * (uint64_t)fc->v, (uint64_t)j->vmax);
+        mcus = ceil_div(w, 8) * ceil_div(h, 8);
+    } else {
+        mcus = ceil_div((uint64_t)j->width, 8u * (uint64_t)j->hmax) *
+               ceil_div((uint64_t)j->height, 8u * (uint64_t)j->vmax);
+    }
+    bits_start(&b, j->data, pos, j->len);
+    for (uint64_t m = 0; m < mcus; m++) {
+        if (j->restart_interval && left == 0) {
+            size_t after = segment_end(&b, 0xD0 + next_rst);
+            if (!after)
+                return 0;
+            bits_start(&b, j->data, after, j->len);
+            memset(predictors, 0, sizeof(predictors));
+            next_rst = (next_rst + 1) & 7;
+            left = j->restart_interval;
+        }
+        if (!mcu(&b, sc, ns, predictors))
+            return 0;
+        left--;
+    }
+    return segment_end(&b, 0xD9);
+}
+
+static int parse_dqt(jpeg_walk *j, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        unsigned precision = p[0] >> 4, index = p[0] & 15;
+        size_t size = 1 + (precision ? 128 : 64);
+        if (index >= 4 || precision > 1 || n < size)
+            return 0;
+        j->quant_defined[index] = 1;
+        p += size;
+        n -= size;
+    }
+    return 1;
+}
+
+static int parse_dht(jpeg_walk *j, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        unsigned klass = p[0] >> 4, index = p[0] & 15;
+        int count = 0;
+        if (n < 17 || klass > 1 || index >= 4)
+            return 0;
+        for (int i = 1; i <= 16; i++)
+            count += p[i];
+        if (count > 256 || (size_t)count > n - 17)
+            return 0;
+        if (!huff_build(klass ? &j->ac[index] : &j->dc[index], p + 1, p + 17, count,
+                        klass == 0))
+            return 0;
+        p += 17 + (size_t)count;
+        n -= 17 + (size_t)count;
+    }
+    return 1;
+}
+
+static int parse_sof(jpeg_walk *j, const unsigned char *p, size_t n)
+{
+    int blocks = 0;
+
+    if (j->have_frame || n < 6 || p[0] != 8)
+        return 0;
+    j->height = (int)be16(p + 1);
+    j->width = (int)be16(p + 3);
+    j->ncomponents = p[5];
+    if (j->width <= 0 || j->height <= 0 || j->width > MAX_DIMENSION ||
+        j->height > MAX_DIMENSION || (j->ncomponents != 1 && j->ncomponents != 3) ||
+        n != 6 + 3 * (size_t)j->ncomponents)
+        return 0;
+    for (int c = 0; c < j->ncomponents; c++) {
+        frame_component *fc = &j->comp[c];
+        fc->id = p[6 + 3 * c];
+        fc->h = p[7 + 3 * c] >> 4;
+        fc->v = p[7 + 3 * c] & 15;
+        fc->quant = p[8 + 3 * c];
+        if (fc->h < 1 || fc->h > 2 || fc->v < 1 || fc->v > 2 || fc->quant >= 4)
+            return 0;
+        for (int d = 0; d < c; d++)
+            if (j->comp[d].id == fc->id)
+                return 0;
+        j->hmax = fc->h > j->hmax ? fc->h : j->hmax;
+        j->vmax = fc->v > j->vmax ? fc->v : j->vmax;
+        blocks += fc->h * fc->v;
+    }
+    if (j->ncomponents > 1 && blocks > MAX_BLOCKS_IN_MCU)
+        return 0;
+    j->have_frame = 1;
+    return 1;
+}
+
+/* The scan header: every frame component once, defined tables, and the
+ * sequential spectral selection (0..63, no successive approximation). */
+static int parse_sos(const jpeg_walk *j, const unsigned char *p, size_t n,
+                     scan_component *sc, int *ns)
+{
+    int used[MAX_COMPONENTS] = {0};
+
+    if (!j->have_frame || n < 1)
+        return 0;
+    *ns = p[0];
+    if (*ns != j->ncomponents || n != 4 + 2 * (size_t)*ns)
+        return 0;
+    for (int i = 0; i < *ns; i++) {
+        unsigned id = p[1 + 2 * i], td = p[2 + 2 * i] >> 4, ta = p[2 + 2 * i] & 15;
+        int c = 0;
+        while (c < j->ncomponents && (unsigned)j->comp[c].id != id)
+            c++;
+        if (c == j->ncomponents || used[c]++ || td >= 4 || ta >= 4 || !j->dc[td].defined ||
+            !j->ac[ta].defined || !j->quant_defined[j->comp[c].quant])
+            return 0;
+        sc[i].fc = &j->comp[c];
+        sc[i].dc = &j->dc[td];
+        sc[i].ac = &j->ac[ta];
+    }
+    p += 1 + 2 * *ns;
+    return p[0] == 0 && p[1] == 63 && p[2] == 0;
+}
+
+/* One marker segment before the scan; 'body' and 'n' exclude the length. */
+static int parse_segment(jpeg_walk *j, unsigned marker, const unsigned char *body, size_t n)
+{
+    switch (marker) {
+    case 0xDB: return parse_dqt(j, body, n);
+    case 0xC4: return parse_dht(j, body, n);
+    case 0xC0: /* baseline */
+    case 0xC1: return parse_sof(j, body, n); /* extended sequential, Huffman */
+    case 0xDD:
+        if (n != 2)
+            return 0;
+        j->restart_interval = be16(body);
+        return 1;
+    default: /* APPn and COM; anything else goes to libjpeg */
+        return (marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE;
+    }
+}
+
+cxr_status cxr_jpeg_scan(const unsigned char *data, size_t len)
+{
+    jpeg_walk j;
+    size_t pos = 2;
+
+    if (!data || len < 4 || data[0] != 0xFF || data[1] != 0xD8)
+        return NOT_VOUCHED;
+    memset(&j, 0, sizeof(j));
+    j.data = data;
+    j.len = len;
+    for (;;) {
+        unsigned marker;
+        size_t seglen;
+
+        if (pos >= len || data[pos] != 0xFF)
+            return NOT_VOUCHED;
+        while (pos < len && data[pos] == 0xFF)
+            pos++;
+        if (len - pos < 3)
+            return NOT_VOUCHED;
+        marker = data[pos++];
+        seglen = be16(data + pos);
+        if (seglen < 2 || seglen > len - pos)
+            return NOT_VOUCHED;
+        if (marker == 0xDA) {
+            scan_component sc[MAX_COMPONENTS];
+            int ns = 0;
+            if (!parse_sos(&j, data + pos + 2, seglen - 2, sc, &ns))
+                return NOT_VOUCHED;
+            return scan_data(&j, sc, ns, pos + seglen) ? CXR_OK : NOT_VOUCHED;
+        }
+        if (!parse_segment(&j, marker, data + pos + 2, seglen - 2))
+            return NOT_VOUCHED;
+        pos += seglen;
+    }
+}
