@@ -7,7 +7,7 @@
  * image where libjpeg expects them. libjpeg's strict verification
  * (image_jpeg.c) must keep every MCU on its slow Huffman path to see bad
  * codes, which made it most of a cold layout's time; this scan reads
- * eight bytes at a time and a 9-bit lookahead table.
+ * eight bytes at a time and an 11-bit lookahead table.
  *
  * It only ever vouches: anything it does not recognise as whole, damaged
  * or just unusual, is CXR_ERR_UNSUPPORTED and goes to libjpeg, so a damaged
@@ -20,7 +20,7 @@
 #include <string.h>
 
 #define NOT_VOUCHED CXR_ERR_UNSUPPORTED
-#define LOOKAHEAD 9             /* bits of the first-level Huffman table */
+#define LOOKAHEAD 11            /* bits of the first-level Huffman table */
 #define MAX_COMPONENTS 3
 #define MAX_DIMENSION 65500     /* libjpeg's JPEG_MAX_DIMENSION */
 #define MAX_BLOCKS_IN_MCU 10    /* libjpeg's D_MAX_BLOCKS_IN_MCU */
