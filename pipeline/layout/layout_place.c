@@ -200,8 +200,9 @@ static cxr_status verify(layout_ctx *c, const unsigned char *data, size_t len,
         pthread_mutex_unlock(&c->lock);
         return CXR_OK;
     }
-    /* verification alone decodes JPEGs at 1/8 scale; PNG output decodes
-     * fully, refusing what verification refuses */
+    /* verification alone scans a JPEG's codes (libjpeg at 1/8 scale for
+     * what the scan cannot vouch for); PNG output decodes fully, refusing
+     * what verification refuses */
     if (!png)
         st = cxr_image_verify(data, len, c->set.max_dimension, &e2);
     else if ((st = cxr_image_decode_strict(data, len, c->set.max_dimension, 0, &raw, &e2)) ==

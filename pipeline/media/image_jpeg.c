@@ -6,7 +6,8 @@
  * 11.0 ms per image). libjpeg's warnings (recoverable defects) are
  * ignored by the default decode; its errors end it. Verification (strict
  * decodes, and cxr_jpeg_verify: every entropy-coded bit, but at 1/8
- * scale) also ends at the warnings that mean corrupt data. The fast decode
+ * scale, for what image_jpeg_scan.c cannot vouch for) also ends at the
+ * warnings that mean corrupt data. The fast decode
  * of scoring (score.decode: fast) asks libjpeg for a DCT-scaled output,
  * k/8 of the size, k chosen by cxr_jpeg_scale_eighths. */
 #include "image_jpeg.h"
