@@ -33,7 +33,7 @@
 # Runtime is installed into BUILD_DIR/ort on first use).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/build}
+build=$(cd "${1:-$top/build}" && pwd) || { echo "infer_bench: no build directory '${1:-$top/build}'" >&2; exit 1; }
 threads=${2:-2}
 rounds=${3:-3}
 runs=${4:-10}

@@ -270,6 +270,7 @@ cxr_status cxr_layout_run(const cxr_config *conf, int force, const cxr_progress_
     cxr_status st;
     memset(&c, 0, sizeof(c));
     memset(res, 0, sizeof(*res));
+    c.store_lock = -1;
     c.conf = conf;
     c.progress = progress;
     c.t0 = cxr_layout_now();

@@ -42,6 +42,7 @@
 #define CXR_LAYOUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h> /* config.h uses FILE */
 
 #include "config.h"
@@ -117,5 +118,23 @@ typedef struct cxr_layout_result {
  * nowhere; called from the worker threads, one call at a time). */
 cxr_status cxr_layout_run(const cxr_config *conf, int force, const cxr_progress_sink *progress,
                           cxr_layout_result *res, cxr_error *err);
+
+/* What cxr_layout_gc did. */
+typedef struct cxr_layout_gc_result {
+    size_t nkept;                   /* objects the trees hold */
+    size_t nremoved;                /* objects removed */
+    size_t ntemporary;              /* temporary files of killed runs removed */
+    size_t nindex_dropped;          /* index rows of removed objects */
+    uint64_t bytes_removed;         /* their sizes (the space comes back where no
+                                       tree, old tree or fetch cache name remains) */
+} cxr_layout_gc_result;
+
+/* The store's housekeeping (cxrprep-layout --gc), after a run: removes from
+ * <workdir>/cache/store every object that manifests/layout/layout.csv does
+ * not list, the temporary files of runs that were killed, and the index
+ * rows of the removed objects; files it does not know are left alone. It
+ * takes the store's lock exclusively: another cxrprep-layout using the
+ * store is CXR_ERR_IO, no layout.csv CXR_ERR_MISSING. */
+cxr_status cxr_layout_gc(const cxr_config *conf, cxr_layout_gc_result *res, cxr_error *err);
 
 #endif

@@ -143,6 +143,37 @@ cxr_status cxr_layout_index_save(layout_ctx *c, cxr_error *err)
     return cxr_atomic_commit(&af, err);
 }
 
+cxr_status cxr_layout_index_keep(layout_ctx *c, const cxr_strmap *keep, size_t *dropped,
+                                 cxr_error *err)
+{
+    layout_index *ix = &c->index;
+    size_t kept = 0;
+    cxr_strmap *map = cxr_strmap_new();
+    *dropped = 0;
+    if (!map)
+        return nomem(err);
+    /* the new map first (it copies the keys): out of memory changes nothing */
+    for (size_t i = 0; i < ix->n; i++)
+        if (cxr_strmap_get(keep, ix->rows[i].sha, NULL) &&
+            cxr_strmap_add(map, ix->rows[i].key, kept++) < 0) {
+            cxr_strmap_free(map);
+            return nomem(err);
+        }
+    kept = 0;
+    for (size_t i = 0; i < ix->n; i++) {
+        if (cxr_strmap_get(keep, ix->rows[i].sha, NULL))
+            ix->rows[kept++] = ix->rows[i];
+        else
+            free(ix->rows[i].key);
+    }
+    *dropped = ix->n - kept;
+    ix->n = kept;
+    cxr_strmap_free(ix->map);
+    ix->map = map;
+    ix->dirty = 1;
+    return CXR_OK;
+}
+
 void cxr_layout_index_release(layout_index *ix)
 {
     for (size_t i = 0; i < ix->n; i++)

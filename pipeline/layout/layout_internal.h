@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "layout.h"
+#include "strmap.h"
 
 #define LAYOUT_NONE ((size_t)-1)
 
@@ -148,6 +149,7 @@ typedef struct layout_ctx {
     size_t nunread;          /* images placed from the store, their source unread */
     atomic_int no_reflink;   /* auto: the file system refused a reflink */
     char *store_dir;         /* owned: <workdir>/cache/store, absolute */
+    int store_lock;          /* owned: <store>/lock, flock'ed; -1: none */
     layout_index index;      /* guarded by lock once the workers run */
     char *archive_key;       /* owned: the archive's identity; NULL: none */
     size_t ncached;          /* images whose verification a marker vouched for */
@@ -225,6 +227,12 @@ cxr_status cxr_layout_left_out(layout_ctx *c, char *path, const char *source,
  * sets the mtime to now) shows, and such an object is never linked again
  * without its bytes being compared. */
 #define CXR_LAYOUT_STORE_MTIME 1
+/* Sets c->store_dir to "<workdir>/cache/store", absolute (symbolic links
+ * name it), made when missing, and takes <store>/lock: shared for a run
+ * (waiting while a gc holds it), exclusive for a gc (another run holding it
+ * is CXR_ERR_IO, "in use"). The lock goes with c->store_lock. */
+cxr_status cxr_layout_store_open(layout_ctx *c, int exclusive, cxr_error *err);
+
 /* malloc'd "<store_dir>/<aa>/<sha>"; NULL when out of memory. */
 char *cxr_layout_store_object(const layout_ctx *c, const char *sha);
 /* Makes sure the store holds 'data' (len bytes, sha256 'sha', hashed by the
@@ -255,6 +263,10 @@ int cxr_layout_index_get(layout_ctx *c, const char *key, char sha[CXR_SHA256_HEX
 cxr_status cxr_layout_index_put(layout_ctx *c, const char *key, const char *sha,
                                 uint64_t size, cxr_error *err);
 cxr_status cxr_layout_index_save(layout_ctx *c, cxr_error *err);
+/* Drops the rows whose sha256 'keep' does not hold (marking the index to
+ * be saved); *dropped says how many. CXR_ERR_NOMEM when out of memory. */
+cxr_status cxr_layout_index_keep(layout_ctx *c, const cxr_strmap *keep, size_t *dropped,
+                                 cxr_error *err);
 void cxr_layout_index_release(layout_index *ix);
 
 /* layout_output.c: the manifests, the digest, the summary, the state. */

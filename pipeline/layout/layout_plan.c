@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "manifest.h"
@@ -213,26 +214,6 @@ static char *under_workdir(const layout_ctx *c, const char *name)
     return cxr_path_join(wd && *wd ? wd : ".", name);
 }
 
-/* c->store_dir: "<workdir>/cache/store", absolute (symbolic links name
- * it), made when missing. */
-static cxr_status store_dir(layout_ctx *c, cxr_error *err)
-{
-    char *rel = under_workdir(c, "cache/store"), *abs;
-    cxr_status st = rel ? cxr_mkdirs(rel, err) : cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
-    if (st != CXR_OK) {
-        free(rel);
-        return st;
-    }
-    abs = realpath(rel, NULL);
-    if (!abs)
-        st = errno == ENOMEM ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory")
-                             : cxr_fail(err, CXR_ERR_IO, "cannot resolve '%s': %s", rel,
-                                        strerror(errno));
-    free(rel);
-    c->store_dir = abs;
-    return st;
-}
-
 static cxr_status open_archive(layout_ctx *c, cxr_error *err)
 {
     const cxr_source_settings *k = &c->set.common.kermany;
@@ -251,7 +232,7 @@ cxr_status cxr_layout_plan(layout_ctx *c, cxr_error *err)
         return st;
     c->root = under_workdir(c, c->set.root ? c->set.root : "datasets");
     c->verified_dir = under_workdir(c, "cache/verified");
-    if (!c->root || !c->verified_dir || (st = store_dir(c, err)) != CXR_OK)
+    if (!c->root || !c->verified_dir || (st = cxr_layout_store_open(c, 0, err)) != CXR_OK)
         return st == CXR_OK ? cxr_fail(err, CXR_ERR_NOMEM, "out of memory") : st;
     c->verify = c->set.verify || c->set.png;
     if ((st = read_folders(c, err)) != CXR_OK)
@@ -398,6 +379,8 @@ void cxr_layout_ctx_release(layout_ctx *c)
     free(c->archive);
     free(c->verified_dir);
     free(c->store_dir);
+    if (c->store_lock >= 0)
+        close(c->store_lock); /* and the lock with it */
     free(c->archive_key);
     cxr_layout_index_release(&c->index);
     cxr_layout_settings_release(&c->set);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,50 @@
 static cxr_status nomem(cxr_error *err)
 {
     return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
+}
+
+/* Takes <store>/lock: shared, waiting for a gc to end; or exclusive, at
+ * once or CXR_ERR_IO. */
+static cxr_status lock_store(layout_ctx *c, int exclusive, cxr_error *err)
+{
+    char *path = cxr_path_join(c->store_dir, "lock");
+    cxr_status st = CXR_OK;
+    int fd, e = 0;
+    if (!path)
+        return nomem(err);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+        e = errno;
+    while (fd >= 0 && flock(fd, exclusive ? LOCK_EX | LOCK_NB : LOCK_SH) != 0)
+        if ((e = errno) != EINTR) {
+            close(fd);
+            fd = -1;
+        }
+    if (fd < 0 && e == EWOULDBLOCK)
+        st = cxr_fail(err, CXR_ERR_IO, "the store '%s' is in use by another cxrprep-layout: "
+                      "run the gc again when it has finished", c->store_dir);
+    else if (fd < 0)
+        st = cxr_fail(err, e == ENOMEM ? CXR_ERR_NOMEM : CXR_ERR_IO, "cannot lock '%s': %s",
+                      path, strerror(e));
+    free(path);
+    c->store_lock = fd;
+    return st;
+}
+
+cxr_status cxr_layout_store_open(layout_ctx *c, int exclusive, cxr_error *err)
+{
+    const char *wd = c->set.common.workdir;
+    char *rel = cxr_path_join(wd && *wd ? wd : ".", "cache/store");
+    cxr_status st = rel ? cxr_mkdirs(rel, err) : nomem(err);
+    if (st != CXR_OK) {
+        free(rel);
+        return st;
+    }
+    if (!(c->store_dir = realpath(rel, NULL)))
+        st = errno == ENOMEM ? nomem(err)
+                             : cxr_fail(err, CXR_ERR_IO, "cannot resolve '%s': %s", rel,
+                                        strerror(errno));
+    free(rel);
+    return st == CXR_OK ? lock_store(c, exclusive, err) : st;
 }
 
 char *cxr_layout_store_object(const layout_ctx *c, const char *sha)
