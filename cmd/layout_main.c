@@ -60,9 +60,9 @@ static void report(const cxr_layout_result *res)
 
 static void report_gc(const cxr_layout_gc_result *gc)
 {
-    printf("layout: gc: %zu objects kept, %zu removed (%.1f MB), %zu temporary files removed, "
-           "%zu index rows dropped\n", gc->nkept, gc->nremoved, (double)gc->bytes_removed / 1e6,
-           gc->ntemporary, gc->nindex_dropped);
+    printf("layout: gc: %zu objects kept, %zu removed (%.1f MB freed), %zu temporary files "
+           "removed, %zu index rows dropped\n", gc->nkept, gc->nremoved,
+           (double)gc->bytes_freed / 1e6, gc->ntemporary, gc->nindex_dropped);
 }
 
 int main(int argc, char **argv)
@@ -92,8 +92,8 @@ int main(int argc, char **argv)
         if (st == CXR_OK && res.state_unsaved[0]) /* a warning, even with --quiet */
             fprintf(stderr, "%s: warning: cache/layout.state not saved (%s): the next run "
                     "rebuilds the trees\n", spec.prog, res.state_unsaved);
-        if (st == CXR_OK && opts.gc && (st = cxr_layout_gc(conf, &gc, &err)) == CXR_OK &&
-            !cli.quiet)
+        if (st == CXR_OK && opts.gc &&
+            (st = cxr_layout_gc(conf, res.tree_digest, &gc, &err)) == CXR_OK && !cli.quiet)
             report_gc(&gc);
     }
     cxr_config_free(conf);

@@ -125,16 +125,22 @@ typedef struct cxr_layout_gc_result {
     size_t nremoved;                /* objects removed */
     size_t ntemporary;              /* temporary files of killed runs removed */
     size_t nindex_dropped;          /* index rows of removed objects */
-    uint64_t bytes_removed;         /* their sizes (the space comes back where no
-                                       tree, old tree or fetch cache name remains) */
+    uint64_t bytes_freed;           /* sizes of the removed files that were their
+                                       data's last name (a hard-linked old tree
+                                       keeps its bytes) */
 } cxr_layout_gc_result;
 
-/* The store's housekeeping (cxrprep-layout --gc), after a run: removes from
- * <workdir>/cache/store every object that manifests/layout/layout.csv does
- * not list, the temporary files of runs that were killed, and the index
- * rows of the removed objects; files it does not know are left alone. It
+/* The store's housekeeping (cxrprep-layout --gc), right after a run that
+ * laid out the trees whose digest is 'tree_digest' (its result's): removes
+ * from <workdir>/cache/store every object that manifests/layout/layout.csv
+ * does not list, the temporary files of runs that were killed, and the
+ * index rows of the removed objects; files it does not know are left
+ * alone. Trees made by earlier runs with layout.link: symlink at another
+ * layout.root point into the store and lose their removed objects. It
  * takes the store's lock exclusively: another cxrprep-layout using the
- * store is CXR_ERR_IO, no layout.csv CXR_ERR_MISSING. */
-cxr_status cxr_layout_gc(const cxr_config *conf, cxr_layout_gc_result *res, cxr_error *err);
+ * store, or a layout.csv that another run has rewritten since, is
+ * CXR_ERR_IO and nothing is removed; no layout.csv is CXR_ERR_MISSING. */
+cxr_status cxr_layout_gc(const cxr_config *conf, const char *tree_digest,
+                         cxr_layout_gc_result *res, cxr_error *err);
 
 #endif

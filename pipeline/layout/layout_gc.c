@@ -1,10 +1,10 @@
 /* layout_gc.c: the store's housekeeping (cxrprep-layout --gc), as `dvc gc`
- * is DVC's: every object of <workdir>/cache/store that the current trees
- * do not hold (by the sha256 column of manifests/layout/layout.csv) is
- * removed, with the temporary files of runs that were killed mid-write and
- * the index rows of the removed objects. It holds the store's lock
- * exclusively, so no run is placing objects meanwhile; a run that starts
- * waits for it. */
+ * is DVC's: every object of <workdir>/cache/store that the trees just laid
+ * out do not hold (by the sha256 column of manifests/layout/layout.csv,
+ * which must still be the run's: its digest is checked) is removed, with
+ * the temporary files of runs that were killed mid-write and the index
+ * rows of the removed objects. It holds the store's lock exclusively, so no
+ * run is placing objects meanwhile; a run that starts waits for it. */
 #include "contract.h"
 #include "layout_internal.h"
 
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "hash.h"
 #include "manifest.h"
 #include "workdir.h"
 
@@ -25,11 +26,16 @@ static cxr_status nomem(cxr_error *err)
     return cxr_fail(err, CXR_ERR_NOMEM, "out of memory");
 }
 
-/* The sha256 of every file of the current trees (layout.csv's rows). */
-static cxr_status kept_objects(const cxr_config *conf, cxr_strmap **keep, cxr_error *err)
+/* The sha256 of every file of the trees (layout.csv's rows) in *keep
+ * (the caller frees it, also on failure). layout.csv must be the file
+ * whose sha256 is 'tree_digest' (the run's), or another run has laid out
+ * other trees since: then nothing is removed. */
+static cxr_status kept_objects(const cxr_config *conf, const char *tree_digest,
+                               cxr_strmap **keep, cxr_error *err)
 {
     static const char *const columns[] = {"sha256", NULL};
     char *path = cxr_stage_path(conf, CXR_STAGE_LAYOUT, "layout.csv");
+    char digest[CXR_SHA256_HEX];
     cxr_manifest *m = NULL;
     cxr_status st = CXR_OK;
     if (!path || !(*keep = cxr_strmap_new())) {
@@ -39,6 +45,11 @@ static cxr_status kept_objects(const cxr_config *conf, cxr_strmap **keep, cxr_er
     if (!cxr_is_file(path))
         st = cxr_fail(err, CXR_ERR_MISSING, "'%s' not found: the gc keeps what the trees "
                       "hold, and there are none (run cxrprep-layout first)", path);
+    if (st == CXR_OK && (st = cxr_sha256_file(path, digest, NULL, err)) == CXR_OK &&
+        strcmp(digest, tree_digest) != 0)
+        st = cxr_fail(err, CXR_ERR_IO, "'%s' changed after this run laid out its trees "
+                      "(another cxrprep-layout ran): nothing removed; run the gc again",
+                      path);
     if (st == CXR_OK)
         st = cxr_manifest_load(path, columns, &m, err);
     for (size_t r = 0; st == CXR_OK && r < cxr_manifest_nrows(m); r++)
@@ -57,14 +68,41 @@ static int is_hex_pair(const char *name)
     return strlen(name) == 2 && strchr(hex, name[0]) && strchr(hex, name[1]);
 }
 
-/* Removes 'path', counting its bytes. */
-static cxr_status remove_file(const char *path, uint64_t *bytes, cxr_error *err)
+/* 1 when 'name' has the form of n lowercase hex digits then 'rest'. */
+static int hex_then(const char *name, size_t n, const char *rest)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!name[i] || !strchr("0123456789abcdef", name[i]))
+            return 0;
+    return strncmp(name + n, rest, strlen(rest)) == 0;
+}
+
+/* A store object's temporary name: "<sha256>.tmp.<pid>.<hex>" (layout_store.c). */
+static int is_object_temporary(const char *name)
+{
+    const char *p = name + 64 + 5;
+    if (!hex_then(name, 64, ".tmp.") || !*p)
+        return 0;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return *p == '.' && p[1] && strspn(p + 1, "0123456789abcdef") == strlen(p + 1);
+}
+
+/* Removes the regular file 'path' (anything else is left alone), adding
+ * its size to *freed when it was its last name. */
+static cxr_status remove_file(const char *path, int *removed, uint64_t *freed, cxr_error *err)
 {
     struct stat sb;
-    if (lstat(path, &sb) == 0)
-        *bytes += (uint64_t)sb.st_size;
-    if (unlink(path) != 0 && errno != ENOENT)
-        return cxr_fail(err, CXR_ERR_IO, "cannot remove '%s': %s", path, strerror(errno));
+    *removed = 0;
+    if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return CXR_OK;
+    if (unlink(path) != 0)
+        return errno == ENOENT ? CXR_OK
+                               : cxr_fail(err, CXR_ERR_IO, "cannot remove '%s': %s", path,
+                                          strerror(errno));
+    *removed = 1;
+    if (sb.st_nlink == 1)
+        *freed += (uint64_t)sb.st_size;
     return CXR_OK;
 }
 
@@ -79,8 +117,9 @@ static cxr_status sweep_dir(const char *dir, const char *pair, const cxr_strmap 
     if (!dp)
         return cxr_fail(err, CXR_ERR_IO, "cannot read '%s': %s", dir, strerror(errno));
     while (st == CXR_OK && (e = readdir(dp))) {
-        int object = cxr_sha256_valid(e->d_name) && !strncmp(e->d_name, pair, 2);
-        int temporary = !object && !strncmp(e->d_name, pair, 2) && strstr(e->d_name, ".tmp.");
+        int mine = !strncmp(e->d_name, pair, 2), removed = 0;
+        int object = mine && cxr_sha256_valid(e->d_name);
+        int temporary = mine && !object && is_object_temporary(e->d_name);
         char *path;
         if ((!object && !temporary) || (object && cxr_strmap_get(keep, e->d_name, NULL))) {
             res->nkept += object;
@@ -89,9 +128,9 @@ static cxr_status sweep_dir(const char *dir, const char *pair, const cxr_strmap 
         if (!(path = cxr_path_join(dir, e->d_name)))
             st = nomem(err);
         else
-            st = remove_file(path, &res->bytes_removed, err);
-        res->nremoved += st == CXR_OK && object;
-        res->ntemporary += st == CXR_OK && temporary;
+            st = remove_file(path, &removed, &res->bytes_freed, err);
+        res->nremoved += removed && object;
+        res->ntemporary += removed && temporary;
         free(path);
     }
     closedir(dp);
@@ -100,6 +139,8 @@ static cxr_status sweep_dir(const char *dir, const char *pair, const cxr_strmap 
     return st;
 }
 
+/* The store: its "<aa>" directories, and the temporary files of an index
+ * save that was killed ("index.tsv.tmp.XXXXXX", fsutil.c's atomic files). */
 static cxr_status sweep_store(const char *store, const cxr_strmap *keep,
                               cxr_layout_gc_result *res, cxr_error *err)
 {
@@ -109,20 +150,25 @@ static cxr_status sweep_store(const char *store, const cxr_strmap *keep,
     if (!dp)
         return cxr_fail(err, CXR_ERR_IO, "cannot read '%s': %s", store, strerror(errno));
     while (st == CXR_OK && (e = readdir(dp))) {
-        char *dir;
-        if (!is_hex_pair(e->d_name))
-            continue; /* index.tsv, lock, . and .. */
-        if (!(dir = cxr_path_join(store, e->d_name)))
+        int pair = is_hex_pair(e->d_name), removed = 0;
+        int index_tmp = !strncmp(e->d_name, "index.tsv.tmp.", 14) && strlen(e->d_name) == 20;
+        char *path;
+        if (!pair && !index_tmp)
+            continue; /* index.tsv, lock, . and .., files of others */
+        if (!(path = cxr_path_join(store, e->d_name)))
             st = nomem(err);
-        else
-            st = sweep_dir(dir, e->d_name, keep, res, err);
-        free(dir);
+        else if (pair)
+            st = sweep_dir(path, e->d_name, keep, res, err);
+        else if ((st = remove_file(path, &removed, &res->bytes_freed, err)) == CXR_OK)
+            res->ntemporary += removed;
+        free(path);
     }
     closedir(dp);
     return st;
 }
 
-cxr_status cxr_layout_gc(const cxr_config *conf, cxr_layout_gc_result *res, cxr_error *err)
+cxr_status cxr_layout_gc(const cxr_config *conf, const char *tree_digest,
+                         cxr_layout_gc_result *res, cxr_error *err)
 {
     layout_ctx c;
     cxr_strmap *keep = NULL;
@@ -131,14 +177,16 @@ cxr_status cxr_layout_gc(const cxr_config *conf, cxr_layout_gc_result *res, cxr_
     memset(res, 0, sizeof(*res));
     c.store_lock = -1;
     c.conf = conf;
+    pthread_mutex_init(&c.lock, NULL);
     if ((st = cxr_layout_settings_read(conf, &c.set, err)) == CXR_OK &&
         (st = cxr_layout_store_open(&c, 1, err)) == CXR_OK &&
-        (st = kept_objects(conf, &keep, err)) == CXR_OK &&
+        (st = kept_objects(conf, tree_digest, &keep, err)) == CXR_OK &&
         (st = sweep_store(c.store_dir, keep, res, err)) == CXR_OK &&
         (st = cxr_layout_index_load(&c, err)) == CXR_OK &&
         (st = cxr_layout_index_keep(&c, keep, &res->nindex_dropped, err)) == CXR_OK)
         st = cxr_layout_index_save(&c, err);
     cxr_strmap_free(keep);
     cxr_layout_ctx_release(&c);
+    pthread_mutex_destroy(&c.lock);
     return st;
 }

@@ -232,6 +232,8 @@ cxr_status cxr_layout_left_out(layout_ctx *c, char *path, const char *source,
  * (waiting while a gc holds it), exclusive for a gc (another run holding it
  * is CXR_ERR_IO, "in use"). The lock goes with c->store_lock. */
 cxr_status cxr_layout_store_open(layout_ctx *c, int exclusive, cxr_error *err);
+/* Lets the lock go and frees c->store_dir; safe when never opened. */
+void cxr_layout_store_close(layout_ctx *c);
 
 /* malloc'd "<store_dir>/<aa>/<sha>"; NULL when out of memory. */
 char *cxr_layout_store_object(const layout_ctx *c, const char *sha);

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "fsutil.h"
 #include "manifest.h"
@@ -378,9 +377,7 @@ void cxr_layout_ctx_release(layout_ctx *c)
     free(c->staging);
     free(c->archive);
     free(c->verified_dir);
-    free(c->store_dir);
-    if (c->store_lock >= 0)
-        close(c->store_lock); /* and the lock with it */
+    cxr_layout_store_close(c);
     free(c->archive_key);
     cxr_layout_index_release(&c->index);
     cxr_layout_settings_release(&c->set);

@@ -1,7 +1,9 @@
 /* layout_store.c: the layout stage's content-addressed store of original
  * image bytes (<workdir>/cache/store/<aa>/<sha256>, read-only objects
- * written once) and the tree files made from its objects: a reflink, a hard
- * link, a symbolic link or a copy, as layout.link says. */
+ * written once): opening it under its lock (<store>/lock, flock'ed shared
+ * by runs and exclusively by the gc, layout_gc.c), putting objects in, and
+ * the tree files made from them: a reflink, a hard link, a symbolic link
+ * or a copy, as layout.link says. */
 #include "layout_internal.h"
 
 #include <errno.h>
@@ -66,6 +68,15 @@ cxr_status cxr_layout_store_open(layout_ctx *c, int exclusive, cxr_error *err)
                                         strerror(errno));
     free(rel);
     return st == CXR_OK ? lock_store(c, exclusive, err) : st;
+}
+
+void cxr_layout_store_close(layout_ctx *c)
+{
+    if (c->store_lock >= 0)
+        close(c->store_lock); /* the lock goes with it */
+    c->store_lock = -1;
+    free(c->store_dir);
+    c->store_dir = NULL;
 }
 
 char *cxr_layout_store_object(const layout_ctx *c, const char *sha)

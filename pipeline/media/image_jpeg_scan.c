@@ -60,7 +60,7 @@ typedef struct jpeg_walk {
 
 /* One component of a scan: its frame entry and tables. */
 typedef struct scan_component {
-    const frame_component *fc;
+    const frame_component *frame_comp;
     const huff_table *dc, *ac;
 } scan_component;
 
@@ -162,53 +162,53 @@ static int has_ff_byte(uint64_t w)
     return ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0;
 }
 
-static inline void refill(bit_reader *b)
+static inline void refill(bit_reader *bits)
 {
-    while (b->nbits <= 56 && !b->stopped) {
-        if (b->end - b->pos >= 8) {
-            uint64_t w = load_be64(b->data + b->pos);
+    while (bits->nbits <= 56 && !bits->stopped) {
+        if (bits->end - bits->pos >= 8) {
+            uint64_t w = load_be64(bits->data + bits->pos);
             if (!has_ff_byte(w)) {
-                int take = (64 - b->nbits) >> 3; /* whole bytes that fit */
+                int take = (64 - bits->nbits) >> 3; /* whole bytes that fit */
                 if (take < 8)
                     w &= ~(~0ull >> (8 * take));
-                b->acc |= w >> b->nbits;
-                b->pos += (size_t)take;
-                b->nbits += 8 * take;
+                bits->acc |= w >> bits->nbits;
+                bits->pos += (size_t)take;
+                bits->nbits += 8 * take;
                 continue;
             }
         }
-        if (b->pos >= b->end) {
-            b->stopped = 1;
+        if (bits->pos >= bits->end) {
+            bits->stopped = 1;
             break;
         }
-        unsigned c = b->data[b->pos];
+        unsigned c = bits->data[bits->pos];
         if (c == 0xFF) {
-            if (b->pos + 1 >= b->end || b->data[b->pos + 1] != 0x00) {
-                b->stopped = 1;
+            if (bits->pos + 1 >= bits->end || bits->data[bits->pos + 1] != 0x00) {
+                bits->stopped = 1;
                 break;
             }
-            b->pos += 2;
+            bits->pos += 2;
         } else {
-            b->pos++;
+            bits->pos++;
         }
-        b->acc |= (uint64_t)c << (56 - b->nbits);
-        b->nbits += 8;
+        bits->acc |= (uint64_t)c << (56 - bits->nbits);
+        bits->nbits += 8;
     }
 }
 
 /* The next Huffman symbol, or -1 for a code the table does not have. */
-static inline int huff_decode(bit_reader *b, const huff_table *t)
+static inline int huff_decode(bit_reader *bits, const huff_table *t)
 {
-    unsigned e = t->fast[b->acc >> (64 - LOOKAHEAD)];
+    unsigned entry = t->fast[bits->acc >> (64 - LOOKAHEAD)];
     int length, symbol;
 
-    if (e) {
-        length = (int)(e >> 8);
-        symbol = (int)(e & 0xFF);
+    if (entry) {
+        length = (int)(entry >> 8);
+        symbol = (int)(entry & 0xFF);
     } else {
         int32_t code = 0, index;
         for (length = LOOKAHEAD + 1; length <= 16; length++) {
-            code = (int32_t)(b->acc >> (64 - length));
+            code = (int32_t)(bits->acc >> (64 - length));
             if (code <= t->maxcode[length])
                 break;
         }
@@ -219,34 +219,34 @@ static inline int huff_decode(bit_reader *b, const huff_table *t)
             return -1;
         symbol = t->symbols[index];
     }
-    b->acc <<= length;
-    b->nbits -= length;
+    bits->acc <<= length;
+    bits->nbits -= length;
     return symbol;
 }
 
 /* Takes the next s (1..16) bits. */
-static inline uint32_t take_bits(bit_reader *b, int s)
+static inline uint32_t take_bits(bit_reader *bits, int s)
 {
-    uint32_t v = (uint32_t)(b->acc >> (64 - s));
-    b->acc <<= s;
-    b->nbits -= s;
+    uint32_t v = (uint32_t)(bits->acc >> (64 - s));
+    bits->acc <<= s;
+    bits->nbits -= s;
     return v;
 }
 
 /* One 8x8 block's codes: a DC difference, then AC run/size codes up to
  * the end of block or coefficient 63, as libjpeg's decode_mcu_slow. Its
  * DC predictor is kept, as libjpeg refuses one that overflows. */
-static int block(bit_reader *reader, const scan_component *sc, int32_t *dc_predictor)
+static int decode_block(bit_reader *reader, const scan_component *comp, int32_t *dc_predictor)
 {
-    bit_reader local = *reader, *b = &local; /* in registers */
+    bit_reader local = *reader, *bits = &local; /* in registers */
     int s;
 
-    if (b->nbits < 32)
-        refill(b);
-    if ((s = huff_decode(b, sc->dc)) < 0 || s > 11)
+    if (bits->nbits < 32)
+        refill(bits);
+    if ((s = huff_decode(bits, comp->dc)) < 0 || s > 11)
         return 0;
     if (s) {
-        int32_t v = (int32_t)take_bits(b, s);
+        int32_t v = (int32_t)take_bits(bits, s);
         if (v < (1 << (s - 1)))
             v -= (1 << s) - 1;
         *dc_predictor += v;
@@ -256,17 +256,17 @@ static int block(bit_reader *reader, const scan_component *sc, int32_t *dc_predi
     for (int k = 1; k < 64; k++) {
         int rs, r;
         unsigned step;
-        if (b->nbits < 32)
-            refill(b);
-        if ((step = sc->ac->ac_step[b->acc >> (64 - LOOKAHEAD)]) != 0) {
-            b->acc <<= STEP_LENGTH(step);
-            b->nbits -= STEP_LENGTH(step);
+        if (bits->nbits < 32)
+            refill(bits);
+        if ((step = comp->ac->ac_step[bits->acc >> (64 - LOOKAHEAD)]) != 0) {
+            bits->acc <<= STEP_LENGTH(step);
+            bits->nbits -= STEP_LENGTH(step);
             k += STEP_ADVANCE(step) - 1;
             if ((step & STEP_COEFFICIENT) && k > 63)
                 return 0; /* as below: libjpeg goes on past 63 */
             continue;
         }
-        if ((rs = huff_decode(b, sc->ac)) < 0)
+        if ((rs = huff_decode(bits, comp->ac)) < 0)
             return 0;
         r = rs >> 4;
         s = rs & 15;
@@ -274,7 +274,7 @@ static int block(bit_reader *reader, const scan_component *sc, int32_t *dc_predi
             k += r;
             if (k > 63 || s > 10) /* libjpeg goes on past 63: not ours to vouch */
                 return 0;
-            take_bits(b, s);
+            take_bits(bits, s);
         } else {
             if (r != 15)
                 break;
@@ -282,198 +282,198 @@ static int block(bit_reader *reader, const scan_component *sc, int32_t *dc_predi
         }
     }
     *reader = local;
-    return b->nbits >= 0;
+    return bits->nbits >= 0;
 }
 
 /* After the last MCU of an interval or of the scan: fewer than 8 bits
  * left (libjpeg counts a whole byte as extraneous data), then 0xFF and
  * the marker 'want' at once (fill bytes of 0xFF allowed). Returns the
  * position after the marker, or 0. */
-static size_t segment_end(const bit_reader *b, unsigned want)
+static size_t segment_end(const bit_reader *bits, unsigned want)
 {
-    size_t pos = b->pos;
+    size_t pos = bits->pos;
 
-    if (b->nbits < 0 || b->nbits >= 8 || pos >= b->end || b->data[pos] != 0xFF)
+    if (bits->nbits < 0 || bits->nbits >= 8 || pos >= bits->end || bits->data[pos] != 0xFF)
         return 0;
-    while (pos < b->end && b->data[pos] == 0xFF)
+    while (pos < bits->end && bits->data[pos] == 0xFF)
         pos++;
-    if (pos >= b->end || b->data[pos] != want)
+    if (pos >= bits->end || bits->data[pos] != want)
         return 0;
     return pos + 1;
 }
 
-static void bits_start(bit_reader *b, const unsigned char *data, size_t pos, size_t end)
+static void bits_start(bit_reader *bits, const unsigned char *data, size_t pos, size_t end)
 {
-    b->data = data;
-    b->pos = pos;
-    b->end = end;
-    b->acc = 0;
-    b->nbits = 0;
-    b->stopped = 0;
+    bits->data = data;
+    bits->pos = pos;
+    bits->end = end;
+    bits->acc = 0;
+    bits->nbits = 0;
+    bits->stopped = 0;
 }
 
 /* The blocks of one MCU: h x v per component when the scan interleaves,
  * one when it has a single component. */
-static int mcu(bit_reader *b, const scan_component *sc, int ns, int32_t *predictors)
+static int decode_mcu(bit_reader *bits, const scan_component *scan, int ns, int32_t *predictors)
 {
     if (ns == 1)
-        return block(b, &sc[0], &predictors[0]);
+        return decode_block(bits, &scan[0], &predictors[0]);
     for (int c = 0; c < ns; c++)
-        for (int n = sc[c].fc->h * sc[c].fc->v; n > 0; n--)
-            if (!block(b, &sc[c], &predictors[c]))
+        for (int n = scan[c].frame_comp->h * scan[c].frame_comp->v; n > 0; n--)
+            if (!decode_block(bits, &scan[c], &predictors[c]))
                 return 0;
     return 1;
 }
 
-static uint64_t ceil_div(uint64_t a, uint64_t b)
+static uint64_t ceil_div(uint64_t num, uint64_t den)
 {
-    return (a + b - 1) / b;
+    return (num + den - 1) / den;
 }
 
 /* The entropy-coded data from 'pos' to the end-of-image marker. Returns
  * the position after EOI, or 0. */
-static size_t scan_data(const jpeg_walk *j, const scan_component *sc, int ns, size_t pos)
+static size_t scan_data(const jpeg_walk *walk, const scan_component *scan, int ns, size_t pos)
 {
     uint64_t mcus;
     int32_t predictors[MAX_COMPONENTS] = {0};
-    unsigned left = j->restart_interval, next_rst = 0;
-    bit_reader b;
+    unsigned left = walk->restart_interval, next_rst = 0;
+    bit_reader bits;
 
     if (ns == 1) {
-        const frame_component *fc = sc[0].fc;
-        uint64_t w = ceil_div((uint64_t)j->width * (uint64_t)fc->h, (uint64_t)j->hmax);
-        uint64_t h = ceil_div((uint64_t)j->height * (uint64_t)fc->v, (uint64_t)j->vmax);
+        const frame_component *comp = scan[0].frame_comp;
+        uint64_t w = ceil_div((uint64_t)walk->width * (uint64_t)comp->h, (uint64_t)walk->hmax);
+        uint64_t h = ceil_div((uint64_t)walk->height * (uint64_t)comp->v, (uint64_t)walk->vmax);
         mcus = ceil_div(w, 8) * ceil_div(h, 8);
     } else {
-        mcus = ceil_div((uint64_t)j->width, 8u * (uint64_t)j->hmax) *
-               ceil_div((uint64_t)j->height, 8u * (uint64_t)j->vmax);
+        mcus = ceil_div((uint64_t)walk->width, 8u * (uint64_t)walk->hmax) *
+               ceil_div((uint64_t)walk->height, 8u * (uint64_t)walk->vmax);
     }
-    bits_start(&b, j->data, pos, j->len);
+    bits_start(&bits, walk->data, pos, walk->len);
     for (uint64_t m = 0; m < mcus; m++) {
-        if (j->restart_interval && left == 0) {
-            size_t after = segment_end(&b, 0xD0 + next_rst);
+        if (walk->restart_interval && left == 0) {
+            size_t after = segment_end(&bits, 0xD0 + next_rst);
             if (!after)
                 return 0;
-            bits_start(&b, j->data, after, j->len);
+            bits_start(&bits, walk->data, after, walk->len);
             memset(predictors, 0, sizeof(predictors));
             next_rst = (next_rst + 1) & 7;
-            left = j->restart_interval;
+            left = walk->restart_interval;
         }
-        if (!mcu(&b, sc, ns, predictors))
+        if (!decode_mcu(&bits, scan, ns, predictors))
             return 0;
         left--;
     }
-    return segment_end(&b, 0xD9);
+    return segment_end(&bits, 0xD9);
 }
 
-static int parse_dqt(jpeg_walk *j, const unsigned char *p, size_t n)
+static int parse_dqt(jpeg_walk *walk, const unsigned char *seg, size_t left)
 {
-    while (n > 0) {
-        unsigned precision = p[0] >> 4, index = p[0] & 15;
+    while (left > 0) {
+        unsigned precision = seg[0] >> 4, index = seg[0] & 15;
         size_t size = 1 + (precision ? 128 : 64);
-        if (index >= 4 || precision > 1 || n < size)
+        if (index >= 4 || precision > 1 || left < size)
             return 0;
-        j->quant_defined[index] = 1;
-        p += size;
-        n -= size;
+        walk->quant_defined[index] = 1;
+        seg += size;
+        left -= size;
     }
     return 1;
 }
 
-static int parse_dht(jpeg_walk *j, const unsigned char *p, size_t n)
+static int parse_dht(jpeg_walk *walk, const unsigned char *seg, size_t left)
 {
-    while (n > 0) {
-        unsigned klass = p[0] >> 4, index = p[0] & 15;
+    while (left > 0) {
+        unsigned klass = seg[0] >> 4, index = seg[0] & 15;
         int count = 0;
-        if (n < 17 || klass > 1 || index >= 4)
+        if (left < 17 || klass > 1 || index >= 4)
             return 0;
         for (int i = 1; i <= 16; i++)
-            count += p[i];
-        if (count > 256 || (size_t)count > n - 17)
+            count += seg[i];
+        if (count > 256 || (size_t)count > left - 17)
             return 0;
-        if (!huff_build(klass ? &j->ac[index] : &j->dc[index], p + 1, p + 17, count,
+        if (!huff_build(klass ? &walk->ac[index] : &walk->dc[index], seg + 1, seg + 17, count,
                         klass == 0))
             return 0;
-        p += 17 + (size_t)count;
-        n -= 17 + (size_t)count;
+        seg += 17 + (size_t)count;
+        left -= 17 + (size_t)count;
     }
     return 1;
 }
 
-static int parse_sof(jpeg_walk *j, const unsigned char *p, size_t n)
+static int parse_sof(jpeg_walk *walk, const unsigned char *seg, size_t left)
 {
     int blocks = 0;
 
-    if (j->have_frame || n < 6 || p[0] != 8)
+    if (walk->have_frame || left < 6 || seg[0] != 8)
         return 0;
-    j->height = (int)be16(p + 1);
-    j->width = (int)be16(p + 3);
-    j->ncomponents = p[5];
-    if (j->width <= 0 || j->height <= 0 || j->width > MAX_DIMENSION ||
-        j->height > MAX_DIMENSION || (j->ncomponents != 1 && j->ncomponents != 3) ||
-        n != 6 + 3 * (size_t)j->ncomponents)
+    walk->height = (int)be16(seg + 1);
+    walk->width = (int)be16(seg + 3);
+    walk->ncomponents = seg[5];
+    if (walk->width <= 0 || walk->height <= 0 || walk->width > MAX_DIMENSION ||
+        walk->height > MAX_DIMENSION || (walk->ncomponents != 1 && walk->ncomponents != 3) ||
+        left != 6 + 3 * (size_t)walk->ncomponents)
         return 0;
-    for (int c = 0; c < j->ncomponents; c++) {
-        frame_component *fc = &j->comp[c];
-        fc->id = p[6 + 3 * c];
-        fc->h = p[7 + 3 * c] >> 4;
-        fc->v = p[7 + 3 * c] & 15;
-        fc->quant = p[8 + 3 * c];
-        if (fc->h < 1 || fc->h > 2 || fc->v < 1 || fc->v > 2 || fc->quant >= 4)
+    for (int c = 0; c < walk->ncomponents; c++) {
+        frame_component *frame_comp = &walk->comp[c];
+        frame_comp->id = seg[6 + 3 * c];
+        frame_comp->h = seg[7 + 3 * c] >> 4;
+        frame_comp->v = seg[7 + 3 * c] & 15;
+        frame_comp->quant = seg[8 + 3 * c];
+        if (frame_comp->h < 1 || frame_comp->h > 2 || frame_comp->v < 1 || frame_comp->v > 2 ||
+            frame_comp->quant >= 4)
             return 0;
         for (int d = 0; d < c; d++)
-            if (j->comp[d].id == fc->id)
+            if (walk->comp[d].id == frame_comp->id)
                 return 0;
-        j->hmax = fc->h > j->hmax ? fc->h : j->hmax;
-        j->vmax = fc->v > j->vmax ? fc->v : j->vmax;
-        blocks += fc->h * fc->v;
+        walk->hmax = frame_comp->h > walk->hmax ? frame_comp->h : walk->hmax;
+        walk->vmax = frame_comp->v > walk->vmax ? frame_comp->v : walk->vmax;
+        blocks += frame_comp->h * frame_comp->v;
     }
-    if (j->ncomponents > 1 && blocks > MAX_BLOCKS_IN_MCU)
+    if (walk->ncomponents > 1 && blocks > MAX_BLOCKS_IN_MCU)
         return 0;
-    j->have_frame = 1;
+    walk->have_frame = 1;
     return 1;
 }
 
-/* The scan header: every frame component once, defined tables, and the
- * sequential spectral selection (0..63, no successive approximation). */
-static int parse_sos(const jpeg_walk *j, const unsigned char *p, size_t n,
-                     scan_component *sc, int *ns)
+/* The scan header: every frame component once, in the frame's order, with
+ * defined tables, and the sequential spectral selection (0..63, no
+ * successive approximation). */
+static int parse_sos(const jpeg_walk *walk, const unsigned char *seg, size_t left,
+                     scan_component *scan, int *ns)
 {
-    int used[MAX_COMPONENTS] = {0};
-
-    if (!j->have_frame || n < 1)
+    if (!walk->have_frame || left < 1)
         return 0;
-    *ns = p[0];
-    if (*ns != j->ncomponents || n != 4 + 2 * (size_t)*ns)
+    *ns = seg[0];
+    if (*ns != walk->ncomponents || left != 4 + 2 * (size_t)*ns)
         return 0;
+    /* in the frame's order: libjpeg-turbo 2.1's get_sos matches a scan's
+     * components to the frame's by position too, and refuses another
+     * order (JERR_BAD_COMPONENT_ID) */
     for (int i = 0; i < *ns; i++) {
-        unsigned id = p[1 + 2 * i], td = p[2 + 2 * i] >> 4, ta = p[2 + 2 * i] & 15;
-        int c = 0;
-        while (c < j->ncomponents && (unsigned)j->comp[c].id != id)
-            c++;
-        if (c == j->ncomponents || used[c]++ || td >= 4 || ta >= 4 || !j->dc[td].defined ||
-            !j->ac[ta].defined || !j->quant_defined[j->comp[c].quant])
+        unsigned id = seg[1 + 2 * i], td = seg[2 + 2 * i] >> 4, ta = seg[2 + 2 * i] & 15;
+        if ((unsigned)walk->comp[i].id != id || td >= 4 || ta >= 4 || !walk->dc[td].defined ||
+            !walk->ac[ta].defined || !walk->quant_defined[walk->comp[i].quant])
             return 0;
-        sc[i].fc = &j->comp[c];
-        sc[i].dc = &j->dc[td];
-        sc[i].ac = &j->ac[ta];
+        scan[i].frame_comp = &walk->comp[i];
+        scan[i].dc = &walk->dc[td];
+        scan[i].ac = &walk->ac[ta];
     }
-    p += 1 + 2 * *ns;
-    return p[0] == 0 && p[1] == 63 && p[2] == 0;
+    seg += 1 + 2 * *ns;
+    return seg[0] == 0 && seg[1] == 63 && seg[2] == 0;
 }
 
-/* One marker segment before the scan; 'body' and 'n' exclude the length. */
-static int parse_segment(jpeg_walk *j, unsigned marker, const unsigned char *body, size_t n)
+/* One marker segment before the scan; 'body' and 'left' exclude the length. */
+static int parse_segment(jpeg_walk *walk, unsigned marker, const unsigned char *body, size_t left)
 {
     switch (marker) {
-    case 0xDB: return parse_dqt(j, body, n);
-    case 0xC4: return parse_dht(j, body, n);
+    case 0xDB: return parse_dqt(walk, body, left);
+    case 0xC4: return parse_dht(walk, body, left);
     case 0xC0: /* baseline */
-    case 0xC1: return parse_sof(j, body, n); /* extended sequential, Huffman */
+    case 0xC1: return parse_sof(walk, body, left); /* extended sequential, Huffman */
     case 0xDD:
-        if (n != 2)
+        if (left != 2)
             return 0;
-        j->restart_interval = be16(body);
+        walk->restart_interval = be16(body);
         return 1;
     default: /* APPn and COM; anything else goes to libjpeg */
         return (marker >= 0xE0 && marker <= 0xEF) || marker == 0xFE;
@@ -482,14 +482,14 @@ static int parse_segment(jpeg_walk *j, unsigned marker, const unsigned char *bod
 
 cxr_status cxr_jpeg_scan(const unsigned char *data, size_t len)
 {
-    jpeg_walk j;
+    jpeg_walk walk;
     size_t pos = 2;
 
     if (!data || len < 4 || data[0] != 0xFF || data[1] != 0xD8)
         return NOT_VOUCHED;
-    memset(&j, 0, sizeof(j));
-    j.data = data;
-    j.len = len;
+    memset(&walk, 0, sizeof(walk));
+    walk.data = data;
+    walk.len = len;
     for (;;) {
         unsigned marker;
         size_t seglen;
@@ -505,13 +505,13 @@ cxr_status cxr_jpeg_scan(const unsigned char *data, size_t len)
         if (seglen < 2 || seglen > len - pos)
             return NOT_VOUCHED;
         if (marker == 0xDA) {
-            scan_component sc[MAX_COMPONENTS];
+            scan_component scan[MAX_COMPONENTS];
             int ns = 0;
-            if (!parse_sos(&j, data + pos + 2, seglen - 2, sc, &ns))
+            if (!parse_sos(&walk, data + pos + 2, seglen - 2, scan, &ns))
                 return NOT_VOUCHED;
-            return scan_data(&j, sc, ns, pos + seglen) ? CXR_OK : NOT_VOUCHED;
+            return scan_data(&walk, scan, ns, pos + seglen) ? CXR_OK : NOT_VOUCHED;
         }
-        if (!parse_segment(&j, marker, data + pos + 2, seglen - 2))
+        if (!parse_segment(&walk, marker, data + pos + 2, seglen - 2))
             return NOT_VOUCHED;
         pos += seglen;
     }

@@ -3,8 +3,9 @@
 # another seed the store holds the objects of both trees; --gc leaves
 # exactly those the current trees hold (tree files still their objects,
 # the tree's digest unchanged, a rerun up to date with no new object),
-# removes the temporary file a killed run left and the index rows of the
-# removed objects, and leaves files it does not know alone. The old tree
+# removes the temporary files a killed run left (an object's, the index's)
+# and the index rows of the removed objects, and leaves files it does not
+# know alone, names like a temporary file's included. The old tree
 # comes back from the archive. While another run holds the store (its
 # shared lock), --gc refuses with exit 5 and removes nothing.
 . "$CXR_SOURCE_DIR/tests/lib/lib.sh"
@@ -42,7 +43,9 @@ rows_before=$(wc -l < "$S/index.tsv")
 # a killed run's temporary file, and files the gc does not know
 first=$(tree_shas | head -n 1); aa=$(printf %.2s "$first")
 printf 'half' > "$S/$aa/$first.tmp.4242.7f00"
+printf 'half' > "$S/index.tsv.tmp.Ab12Cd"
 printf 'mine' > "$S/notes.txt"; printf 'mine' > "$S/$aa/README"
+printf 'mine' > "$S/$aa/$aa.tmp.bak"; printf 'mine' > "$S/$aa/$first.tmp.keep"
 
 # --- another run holds the store: --gc refuses, removes nothing ---
 flock -s "$S/lock" sleep 4 &
@@ -58,18 +61,20 @@ wait "$holder"
 expect_exit 0 "gc" stage layout --set seed=7 --gc
 check "gc: the run part found the tree up to date" grep -q "up to date" "$T/stdout"
 check "gc: its report" grep -q "^layout: gc: $(tree_shas | wc -l) objects kept, " "$T/stdout"
-check "gc: the temporary file is counted" grep -q ", 1 temporary files removed, " "$T/stdout"
+check "gc: the temporary files are counted" grep -q ", 2 temporary files removed, " "$T/stdout"
 check "gc: as many objects as the tree has distinct files" [ "$(find "$S" -mindepth 2 -type f -name '????????????????????????????????????????????????????????????????' | wc -l)" = "$(tree_shas | wc -l)" ]
 check "gc: every tree file is still its object" all_linked
 check "gc: the tree's digest is unchanged" [ "$(digest)" = "$seed7" ]
-check "gc: the temporary file is gone" [ ! -e "$S/$aa/$first.tmp.4242.7f00" ]
+check "gc: the object's temporary file is gone" [ ! -e "$S/$aa/$first.tmp.4242.7f00" ]
+check "gc: the index's temporary file is gone" [ ! -e "$S/index.tsv.tmp.Ab12Cd" ]
 check "gc: files it does not know are left" [ -f "$S/notes.txt" ] && [ -f "$S/$aa/README" ]
+check "gc: names like a temporary file's are left" [ -f "$S/$aa/$aa.tmp.bak" ] && [ -f "$S/$aa/$first.tmp.keep" ]
 check "gc: the index lost rows" [ "$(wc -l < "$S/index.tsv")" -lt "$rows_before" ]
 check "gc: every index row has its object" index_whole
 expect_exit 0 "rerun after gc" stage layout --set seed=7
 check "rerun after gc: up to date" grep -q "up to date" "$T/stdout"
 expect_exit 0 "gc again" stage layout --set seed=7 --gc
-check "gc again: nothing to remove" grep -q " 0 removed (0.0 MB), 0 temporary files removed, 0 index rows dropped" "$T/stdout"
+check "gc again: nothing to remove" grep -q " 0 removed (0.0 MB freed), 0 temporary files removed, 0 index rows dropped" "$T/stdout"
 
 # --- the old tree comes back from the sources ---
 for s in sample layout; do expect_exit 0 "$s, seed 42 again" stage "$s"; done

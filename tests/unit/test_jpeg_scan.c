@@ -161,6 +161,8 @@ static size_t damage(const unsigned char *d, size_t len, size_t start, unsigned 
     return n;
 }
 
+/* Every fourth copy is damaged anywhere after SOI (the marker segments:
+ * frame, scan, table headers), the others in the entropy-coded data. */
 static void sweep(const unsigned char *d, size_t len, int rounds, const char *name, tally *t)
 {
     unsigned char *out = malloc(len + 8);
@@ -171,7 +173,7 @@ static void sweep(const unsigned char *d, size_t len, int rounds, const char *na
         abort();
     for (int i = 0; i < rounds; i++) {
         draw = draw * 747796405u + 2891336453u;
-        size_t n = damage(d, len, start, draw ^ (draw >> 13), out);
+        size_t n = damage(d, len, i % 4 == 0 ? 2 : start, draw ^ (draw >> 13), out);
         char what[160];
         snprintf(what, sizeof(what), "%s, damage %d (kind %u)", name, i,
                  (draw ^ (draw >> 13)) % 7);
@@ -242,6 +244,25 @@ static void test_known_damage(void)
     memcpy(copy + rst + 1, d + rst, len - rst);
     CHECK_INT(cxr_jpeg_scan(copy, len + 1), CXR_OK);
     CHECK_INT(cxr_jpeg_verify(copy, len + 1, &err), CXR_OK);
+    /* a scan listing the components in another order than the frame's:
+     * libjpeg-turbo refuses it (bad component id) */
+    free(d);
+    free(copy);
+    d = encode(&specs[5], &len); /* 4:4:4: three components, one block each */
+    copy = malloc(len);
+    CHECK(d && copy);
+    start = scan_start(d, len);
+    memcpy(copy, d, len);
+    for (size_t i = 2; i + 9 < start; i++)
+        if (copy[i] == 0xFF && copy[i + 1] == 0xDA) { /* SOS: length, n, (id, tables) x n */
+            unsigned char id = copy[i + 5]; /* the ids swapped, the tables kept: the */
+            copy[i + 5] = copy[i + 7];      /* data still decodes, in the wrong order */
+            copy[i + 7] = id;
+            break;
+        }
+    CHECK(memcmp(copy, d, len) != 0);
+    CHECK_INT(cxr_jpeg_scan(copy, len), CXR_ERR_UNSUPPORTED);
+    CHECK_INT(cxr_image_verify(copy, len, 0, &err), CXR_ERR_INPUT);
     /* nothing, or not a JPEG */
     CHECK_INT(cxr_jpeg_scan(d, 3), CXR_ERR_UNSUPPORTED);
     CHECK_INT(cxr_jpeg_scan(NULL, 0), CXR_ERR_UNSUPPORTED);
