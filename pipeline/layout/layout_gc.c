@@ -106,10 +106,18 @@ static cxr_status remove_file(const char *path, int *removed, uint64_t *freed, c
     return CXR_OK;
 }
 
-/* One "<store>/<aa>" directory: objects not kept, and temporary files,
- * removed; anything else left alone. The directory goes when empty. */
-static cxr_status sweep_dir(const char *dir, const char *pair, const cxr_strmap *keep,
-                            cxr_layout_gc_result *res, cxr_error *err)
+/* What a sweep needs of the gc: the objects kept, the tallies. */
+typedef struct sweep {
+    const cxr_strmap *keep;
+    cxr_layout_gc_result *res;
+} sweep;
+
+/* Calls fn for every entry of 'dir' (but . and ..) with its path, until
+ * one fails. */
+static cxr_status each_entry(const char *dir, sweep *sw,
+                             cxr_status (*fn)(sweep *sw, const char *path, const char *name,
+                                              cxr_error *err),
+                             cxr_error *err)
 {
     DIR *dp = opendir(dir);
     struct dirent *e;
@@ -117,53 +125,53 @@ static cxr_status sweep_dir(const char *dir, const char *pair, const cxr_strmap 
     if (!dp)
         return cxr_fail(err, CXR_ERR_IO, "cannot read '%s': %s", dir, strerror(errno));
     while (st == CXR_OK && (e = readdir(dp))) {
-        int mine = !strncmp(e->d_name, pair, 2), removed = 0;
-        int object = mine && cxr_sha256_valid(e->d_name);
-        int temporary = mine && !object && is_object_temporary(e->d_name);
         char *path;
-        if ((!object && !temporary) || (object && cxr_strmap_get(keep, e->d_name, NULL))) {
-            res->nkept += object;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        }
         if (!(path = cxr_path_join(dir, e->d_name)))
             st = nomem(err);
         else
-            st = remove_file(path, &removed, &res->bytes_freed, err);
-        res->nremoved += removed && object;
-        res->ntemporary += removed && temporary;
+            st = fn(sw, path, e->d_name, err);
         free(path);
     }
     closedir(dp);
-    if (st == CXR_OK)
-        rmdir(dir); /* only when empty: ENOTEMPTY is the usual answer */
     return st;
 }
 
-/* The store: its "<aa>" directories, and the temporary files of an index
- * save that was killed ("index.tsv.tmp.XXXXXX", fsutil.c's atomic files). */
-static cxr_status sweep_store(const char *store, const cxr_strmap *keep,
-                              cxr_layout_gc_result *res, cxr_error *err)
+/* An entry of "<store>/<aa>": an object not kept, or a temporary file,
+ * removed; anything else left alone. */
+static cxr_status sweep_object(sweep *sw, const char *path, const char *name, cxr_error *err)
 {
-    DIR *dp = opendir(store);
-    struct dirent *e;
+    const char *pair = strrchr(path, '/') - 2; /* the directory's name */
+    int mine = !strncmp(name, pair, 2), removed = 0;
+    int object = mine && cxr_sha256_valid(name);
+    int temporary = mine && !object && is_object_temporary(name);
     cxr_status st = CXR_OK;
-    if (!dp)
-        return cxr_fail(err, CXR_ERR_IO, "cannot read '%s': %s", store, strerror(errno));
-    while (st == CXR_OK && (e = readdir(dp))) {
-        int pair = is_hex_pair(e->d_name), removed = 0;
-        int index_tmp = !strncmp(e->d_name, "index.tsv.tmp.", 14) && strlen(e->d_name) == 20;
-        char *path;
-        if (!pair && !index_tmp)
-            continue; /* index.tsv, lock, . and .., files of others */
-        if (!(path = cxr_path_join(store, e->d_name)))
-            st = nomem(err);
-        else if (pair)
-            st = sweep_dir(path, e->d_name, keep, res, err);
-        else if ((st = remove_file(path, &removed, &res->bytes_freed, err)) == CXR_OK)
-            res->ntemporary += removed;
-        free(path);
+    if ((!object && !temporary) || (object && cxr_strmap_get(sw->keep, name, NULL)))
+        sw->res->nkept += object;
+    else
+        st = remove_file(path, &removed, &sw->res->bytes_freed, err);
+    sw->res->nremoved += removed && object;
+    sw->res->ntemporary += removed && temporary;
+    return st;
+}
+
+/* An entry of the store: a "<aa>" directory, swept (and removed when
+ * empty), or the temporary file of an index save that was killed
+ * ("index.tsv.tmp.XXXXXX", fsutil.c's atomic files); index.tsv, lock and
+ * files of others are left alone. */
+static cxr_status sweep_store_entry(sweep *sw, const char *path, const char *name,
+                                    cxr_error *err)
+{
+    int removed = 0;
+    cxr_status st = CXR_OK;
+    if (is_hex_pair(name)) {
+        if ((st = each_entry(path, sw, sweep_object, err)) == CXR_OK)
+            rmdir(path); /* only when empty: ENOTEMPTY is the usual answer */
+    } else if (!strncmp(name, "index.tsv.tmp.", 14) && strlen(name) == 20 &&
+               (st = remove_file(path, &removed, &sw->res->bytes_freed, err)) == CXR_OK) {
+        sw->res->ntemporary += removed;
     }
-    closedir(dp);
     return st;
 }
 
@@ -181,7 +189,7 @@ cxr_status cxr_layout_gc(const cxr_config *conf, const char *tree_digest,
     if ((st = cxr_layout_settings_read(conf, &c.set, err)) == CXR_OK &&
         (st = cxr_layout_store_open(&c, 1, err)) == CXR_OK &&
         (st = kept_objects(conf, tree_digest, &keep, err)) == CXR_OK &&
-        (st = sweep_store(c.store_dir, keep, res, err)) == CXR_OK &&
+        (st = each_entry(c.store_dir, &(sweep){keep, res}, sweep_store_entry, err)) == CXR_OK &&
         (st = cxr_layout_index_load(&c, err)) == CXR_OK &&
         (st = cxr_layout_index_keep(&c, keep, &res->nindex_dropped, err)) == CXR_OK)
         st = cxr_layout_index_save(&c, err);
