@@ -7,7 +7,8 @@
  * image where libjpeg expects them. libjpeg's strict verification
  * (image_jpeg.c) must keep every MCU on its slow Huffman path to see bad
  * codes, which made it most of a cold layout's time; this scan reads
- * eight bytes at a time and an 11-bit lookahead table.
+ * eight bytes at a time and an 11-bit lookahead table that takes every
+ * AC code the lookahead holds whole (with its coefficient bits) at once.
  *
  * It only ever vouches: anything it does not recognise as whole, damaged
  * or just unusual, is CXR_ERR_UNSUPPORTED and goes to libjpeg, so a damaged
@@ -30,19 +31,27 @@ typedef struct huff_table {
     int defined;
     int nsymbols;
     uint16_t fast[1 << LOOKAHEAD]; /* (code length << 8) | symbol; 0: longer */
-    uint16_t ac_step[1 << LOOKAHEAD]; /* AC: code and its bits in one; 0: none */
+    uint32_t ac_run[1 << LOOKAHEAD]; /* AC: codes and their bits in one; 0: none */
     int32_t maxcode[17];           /* largest code of each length; -1: none */
     int32_t valoffset[17];         /* symbol index = code + valoffset[length] */
     uint8_t symbols[256];
 } huff_table;
 
-/* An AC table's ac_step entry, for a code whose coefficient bits also fit
- * in the lookahead: the bits to take, how far the coefficient index moves
- * (run + 1; 16 for a run of 16 zeros; 64 at the end of block), and
- * whether it is a coefficient (whose index must stay <= 63). */
-#define STEP_LENGTH(e) ((int)((e) & 15))
-#define STEP_ADVANCE(e) ((int)(((e) >> 4) & 127))
-#define STEP_COEFFICIENT 0x8000u
+/* An AC table's ac_run entry: the codes that the lookahead holds whole,
+ * each with its coefficient bits, up to and including an end of block.
+ * RUN_*: their bits in all, how far they move the coefficient index in all
+ * (run + 1 for a coefficient, 16 for a run of 16 zeros), and whether the
+ * last one ends the block. FIRST_*: the first code alone, taken by itself
+ * where the whole run could pass coefficient 63 (libjpeg's edge, which
+ * the scan checks one code at a time). Decoding several codes per lookup
+ * shortens the chain of dependent loads and shifts that bounds the scan. */
+#define RUN_LENGTH(e) ((int)((e) & 15))
+#define RUN_ADVANCE(e) ((int)(((e) >> 4) & 127))
+#define RUN_ENDS_BLOCK (1u << 11)
+#define FIRST_LENGTH(e) ((int)(((e) >> 12) & 15))
+#define FIRST_ADVANCE(e) ((int)(((e) >> 16) & 127))
+#define FIRST_COEFFICIENT (1u << 23)
+#define RUN_MAX_ADVANCE 62 /* a run never applies at a larger advance */
 
 typedef struct frame_component {
     int id, h, v, quant;
@@ -69,19 +78,38 @@ static unsigned be16(const unsigned char *p)
     return (unsigned)p[0] << 8 | p[1];
 }
 
-/* Fills ac_step from fast: each lookahead whose code and coefficient bits
- * both fit. */
-static void ac_steps(huff_table *t)
+/* The ac_run entry of lookahead x: codes decoded from its bits while the
+ * next one, with its coefficient bits, still fits whole. */
+static uint32_t ac_run_entry(const huff_table *t, unsigned x)
 {
-    for (unsigned x = 0; x < (1u << LOOKAHEAD); x++) {
-        unsigned e = t->fast[x], length = e >> 8, r = (e >> 4) & 15, s = e & 15;
-        if (!e || length + s > LOOKAHEAD || s > 10)
-            continue;
-        if (s)
-            t->ac_step[x] = (uint16_t)(STEP_COEFFICIENT | (r + 1) << 4 | (length + s));
-        else
-            t->ac_step[x] = (uint16_t)((r == 15 ? 16 : 64) << 4 | length);
+    uint32_t run = 0;
+    unsigned used = 0, advance = 0;
+
+    for (;;) {
+        unsigned e = t->fast[(x << used) & ((1u << LOOKAHEAD) - 1)];
+        unsigned length = e >> 8, r = (e >> 4) & 15, s = e & 15, step;
+        if (!e || used + length + s > LOOKAHEAD || s > 10)
+            break;
+        step = s ? r + 1 : r == 15 ? 16 : 0;
+        if (advance + step > RUN_MAX_ADVANCE)
+            break;
+        if (used == 0)
+            run = (uint32_t)(length + s) << 12 | (uint32_t)step << 16 |
+                  (s ? FIRST_COEFFICIENT : 0);
+        used += length + s;
+        advance += step;
+        if (!s && r != 15) {
+            run |= RUN_ENDS_BLOCK;
+            break;
+        }
     }
+    return used ? run | used | advance << 4 : 0;
+}
+
+static void ac_runs(huff_table *t)
+{
+    for (unsigned x = 0; x < (1u << LOOKAHEAD); x++)
+        t->ac_run[x] = ac_run_entry(t, x);
 }
 
 /* libjpeg's jpeg_make_d_derived_tbl: canonical codes, refusing a table
@@ -123,7 +151,7 @@ static int huff_build(huff_table *t, const unsigned char counts[16],
         if (is_dc && symbols[i] > 15)
             return 0;
     if (!is_dc)
-        ac_steps(t);
+        ac_runs(t);
     memcpy(t->symbols, symbols, (size_t)nsymbols);
     t->nsymbols = nsymbols;
     t->defined = 1;
@@ -253,17 +281,25 @@ static int decode_block(bit_reader *reader, const scan_component *comp, int32_t 
         if (*dc_predictor > MAX_DC_PREDICTOR || *dc_predictor < -MAX_DC_PREDICTOR)
             return 0;
     }
-    for (int k = 1; k < 64; k++) {
+    for (int next = 1; next < 64;) { /* next: the coefficient index to come */
         int rs, r;
-        unsigned step;
+        uint32_t run;
         if (bits->nbits < 32)
             refill(bits);
-        if ((step = comp->ac->ac_step[bits->acc >> (64 - LOOKAHEAD)]) != 0) {
-            bits->acc <<= STEP_LENGTH(step);
-            bits->nbits -= STEP_LENGTH(step);
-            k += STEP_ADVANCE(step) - 1;
-            if ((step & STEP_COEFFICIENT) && k > 63)
+        if ((run = comp->ac->ac_run[bits->acc >> (64 - LOOKAHEAD)]) != 0) {
+            if (next + RUN_ADVANCE(run) <= 63) { /* every code of it inside the block */
+                bits->acc <<= RUN_LENGTH(run);
+                bits->nbits -= RUN_LENGTH(run);
+                if (run & RUN_ENDS_BLOCK)
+                    break;
+                next += RUN_ADVANCE(run);
+                continue;
+            }
+            bits->acc <<= FIRST_LENGTH(run);
+            bits->nbits -= FIRST_LENGTH(run);
+            if ((run & FIRST_COEFFICIENT) && next + FIRST_ADVANCE(run) - 1 > 63)
                 return 0; /* as below: libjpeg goes on past 63 */
+            next += FIRST_ADVANCE(run);
             continue;
         }
         if ((rs = huff_decode(bits, comp->ac)) < 0)
@@ -271,14 +307,14 @@ static int decode_block(bit_reader *reader, const scan_component *comp, int32_t 
         r = rs >> 4;
         s = rs & 15;
         if (s) {
-            k += r;
-            if (k > 63 || s > 10) /* libjpeg goes on past 63: not ours to vouch */
+            if (next + r > 63 || s > 10) /* libjpeg goes on past 63: not ours to vouch */
                 return 0;
             take_bits(bits, s);
+            next += r + 1;
         } else {
             if (r != 15)
                 break;
-            k += 15;
+            next += 16;
         }
     }
     *reader = local;
