@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "malloc_policy.h"
 #include "layout.h"
 #include "progress_line.h"
 
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
      * glibc stats /etc/localtime on every call (4 per entry). The same zone,
      * named, is read once. */
     setenv("TZ", ":/etc/localtime", 0);
+    cxr_malloc_keep_large();
     st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &opts, &err);
     if (st == CXR_OK && !cli.exit_now)
         st = cxr_cli_load_config(&cli, &conf, &err);

@@ -1,12 +1,12 @@
 /* serve_main.c: cxrprep-serve, the review app: serves the upload page and
  * the review page until SIGINT or SIGTERM. */
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "malloc_policy.h"
 #include "openmp_passive.h"
 #include "serve.h"
 
@@ -76,17 +76,6 @@ static cxr_status serve(const cxr_config *conf, const cxr_serve_options *opt, cx
     return st;
 }
 
-/* Memory goes back to the system after a burst of uploads: large buffers
- * (request bodies, decoded images) get mappings of their own, unmapped when
- * freed (glibc otherwise raises its mmap threshold on the first such free
- * and keeps later ones in its heaps, at their peak), and the connections'
- * threads share a few heaps instead of one each. */
-static void return_memory(void)
-{
-    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-    mallopt(M_ARENA_MAX, 4);
-}
-
 int main(int argc, char **argv)
 {
     cxr_error err = {0};
@@ -96,7 +85,7 @@ int main(int argc, char **argv)
     cxr_status st;
 
     cxr_openmp_passive(argv);
-    return_memory();
+    cxr_malloc_return_memory(); /* after a burst of uploads */
     st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &opt, &err);
 
     if (st == CXR_OK && !cli.exit_now)
