@@ -8,7 +8,9 @@
 # chosen members), in the same run. Prints the median wall time of RUNS
 # runs of each, the ratios, the no-change rerun, and peak memory (max RSS)
 # on the full archive and on one a quarter of its size. Rows: cold (no
-# markers, no store: every member inflated, hashed and decoded); rebuild
+# markers, no store: every member inflated, hashed and decoded), and its
+# floor (the same with layout.verify=false: inflated, hashed and written,
+# nothing decoded: what verification adds is the difference); rebuild
 # (trees and manifests deleted, cache/ kept: verification markers, the
 # content-addressed store and its index, so members are neither inflated
 # nor hashed again and trees are links); the same rebuild with
@@ -128,7 +130,7 @@ cold_reset() { # no trees, manifests, verification markers, store or index
   rm -rf "$dir/work/datasets" "$dir/work/manifests/sample" "$dir/work/manifests/layout" \
          "$dir/work/cache/verified" "$dir/work/cache/store"
 }
-ours="" warm="" copy="" noverify="" noop="" theirs="" oth="" py=""
+ours="" warm="" copy="" noverify="" noop="" theirs="" oth="" py="" floor=""
 for i in $(seq "$runs"); do
   if [ -n "$other" ]; then # the other build, cold, first
     cold_reset; t0=$(now)
@@ -136,6 +138,11 @@ for i in $(seq "$runs"); do
     "$other/cxrprep-layout" --quiet --config "$dir/full.yaml"
     t1=$(now); oth="$oth $(ms "$t0" "$t1")"
   fi
+  # the floor of a cold run: the same, with no image decoded at all
+  cold_reset; t0=$(now)
+  "$bin/cxrprep-sample" --quiet --config "$dir/full.yaml"
+  "$bin/cxrprep-layout" --quiet --config "$dir/full.yaml" --set layout.verify=false
+  t1=$(now); floor="$floor $(ms "$t0" "$t1")"
   # cold: no trees, no manifests, no verification markers
   cold_reset
   t0=$(now)
@@ -170,7 +177,7 @@ for i in $(seq "$runs"); do
 done
 o=$(echo "$ours" | median); n=$(echo "$noverify" | median); v=$(echo "$warm" | median)
 z=$(echo "$noop" | median); r=$(echo "$theirs" | median); cp=$(echo "$copy" | median)
-p=$(echo "$py" | median)
+p=$(echo "$py" | median); f=$(echo "$floor" | median)
 sample_ms() { t0=$(now); "$bin/cxrprep-sample" --quiet --config "$1"; t1=$(now); ms "$t0" "$t1"; }
 s=$(sample_ms "$dir/full.yaml")
 rm -rf "$dir/work/cache/verified" "$dir/work-q/cache/verified"
@@ -189,6 +196,8 @@ printf '%-52s %10s %8s\n' "fair Python: zipfile, chosen members only" "$p" \
   "$(awk -v a="$r" -v b="$p" 'BEGIN {printf "%.1fx", a/b}')"
 printf '%-52s %10s %8s\n' "cxrprep sample + layout, every image decoded (cold)" "$o" \
   "$(awk -v a="$r" -v b="$o" 'BEGIN {printf "%.1fx", a/b}')"
+printf '%-52s %10s %8s\n' "  its floor: cold, layout.verify=false (no decoding)" "$f" \
+  "$(awk -v a="$r" -v b="$f" 'BEGIN {printf "%.1fx", a/b}')"
 printf '%-52s %10s %8s %s\n' "rebuild: markers, store and index of an earlier run" "$v" \
   "$(awk -v a="$r" -v b="$v" 'BEGIN {printf "%.1fx", a/b}')" \
   "($(awk -v a="$p" -v b="$v" 'BEGIN {printf "%.1fx", a/b}') the fair Python way)"
