@@ -20,7 +20,8 @@ void cxr_malloc_return_memory(void)
 /* libjpeg's whole-image coefficient arrays for a progressive JPEG (tens of
  * MB, zeroed before use) were most of its verification time when each came
  * from a fresh mapping: measured on the 23 progressive ieee8023 JPEGs,
- * 431 ms with the default against 240 ms with the pages kept. */
+ * 431 ms with the default against 240 ms with the pages kept. A full
+ * decode of the 116 baseline ones: 1020 against 708 ms. */
 void cxr_malloc_keep_large(void)
 {
 #ifdef __GLIBC__

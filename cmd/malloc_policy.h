@@ -9,7 +9,8 @@ void cxr_malloc_return_memory(void);
 
 /* For a batch over many images: large buffers up to 64 MiB come from the
  * heaps and stay there when freed, so the next image reuses pages already
- * mapped instead of faulting in and zeroing fresh ones (cxrprep-layout). */
+ * mapped instead of faulting in and zeroing fresh ones (cxrprep-layout,
+ * cxrprep-score). */
 void cxr_malloc_keep_large(void);
 
 #endif

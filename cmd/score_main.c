@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "malloc_policy.h"
 #include "openmp_passive.h"
 #include "progress_line.h"
 #include "score.h"
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
     cxr_status st;
 
     cxr_openmp_passive(argv);
+    cxr_malloc_keep_large();
     st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &args, &err);
 
     if (st == CXR_OK && !cli.exit_now)
