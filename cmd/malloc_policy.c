@@ -25,7 +25,11 @@ void cxr_malloc_return_memory(void)
 void cxr_malloc_keep_large(void)
 {
 #ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
-    mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    /* 32 MiB: the most mallopt(3) documents on 64-bit (older glibc refuses
+     * more). Setting either value turns glibc's own adjustment off, so the
+     * trim threshold is set only when the mmap threshold took: with it
+     * alone, every buffer over 128 KiB would be a fresh mapping. */
+    if (mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1)
+        mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 #endif
 }

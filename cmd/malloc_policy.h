@@ -7,7 +7,7 @@
  * returned when freed, and threads share a few heaps (cxrprep-serve). */
 void cxr_malloc_return_memory(void);
 
-/* For a batch over many images: large buffers up to 64 MiB come from the
+/* For a batch over many images: large buffers up to 32 MiB come from the
  * heaps and stay there when freed, so the next image reuses pages already
  * mapped instead of faulting in and zeroing fresh ones (cxrprep-layout,
  * cxrprep-score). */

@@ -85,7 +85,7 @@ int main(int argc, char **argv)
     cxr_status st;
 
     cxr_openmp_passive(argv);
-    cxr_malloc_return_memory(); /* after a burst of uploads */
+    cxr_malloc_return_memory(); /* returned to the system after a burst of uploads */
     st = cxr_cli_parse(&spec, argc, argv, &cli, on_option, &opt, &err);
 
     if (st == CXR_OK && !cli.exit_now)

@@ -31,27 +31,32 @@ typedef struct huff_table {
     int defined;
     int nsymbols;
     uint16_t fast[1 << LOOKAHEAD]; /* (code length << 8) | symbol; 0: longer */
-    uint32_t ac_run[1 << LOOKAHEAD]; /* AC: codes and their bits in one; 0: none */
     int32_t maxcode[17];           /* largest code of each length; -1: none */
     int32_t valoffset[17];         /* symbol index = code + valoffset[length] */
     uint8_t symbols[256];
 } huff_table;
 
-/* An AC table's ac_run entry: the codes that the lookahead holds whole,
- * each with its coefficient bits, up to and including an end of block.
- * RUN_*: their bits in all, how far they move the coefficient index in all
- * (run + 1 for a coefficient, 16 for a run of 16 zeros), and whether the
- * last one ends the block. FIRST_*: the first code alone, taken by itself
- * where the whole run could pass coefficient 63 (libjpeg's edge, which
- * the scan checks one code at a time). Decoding several codes per lookup
- * shortens the chain of dependent loads and shifts that bounds the scan. */
-#define RUN_LENGTH(e) ((int)((e) & 15))
-#define RUN_ADVANCE(e) ((int)(((e) >> 4) & 127))
-#define RUN_ENDS_BLOCK (1u << 11)
+/* An AC table: its Huffman table, and for each lookahead the codes it
+ * holds whole, each with its coefficient bits, up to and including an end
+ * of block, in one entry. CODES_*: their bits in all, how far they move
+ * the coefficient index in all (run + 1 for a coefficient, 16 for a run of
+ * 16 zeros, 0 for the end of block), and whether the last one ends the
+ * block. FIRST_*: the first code alone, taken by itself where the whole
+ * entry could pass coefficient 63 (libjpeg's edge, which the scan checks
+ * one code at a time). Several codes per lookup shorten the chain of
+ * dependent loads and shifts that bounds the scan. */
+typedef struct ac_table {
+    huff_table huff;
+    uint32_t codes[1 << LOOKAHEAD]; /* 0: not even the first code fits */
+} ac_table;
+
+#define CODES_LENGTH(e) ((int)((e) & 15))
+#define CODES_ADVANCE(e) ((int)(((e) >> 4) & 127))
+#define CODES_END_BLOCK (1u << 11)
 #define FIRST_LENGTH(e) ((int)(((e) >> 12) & 15))
 #define FIRST_ADVANCE(e) ((int)(((e) >> 16) & 127))
 #define FIRST_COEFFICIENT (1u << 23)
-#define RUN_MAX_ADVANCE 62 /* a run never applies at a larger advance */
+#define CODES_MAX_ADVANCE 62 /* an entry never applies whole past this */
 
 typedef struct frame_component {
     int id, h, v, quant;
@@ -61,7 +66,8 @@ typedef struct jpeg_walk {
     const unsigned char *data;
     size_t len;
     int quant_defined[4];
-    huff_table dc[4], ac[4];
+    huff_table dc[4];
+    ac_table ac[4];
     int have_frame, width, height, ncomponents, hmax, vmax;
     frame_component comp[MAX_COMPONENTS];
     unsigned restart_interval;
@@ -70,7 +76,8 @@ typedef struct jpeg_walk {
 /* One component of a scan: its frame entry and tables. */
 typedef struct scan_component {
     const frame_component *frame_comp;
-    const huff_table *dc, *ac;
+    const huff_table *dc;
+    const ac_table *ac;
 } scan_component;
 
 static unsigned be16(const unsigned char *p)
@@ -78,11 +85,13 @@ static unsigned be16(const unsigned char *p)
     return (unsigned)p[0] << 8 | p[1];
 }
 
-/* The ac_run entry of lookahead x: codes decoded from its bits while the
- * next one, with its coefficient bits, still fits whole. */
-static uint32_t ac_run_entry(const huff_table *t, unsigned x)
+/* The codes entry of lookahead x: codes decoded from its bits until one
+ * does not fit whole with its coefficient bits, needs more than 10 of them
+ * (left to huff_decode, which refuses it), would take the advance past
+ * CODES_MAX_ADVANCE, or ends the block (then included). */
+static uint32_t ac_codes_entry(const huff_table *t, unsigned x)
 {
-    uint32_t run = 0;
+    uint32_t entry = 0;
     unsigned used = 0, advance = 0;
 
     for (;;) {
@@ -91,25 +100,25 @@ static uint32_t ac_run_entry(const huff_table *t, unsigned x)
         if (!e || used + length + s > LOOKAHEAD || s > 10)
             break;
         step = s ? r + 1 : r == 15 ? 16 : 0;
-        if (advance + step > RUN_MAX_ADVANCE)
+        if (advance + step > CODES_MAX_ADVANCE)
             break;
         if (used == 0)
-            run = (uint32_t)(length + s) << 12 | (uint32_t)step << 16 |
-                  (s ? FIRST_COEFFICIENT : 0);
+            entry = (uint32_t)(length + s) << 12 | (uint32_t)step << 16 |
+                    (s ? FIRST_COEFFICIENT : 0);
         used += length + s;
         advance += step;
         if (!s && r != 15) {
-            run |= RUN_ENDS_BLOCK;
+            entry |= CODES_END_BLOCK;
             break;
         }
     }
-    return used ? run | used | advance << 4 : 0;
+    return used ? entry | used | advance << 4 : 0;
 }
 
-static void ac_runs(huff_table *t)
+static void ac_codes_build(ac_table *t)
 {
     for (unsigned x = 0; x < (1u << LOOKAHEAD); x++)
-        t->ac_run[x] = ac_run_entry(t, x);
+        t->codes[x] = ac_codes_entry(&t->huff, x);
 }
 
 /* libjpeg's jpeg_make_d_derived_tbl: canonical codes, refusing a table
@@ -150,8 +159,6 @@ static int huff_build(huff_table *t, const unsigned char counts[16],
     for (int i = 0; i < nsymbols; i++)
         if (is_dc && symbols[i] > 15)
             return 0;
-    if (!is_dc)
-        ac_runs(t);
     memcpy(t->symbols, symbols, (size_t)nsymbols);
     t->nsymbols = nsymbols;
     t->defined = 1;
@@ -283,26 +290,26 @@ static int decode_block(bit_reader *reader, const scan_component *comp, int32_t 
     }
     for (int next = 1; next < 64;) { /* next: the coefficient index to come */
         int rs, r;
-        uint32_t run;
+        uint32_t codes;
         if (bits->nbits < 32)
             refill(bits);
-        if ((run = comp->ac->ac_run[bits->acc >> (64 - LOOKAHEAD)]) != 0) {
-            if (next + RUN_ADVANCE(run) <= 63) { /* every code of it inside the block */
-                bits->acc <<= RUN_LENGTH(run);
-                bits->nbits -= RUN_LENGTH(run);
-                if (run & RUN_ENDS_BLOCK)
+        if ((codes = comp->ac->codes[bits->acc >> (64 - LOOKAHEAD)]) != 0) {
+            if (next + CODES_ADVANCE(codes) <= 63) { /* every code of it inside the block */
+                bits->acc <<= CODES_LENGTH(codes);
+                bits->nbits -= CODES_LENGTH(codes);
+                if (codes & CODES_END_BLOCK)
                     break;
-                next += RUN_ADVANCE(run);
+                next += CODES_ADVANCE(codes);
                 continue;
             }
-            bits->acc <<= FIRST_LENGTH(run);
-            bits->nbits -= FIRST_LENGTH(run);
-            if ((run & FIRST_COEFFICIENT) && next + FIRST_ADVANCE(run) - 1 > 63)
+            bits->acc <<= FIRST_LENGTH(codes);
+            bits->nbits -= FIRST_LENGTH(codes);
+            if ((codes & FIRST_COEFFICIENT) && next + FIRST_ADVANCE(codes) - 1 > 63)
                 return 0; /* as below: libjpeg goes on past 63 */
-            next += FIRST_ADVANCE(run);
+            next += FIRST_ADVANCE(codes);
             continue;
         }
-        if ((rs = huff_decode(bits, comp->ac)) < 0)
+        if ((rs = huff_decode(bits, &comp->ac->huff)) < 0)
             return 0;
         r = rs >> 4;
         s = rs & 15;
@@ -427,9 +434,11 @@ static int parse_dht(jpeg_walk *walk, const unsigned char *seg, size_t left)
             count += seg[i];
         if (count > 256 || (size_t)count > left - 17)
             return 0;
-        if (!huff_build(klass ? &walk->ac[index] : &walk->dc[index], seg + 1, seg + 17, count,
-                        klass == 0))
+        if (!huff_build(klass ? &walk->ac[index].huff : &walk->dc[index], seg + 1, seg + 17,
+                        count, klass == 0))
             return 0;
+        if (klass)
+            ac_codes_build(&walk->ac[index]);
         seg += 17 + (size_t)count;
         left -= 17 + (size_t)count;
     }
@@ -488,7 +497,7 @@ static int parse_sos(const jpeg_walk *walk, const unsigned char *seg, size_t lef
     for (int i = 0; i < *ns; i++) {
         unsigned id = seg[1 + 2 * i], td = seg[2 + 2 * i] >> 4, ta = seg[2 + 2 * i] & 15;
         if ((unsigned)walk->comp[i].id != id || td >= 4 || ta >= 4 || !walk->dc[td].defined ||
-            !walk->ac[ta].defined || !walk->quant_defined[walk->comp[i].quant])
+            !walk->ac[ta].huff.defined || !walk->quant_defined[walk->comp[i].quant])
             return 0;
         scan[i].frame_comp = &walk->comp[i];
         scan[i].dc = &walk->dc[td];
