@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "malloc_policy.h"
 #include "layout.h"
+#include "malloc_policy.h"
 #include "progress_line.h"
 
 enum { OPT_FORCE = 1, OPT_GC };

@@ -231,6 +231,13 @@ static inline void refill(bit_reader *bits)
     }
 }
 
+/* Consumes the next n bits. */
+static inline void drop_bits(bit_reader *bits, int n)
+{
+    bits->acc <<= n;
+    bits->nbits -= n;
+}
+
 /* The next Huffman symbol, or -1 for a code the table does not have. */
 static inline int huff_decode(bit_reader *bits, const huff_table *t)
 {
@@ -254,8 +261,7 @@ static inline int huff_decode(bit_reader *bits, const huff_table *t)
             return -1;
         symbol = t->symbols[index];
     }
-    bits->acc <<= length;
-    bits->nbits -= length;
+    drop_bits(bits, length);
     return symbol;
 }
 
@@ -263,8 +269,7 @@ static inline int huff_decode(bit_reader *bits, const huff_table *t)
 static inline uint32_t take_bits(bit_reader *bits, int s)
 {
     uint32_t v = (uint32_t)(bits->acc >> (64 - s));
-    bits->acc <<= s;
-    bits->nbits -= s;
+    drop_bits(bits, s);
     return v;
 }
 
@@ -295,15 +300,13 @@ static int decode_block(bit_reader *reader, const scan_component *comp, int32_t 
             refill(bits);
         if ((codes = comp->ac->codes[bits->acc >> (64 - LOOKAHEAD)]) != 0) {
             if (next + CODES_ADVANCE(codes) <= 63) { /* every code of it inside the block */
-                bits->acc <<= CODES_LENGTH(codes);
-                bits->nbits -= CODES_LENGTH(codes);
+                drop_bits(bits, CODES_LENGTH(codes));
                 if (codes & CODES_END_BLOCK)
                     break;
                 next += CODES_ADVANCE(codes);
                 continue;
             }
-            bits->acc <<= FIRST_LENGTH(codes);
-            bits->nbits -= FIRST_LENGTH(codes);
+            drop_bits(bits, FIRST_LENGTH(codes));
             if ((codes & FIRST_COEFFICIENT) && next + FIRST_ADVANCE(codes) - 1 > 63)
                 return 0; /* as below: libjpeg goes on past 63 */
             next += FIRST_ADVANCE(codes);
@@ -316,7 +319,7 @@ static int decode_block(bit_reader *reader, const scan_component *comp, int32_t 
         if (s) {
             if (next + r > 63 || s > 10) /* libjpeg goes on past 63: not ours to vouch */
                 return 0;
-            take_bits(bits, s);
+            drop_bits(bits, s);
             next += r + 1;
         } else {
             if (r != 15)
